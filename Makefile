@@ -1,0 +1,53 @@
+# Advanced Machine Learning for the Physical Sciences: build, test and run the book.
+#   make book   build the HTML book (every page executed) into _build/html
+#   make test   lint, unit tests, exercise checks, book build, book and browser tests
+#   make lab    JupyterLab, in which the chapter .md files open as notebooks
+#   make bench  performance benchmarks (print tables)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: all venv book test lint unit exercise-tests book-tests site-tests lab bench clean distclean
+
+all: book
+
+# The environment is rebuilt when the pins or the package metadata change.
+$(STAMP): requirements.txt code/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e code
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/python tools/build_book.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check code tests tools benchmarks
+	$(BIN)/ruff format --check code tests tools benchmarks
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit tests/exercises -q
+
+book-tests: $(STAMP)
+	$(BIN)/python -m pytest tests/book -q
+
+site-tests: $(STAMP)
+	$(BIN)/python -m pytest tests/site -q
+
+test: lint unit book book-tests site-tests
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=.
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf _build
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""Computed answers for the exercise self-checks, one module per chapter."""

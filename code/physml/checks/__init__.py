@@ -1,0 +1,1 @@
+"""Reference checks of the book's headline results, one module per chapter."""

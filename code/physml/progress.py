@@ -1,0 +1,23 @@
+"""Progress bars for long loops that stay silent in the built book.
+
+A reader running a chapter in Jupyter sees a tqdm bar; while the book is built
+(``PHYSML_QUIET=1``, set by ``tools/build_book.py``) nothing is printed, so the
+rendered pages carry no progress-bar noise.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+
+def quiet() -> bool:
+    """True while the book is being built or tested."""
+    return os.environ.get("PHYSML_QUIET", "0") not in ("", "0")
+
+
+def progress(iterable: Iterable, desc: str | None = None, total: int | None = None):
+    """Wrap ``iterable`` in a tqdm progress bar unless the book is being built."""
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, desc=desc, total=total, disable=quiet(), leave=False)

@@ -1,0 +1,31 @@
+"""Sphinx extension: write the execution record of every page to ``_build/exec-report.json``.
+
+myst-nb keeps, per page, how and when it was executed and how long it took. The book
+tests read this file to check that every page in the table of contents was executed
+successfully and within its time budget.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from myst_nb.sphinx_ import NbMetadataCollector
+
+
+def _write_report(app, exception) -> None:
+    if exception is not None:
+        return
+    env = app.env
+    report = {}
+    for docname in sorted(env.found_docs):
+        data = NbMetadataCollector.get_exec_data(env, docname) if docname in env.all_docs else None
+        if data:
+            report[docname] = {k: data.get(k) for k in ("runtime", "method", "succeeded", "error", "mtime")}
+    out = Path(app.outdir).parent / "exec-report.json"
+    out.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
+
+
+def setup(app):
+    app.connect("build-finished", _write_report)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
