@@ -34,8 +34,7 @@ def check_same_length(a: np.ndarray, name_a: str, b: np.ndarray, name_b: str) ->
     """Raise if ``a`` and ``b`` do not have the same number of rows (samples)."""
     if a.shape[0] != b.shape[0]:
         raise ValueError(
-            f"{name_a} and {name_b} must have the same number of samples, "
-            f"got {a.shape[0]} and {b.shape[0]}"
+            f"{name_a} and {name_b} must have the same number of samples, got {a.shape[0]} and {b.shape[0]}"
         )
 
 

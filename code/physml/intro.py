@@ -1,9 +1,9 @@
-"""The smallest learning problem of the book: a straight line fitted by gradient descent.
+r"""The smallest learning problem of the book: a straight line fitted by gradient descent.
 
 Used in the Introduction to show that "learning is optimisation": the model is
-:math:`\\tilde y = \\theta_0 + \\theta_1 x`, the cost is the mean squared error
-:math:`C(\\theta) = \\frac{1}{n}\\sum_i (y_i - \\tilde y_i)^2`, and plain gradient
-descent :math:`\\theta \\leftarrow \\theta - \\eta \\nabla_\\theta C` finds its minimum.
+:math:`\tilde y = \theta_0 + \theta_1 x`, the cost is the mean squared error
+:math:`C(\theta) = \frac{1}{n}\sum_i (y_i - \tilde y_i)^2`, and plain gradient
+descent :math:`\theta \leftarrow \theta - \eta \nabla_\theta C` finds its minimum.
 """
 
 from __future__ import annotations
@@ -23,14 +23,12 @@ def noisy_line(n: int, slope: float, intercept: float, noise: float, seed) -> tu
     return x, y
 
 
-def fit_line_gradient_descent(
-    x, y, eta: float = 0.5, n_steps: int = 2000
-) -> tuple[np.ndarray, np.ndarray]:
-    """Fit ``y = theta_0 + theta_1 x`` by gradient descent on the mean squared error.
+def fit_line_gradient_descent(x, y, eta: float = 0.5, n_steps: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    r"""Fit ``y = theta_0 + theta_1 x`` by gradient descent on the mean squared error.
 
-    The gradient of :math:`C(\\theta) = \\frac1n\\|\\mathbf y - \\mathbf X\\theta\\|^2` is
-    :math:`\\nabla C = -\\frac2n \\mathbf X^T(\\mathbf y - \\mathbf X\\theta)`, with the design
-    matrix :math:`\\mathbf X = [\\mathbf 1, \\mathbf x]`.
+    The gradient of :math:`C(\theta) = \frac1n\|\mathbf y - \mathbf X\theta\|^2` is
+    :math:`\nabla C = -\frac2n \mathbf X^T(\mathbf y - \mathbf X\theta)`, with the design
+    matrix :math:`\mathbf X = [\mathbf 1, \mathbf x]`.
 
     Returns the final parameters ``theta`` and the cost after every step.
     """

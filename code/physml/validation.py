@@ -208,5 +208,7 @@ def show(chapter: str) -> ResultsTable:
         raise ValueError(f"chapter {chapter!r} has no registered reference checks")
     failed = [r.id for r in results if not r.passed]
     if failed:
-        raise AssertionError("reference checks failed:\n" + "\n".join(str(r) for r in results if not r.passed))
+        raise AssertionError(
+            "reference checks failed:\n" + "\n".join(str(r) for r in results if not r.passed)
+        )
     return results

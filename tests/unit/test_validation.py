@@ -20,8 +20,12 @@ def test_reference_check_passes(check_id):
 
 def test_failing_check_is_reported():
     @validation.reference_check(
-        "selftest.failing", chapter="selftest", description="deliberately wrong",
-        reference_source="none", kind="abs", tolerance=1e-12,
+        "selftest.failing",
+        chapter="selftest",
+        description="deliberately wrong",
+        reference_source="none",
+        kind="abs",
+        tolerance=1e-12,
     )
     def _wrong():
         return 1.0, 1.1
