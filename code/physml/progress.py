@@ -17,7 +17,13 @@ def quiet() -> bool:
 
 
 def progress(iterable: Iterable, desc: str | None = None, total: int | None = None):
-    """Wrap ``iterable`` in a tqdm progress bar unless the book is being built."""
-    from tqdm.auto import tqdm
+    """Wrap ``iterable`` in a text progress bar, or return it unchanged while the book is built.
 
-    return tqdm(iterable, desc=desc, total=total, disable=quiet(), leave=False)
+    The plain-text tqdm bar is used on purpose: ``tqdm.auto`` warns on stderr when
+    ipywidgets is missing.
+    """
+    if quiet():
+        return iterable
+    from tqdm import tqdm
+
+    return tqdm(iterable, desc=desc, total=total, leave=False)

@@ -1,0 +1,248 @@
+"""The experiments of the chapter "Feed-forward neural networks and backpropagation".
+
+Small, seeded functions that the chapter, its reference checks and its exercises
+share: the data sets (handwritten digits, the Franke function), timed training runs,
+the universal-approximation sweep and the per-layer gradient norms.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from .. import data
+from .._validate import check_int, check_scalar
+from .mlp import MLP
+
+
+def digits_data(
+    seed: int = 2026, test_size: float = 0.2, standardise: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """scikit-learn's 8x8 handwritten digits, split at random and standardised.
+
+    Returns ``X_train, X_test, labels_train, labels_test``: one row of 64 pixels per image
+    and integer labels 0-9. The pixel columns are standardised with the mean and width of
+    the *training* images (``standardise=False`` keeps the raw grey levels 0-16).
+    """
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    X_train, X_test, y_train, y_test = data.train_test_split(
+        digits.data, digits.target, test_size=test_size, seed=seed
+    )
+    if standardise:
+        scaler = data.fit_scaler(X_train)
+        X_train, X_test = data.scale(X_train, scaler), data.scale(X_test, scaler)
+    return X_train, X_test, y_train.astype(int), y_test.astype(int)
+
+
+def franke_data(n: int = 1000, noise: float = 0.1, seed: int = 2026, test_size: float = 0.2):
+    """Noisy samples of the Franke function as a regression set.
+
+    Returns ``X_train, X_test, z_train, z_test`` with ``X`` the ``(n, 2)`` points in the unit square.
+    """
+    x, y, z = data.franke_samples(n, noise, seed)
+    X = np.column_stack([x, y])
+    X_train, X_test, z_train, z_test = data.train_test_split(X, z, test_size=test_size, seed=seed + 1)
+    return X_train, X_test, z_train, z_test
+
+
+def timed_fit(model: MLP, X, y, optimizer, **fit_kwargs) -> tuple[dict, float]:
+    """``model.fit(X, y, optimizer, **fit_kwargs)`` and its wall-clock time in seconds."""
+    start = time.perf_counter()
+    history = model.fit(X, y, optimizer, **fit_kwargs)
+    return history, time.perf_counter() - start
+
+
+def sklearn_digits_classifier(
+    X_train, labels_train, hidden: Sequence[int], activation: str, epochs: int, batch_size: int, seed: int
+):
+    """scikit-learn's ``MLPClassifier`` with Adam (learning rate 1e-3), no L2 penalty, ``epochs`` passes.
+
+    Training runs for exactly ``epochs`` epochs (no early stopping, no tolerance), so
+    scikit-learn's warning that it stopped before converging is expected and silenced.
+    Returns the fitted classifier and the training time in seconds.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    names = {"sigmoid": "logistic", "tanh": "tanh", "relu": "relu"}
+    if activation not in names:
+        raise ValueError(f"activation must be one of {tuple(names)}, got {activation!r}")
+    clf = MLPClassifier(
+        hidden_layer_sizes=tuple(hidden),
+        activation=names[activation],
+        solver="adam",
+        alpha=0.0,
+        batch_size=batch_size,
+        learning_rate_init=1e-3,
+        max_iter=epochs,
+        tol=0.0,
+        n_iter_no_change=epochs + 1,
+        random_state=seed,
+    )
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_train, labels_train)
+    return clf, time.perf_counter() - start
+
+
+def wiggly_function(x: np.ndarray) -> np.ndarray:
+    r"""The 1-D target of the universal-approximation demonstration,
+    :math:`f(x) = \sin(2\pi x) + \tfrac12\cos(5\pi x) + x^2` on :math:`[0, 1]`."""
+    return np.sin(2 * np.pi * x) + 0.5 * np.cos(5 * np.pi * x) + x**2
+
+
+def flat_parameters(model: MLP) -> np.ndarray:
+    """All weights and biases of ``model`` as one vector (in the order of ``model.params``)."""
+    return np.concatenate([p.ravel() for p in model.params])
+
+
+def set_flat_parameters(model: MLP, theta: np.ndarray) -> None:
+    """Copy the vector ``theta`` (as from :func:`flat_parameters`) into the parameters of ``model``."""
+    theta = np.asarray(theta)
+    if theta.shape != (model.n_parameters,):
+        raise ValueError(f"theta must have shape ({model.n_parameters},), got {theta.shape}")
+    start = 0
+    for p in model.params:
+        p[...] = theta[start : start + p.size].reshape(p.shape)
+        start += p.size
+
+
+def fit_bfgs(model: MLP, X, y, max_iter: int = 1500) -> MLP:
+    """Minimise the full-batch cost of ``model`` with SciPy's quasi-Newton BFGS method.
+
+    The cost and its gradient come from :meth:`MLP.loss_and_gradients` (backpropagation);
+    BFGS builds an approximation of the inverse Hessian from successive gradients. For a
+    small network fitted to a few hundred points this converges far further than
+    stochastic gradient descent in the same time. ``model`` is updated in place and returned.
+    """
+    from scipy.optimize import minimize
+
+    check_int(max_iter, "max_iter", minimum=1)
+
+    def cost_and_gradient(theta):
+        set_flat_parameters(model, theta)
+        cost, grads = model.loss_and_gradients(X, y)
+        return cost, np.concatenate([g.ravel() for g in grads])
+
+    result = minimize(
+        cost_and_gradient,
+        flat_parameters(model),
+        jac=True,
+        method="BFGS",
+        options={"maxiter": max_iter, "gtol": 1e-10},
+    )
+    set_flat_parameters(model, result.x)
+    return model
+
+
+def universal_approximation(
+    widths: Sequence[int],
+    target: Callable[[np.ndarray], np.ndarray] = wiggly_function,
+    n_points: int = 200,
+    activation: str = "sigmoid",
+    max_iter: int = 1500,
+    seed: int = 0,
+) -> dict[int, tuple[MLP, float]]:
+    """Fit ``target`` on ``n_points`` equidistant points in [0, 1] with one hidden layer of each width.
+
+    Each network (``[1, width, 1]``, identity output, mean squared error, Xavier start) is
+    trained with :func:`fit_bfgs`. Returns ``{width: (model, mse on a fine grid)}``.
+    """
+    check_int(n_points, "n_points", minimum=2)
+    x = np.linspace(0.0, 1.0, n_points)[:, None]
+    y = target(x)
+    grid = np.linspace(0.0, 1.0, 2001)[:, None]
+    results = {}
+    for width in widths:
+        check_int(width, "width", minimum=1)
+        model = MLP([1, width, 1], hidden_activation=activation, init="xavier", seed=seed)
+        fit_bfgs(model, x, y, max_iter=max_iter)
+        error = float(np.mean((model.forward(grid) - target(grid)) ** 2))
+        results[width] = (model, error)
+    return results
+
+
+def layer_gradient_norms(model: MLP, X, y) -> np.ndarray:
+    r"""Frobenius norms :math:`\|\partial C/\partial\boldsymbol W^l\|` for :math:`l = 1, \dots, L`."""
+    grads = model.gradients(X, y)
+    return np.array([np.linalg.norm(g) for g in grads[0::2]])
+
+
+def staircase_network(
+    target: Callable[[np.ndarray], np.ndarray], width: int, steepness: float = 20.0, interval=(0.0, 1.0)
+) -> MLP:
+    r"""A one-hidden-layer sigmoid network, built by hand, that follows ``target`` as a staircase.
+
+    This is the idea behind the universal approximation theorem. The interval is cut
+    into ``width`` cells of length :math:`h` with centres :math:`c_k`. Hidden unit
+    :math:`k` is a smooth step :math:`\sigma(s(x - t_k))` that switches on at the left
+    edge :math:`t_k` of cell :math:`k` (unit 0 just outside the interval, so it is on
+    everywhere), and its output weight is the jump :math:`f(c_k) - f(c_{k-1})` (for unit
+    0, :math:`f(c_0)`). Inside cell :math:`k` the sum of the steps that are on telescopes to
+    :math:`f(c_k)`. The steepness is :math:`s = \mathtt{steepness}/h`, so the steps
+    sharpen as the cells shrink, and the mean squared error falls like :math:`h^2`.
+    """
+    width = check_int(width, "width", minimum=1)
+    check_scalar(steepness, "steepness", minimum=0.0, include_min=False)
+    lo, hi = (float(v) for v in interval)
+    if not hi > lo:
+        raise ValueError(f"interval must be (low, high) with high > low, got {interval!r}")
+    h = (hi - lo) / width
+    centres = lo + h * (np.arange(width) + 0.5)
+    values = np.asarray(target(centres), dtype=float)
+    jumps = np.diff(values, prepend=0.0)  # f(c_0), f(c_1) - f(c_0), f(c_2) - f(c_1), ...
+    switch_on = lo + h * np.arange(width)  # left edges of the cells ...
+    switch_on[0] = lo - h / 2  # ... but unit 0 is on everywhere in the interval
+    s = steepness / h
+    return MLP.from_weights(
+        [np.full((1, width), s), jumps[:, None]],
+        [-s * switch_on, np.zeros(1)],
+        hidden_activation="sigmoid",
+        output_activation="identity",
+    )
+
+
+def noisy_sine(n: int, noise: float, seed) -> tuple[np.ndarray, np.ndarray]:
+    r"""``n`` points :math:`y = \sin(\pi x) + \epsilon` with :math:`x` uniform in [-1, 1] and
+    :math:`\epsilon\sim N(0, \mathtt{noise}^2)`, as ``(n, 1)`` columns (the overfitting example)."""
+    from .._validate import as_rng
+
+    check_int(n, "n", minimum=1)
+    check_scalar(noise, "noise", minimum=0.0)
+    rng = as_rng(seed)
+    x = rng.uniform(-1.0, 1.0, size=(n, 1))
+    return x, np.sin(np.pi * x) + noise * rng.standard_normal((n, 1))
+
+
+def draw_network(ax, layer_sizes: Sequence[int], labels: Sequence[str] | None = None) -> None:
+    """Draw a fully connected network: one column of circles per layer, a line per weight."""
+    sizes = [check_int(s, "layer size", minimum=1) for s in layer_sizes]
+    top = max(sizes)
+    positions = [[(l, (top - 1) / 2 - j) for j in range(m)] for l, m in enumerate(sizes)]
+    for left, right in zip(positions[:-1], positions[1:], strict=True):
+        for x0, y0 in left:
+            for x1, y1 in right:
+                ax.plot([x0, x1], [y0, y1], color="0.75", lw=0.8, zorder=1)
+    colours = ["#56B4E9"] + ["#E69F00"] * (len(sizes) - 2) + ["#009E73"]
+    for column, colour in zip(positions, colours, strict=True):
+        xs, ys = zip(*column, strict=True)
+        ax.scatter(xs, ys, s=380, color=colour, edgecolor="k", zorder=2)
+    if labels is not None:
+        for l, text in enumerate(labels):
+            ax.text(l, (top - 1) / 2 + 0.9, text, ha="center", va="bottom")
+    ax.set_xlim(-0.5, len(sizes) - 0.5)
+    ax.set_ylim(-(top - 1) / 2 - 0.7, (top - 1) / 2 + 1.6)
+    ax.axis("off")
+
+
+def html_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
+    """A small HTML table (strings are inserted as given; numbers should be formatted already)."""
+    head = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
