@@ -4,6 +4,8 @@
 #   make lab    JupyterLab, in which the chapter .md files open as notebooks
 #   make bench  performance benchmarks (print tables)
 PYTHON ?= python3
+# pages executed at once by `make book` (1: let the build execute them one by one)
+JOBS   ?= 2
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -23,7 +25,7 @@ $(STAMP): requirements.txt code/pyproject.toml
 venv: $(STAMP)
 
 book: $(STAMP)
-	$(BIN)/python tools/build_book.py
+	$(BIN)/python tools/build_book.py --jobs $(JOBS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check code tests tools benchmarks
@@ -35,13 +37,16 @@ unit: $(STAMP)
 book-tests: $(STAMP)
 	$(BIN)/python -m pytest tests/book -q
 
+# browser tests of the built book: Debian's chromium, served on 127.0.0.1, offline
 site-tests: $(STAMP)
 	$(BIN)/python -m pytest tests/site -q
 
 test: lint unit book book-tests site-tests
 
+# JupyterLab with chapters/*.md opening as notebooks (jupytext; settings written by lab_setup.py)
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=.
+	$(BIN)/python tools/lab_setup.py
+	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -34,7 +34,9 @@ def main() -> int:
     os.environ.update(book_env())
     os.environ.pop("MPLBACKEND", None)
     nb = jupytext.read(args.page)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(args.page.parent)}})
+    client = NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(args.page.parent)}}
+    )
     start = time.perf_counter()
     status = 0
     try:
@@ -56,7 +58,9 @@ def main() -> int:
             if "image/png" in data and args.figures:
                 args.figures.mkdir(parents=True, exist_ok=True)
                 n_fig += 1
-                (args.figures / f"{args.page.stem}_{n_fig:02d}.png").write_bytes(base64.b64decode(data["image/png"]))
+                (args.figures / f"{args.page.stem}_{n_fig:02d}.png").write_bytes(
+                    base64.b64decode(data["image/png"])
+                )
     print(f"executed {args.page} in {elapsed:.1f} s; glued: {', '.join(filter(None, glued)) or '-'}")
     if args.figures:
         print(f"{n_fig} figures written to {args.figures}")

@@ -4,7 +4,7 @@ import json
 import re
 
 import pytest
-from conftest import BUILD, PAGE_BUDGET_SECONDS, ROOT, is_notebook, toc_files
+from book_helpers import BUILD, PAGE_BUDGET_SECONDS, ROOT, is_notebook, toc_files
 
 PAGES = toc_files()
 NOTEBOOKS = [p for p in PAGES if is_notebook(p)]

@@ -1,0 +1,114 @@
+"""The built site: served MathJax, downloads, the two appendices and a cheap unchanged rebuild.
+
+``test_unchanged_rebuild_executes_nothing`` builds the book once more (as ``make book``
+does) and therefore runs last in this directory (pytest orders files by name).
+"""
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+from book_helpers import BUILD, ROOT, is_notebook, toc_files
+from bs4 import BeautifulSoup
+
+PAGES = toc_files()
+NOTEBOOKS = [p for p in PAGES if is_notebook(p)]
+SITE_PAGES = [*PAGES, "search", "genindex"]
+MATHJAX = "_static/mathjax/tex-chtml-full.js"
+REBUILD_BUDGET_SECONDS = 30.0
+
+
+def _html(built, page):
+    return (built / f"{page}.html").read_text()
+
+
+def test_vendored_mathjax_is_complete(built):
+    static = built / "_static" / "mathjax"
+    assert (static / "tex-chtml-full.js").stat().st_size > 500_000
+    assert "Apache License" in (static / "LICENSE").read_text()
+    assert len(list((static / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))) >= 20
+    assert not (ROOT / "_static" / "mathjax").exists(), "MathJax under _static/ would be loaded on every page"
+
+
+@pytest.mark.parametrize("page", SITE_PAGES)
+def test_page_loads_nothing_from_other_hosts(built, page):
+    html = _html(built, page)
+    assets = re.findall(r"<script[^>]*\ssrc=\"([^\"]+)\"", html) + re.findall(
+        r"<link[^>]*\shref=\"([^\"]+)\"", html
+    )
+    remote = [a for a in assets if re.match(r"(https?:)?//", a)]
+    assert not remote, f"{page} loads {remote}"
+    scripts = re.findall(r"<script[^>]*\ssrc=\"([^\"]+)\"", html)
+    mathjax = [s for s in scripts if "mathjax" in s.lower()]
+    if 'class="math' in html:  # Sphinx adds MathJax to the pages that have math
+        assert len(mathjax) == 1 and MATHJAX in mathjax[0], (
+            f"{page}: MathJax not loaded from the book: {mathjax}"
+        )
+    else:
+        assert not mathjax
+    assert "THEBE_JS_URL" not in html
+
+
+@pytest.mark.parametrize("page", NOTEBOOKS)
+def test_download_menu_links_notebook_and_source(built, page):
+    soup = BeautifulSoup(_html(built, page), "html.parser")
+    links = [a["href"] for a in soup.select(".dropdown-download-buttons a[href]")]
+    assert any(h.endswith(f"_sources/{page}.ipynb") for h in links), links
+    assert any(h.endswith(f"_sources/{page}.md") for h in links), links
+    assert (built / "_sources" / f"{page}.ipynb").is_file(), f"{page}.ipynb not written"
+
+
+def test_validation_appendix_lists_every_check(built):
+    from physml import validation
+
+    ids = validation.check_ids()
+    soup = BeautifulSoup(_html(built, "appendix/validation"), "html.parser")
+    tables = soup.select("table.physml-checks")
+    assert len(tables) == 1, "the validation appendix shows one table"
+    rows = tables[0].select("tbody tr")
+    assert [row.select_one("td b").get_text(strip=True) for row in rows] == ids
+    verdicts = [row.select("td")[-1].get_text(strip=True) for row in rows]
+    assert verdicts == ["pass"] * len(ids)
+    text = " ".join(soup.select_one("main").get_text(" ").split())
+    assert f"The book makes {len(ids)} reference checks" in text
+    assert f"and {len(ids)} of them pass" in text
+
+
+def test_reproducibility_page_lists_times_and_versions(built, exec_report):
+    soup = BeautifulSoup(_html(built, "appendix/reproducibility"), "html.parser")
+    exec_rows = {}
+    for table in soup.select("table"):
+        head = [th.get_text(strip=True) for th in table.select("thead th")]
+        if head[:1] == ["Document"]:
+            exec_rows = {tr.select("td")[0].get_text(strip=True): tr for tr in table.select("tbody tr")}
+    assert set(exec_rows) >= set(NOTEBOOKS) - {"appendix/reproducibility"}, sorted(exec_rows)
+
+    pins = re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+)", (ROOT / "requirements.txt").read_text(), flags=re.M)
+    versions = {
+        tr.select("td")[0].get_text(strip=True): tr.select("td")[1].get_text(strip=True)
+        for tr in soup.select("table.physml-versions tbody tr")
+    }
+    assert versions == dict(pins)
+    text = soup.select_one("main").get_text(" ")
+    assert "Python 3." in text
+
+
+def test_unchanged_rebuild_executes_nothing(built):
+    """``make book`` again without changes: nothing is executed, and it takes <= 30 s."""
+    before = json.loads((BUILD / "build-time.json").read_text())
+    if before.get("returncode") != 0:
+        pytest.fail("the last build failed; an unchanged rebuild would re-read every page")
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "build_book.py")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    record = json.loads((BUILD / "build-time.json").read_text())
+    assert not record.get("preexecuted"), f"pages executed again: {record['preexecuted']}"
+    assert not record["executed_in_sphinx"], f"pages executed again: {record['executed_in_sphinx']}"
+    assert record["seconds"] <= REBUILD_BUDGET_SECONDS, f"unchanged rebuild took {record['seconds']} s"

@@ -1,0 +1,36 @@
+"""The pages of the book, as listed in ``_toc.yml`` (shared by the build and the tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def toc_pages(root: Path = ROOT) -> list[str]:
+    """Every page of ``_toc.yml`` (root first), as paths without suffix, e.g. ``chapters/regression``."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    pages = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries:
+            if "file" in entry:
+                pages.append(entry["file"])
+            walk(entry.get("sections", []))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters", []))
+    walk(toc.get("chapters", []))
+    return pages
+
+
+def is_notebook(page: str, root: Path = ROOT) -> bool:
+    """True if the page has code cells, i.e. is executed when the book is built."""
+    return "```{code-cell}" in (root / f"{page}.md").read_text()
+
+
+def notebook_pages(root: Path = ROOT) -> list[str]:
+    """The pages of the table of contents that are executed."""
+    return [p for p in toc_pages(root) if is_notebook(p, root)]
