@@ -641,8 +641,12 @@ def numpy_torch_deviations(A, b, *, device: str = "cpu") -> dict[str, float]:
 
     Compares the eigenvalues (``eigvalsh``) of the symmetric part (A + A^T)/2, the singular
     values of A, and the solution of A x = b. ``device`` is where torch computes.
+    Both libraries run on one thread here: multithreaded BLAS changes the order of the
+    floating-point sums, and with it the last digits, so the deviations (a few ulps) would
+    otherwise depend on the machine's thread count.
     """
     import torch
+    from threadpoolctl import threadpool_limits
 
     A = _as_matrix(A, square=True)
     b = _as_vector(b, "b")
@@ -660,8 +664,16 @@ def numpy_torch_deviations(A, b, *, device: str = "cpu") -> dict[str, float]:
     def deviation(x_numpy: np.ndarray, x_torch) -> float:
         return float(np.max(np.abs(x_numpy - x_torch.cpu().numpy())))
 
-    return {
-        "eigvalsh": deviation(np.linalg.eigvalsh(sym), torch.linalg.eigvalsh(to_torch(sym))),
-        "singular values": deviation(np.linalg.svd(A, compute_uv=False), torch.linalg.svdvals(to_torch(A))),
-        "solve": deviation(np.linalg.solve(A, b), torch.linalg.solve(to_torch(A), to_torch(b))),
-    }
+    torch_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1):
+            return {
+                "eigvalsh": deviation(np.linalg.eigvalsh(sym), torch.linalg.eigvalsh(to_torch(sym))),
+                "singular values": deviation(
+                    np.linalg.svd(A, compute_uv=False), torch.linalg.svdvals(to_torch(A))
+                ),
+                "solve": deviation(np.linalg.solve(A, b), torch.linalg.solve(to_torch(A), to_torch(b))),
+            }
+    finally:
+        torch.set_num_threads(torch_threads)
