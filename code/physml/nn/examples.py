@@ -1,13 +1,12 @@
 """The experiments of the chapter "Feed-forward neural networks and backpropagation".
 
 Small, seeded functions that the chapter, its reference checks and its exercises
-share: the data sets (handwritten digits, the Franke function), timed training runs,
+share: the data sets (handwritten digits, the Franke function), training runs,
 the universal-approximation sweep and the per-layer gradient norms.
 """
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -50,13 +49,6 @@ def franke_data(n: int = 1000, noise: float = 0.1, seed: int = 2026, test_size: 
     return X_train, X_test, z_train, z_test
 
 
-def timed_fit(model: MLP, X, y, optimizer, **fit_kwargs) -> tuple[dict, float]:
-    """``model.fit(X, y, optimizer, **fit_kwargs)`` and its wall-clock time in seconds."""
-    start = time.perf_counter()
-    history = model.fit(X, y, optimizer, **fit_kwargs)
-    return history, time.perf_counter() - start
-
-
 def sklearn_digits_classifier(
     X_train, labels_train, hidden: Sequence[int], activation: str, epochs: int, batch_size: int, seed: int
 ):
@@ -64,7 +56,7 @@ def sklearn_digits_classifier(
 
     Training runs for exactly ``epochs`` epochs (no early stopping, no tolerance), so
     scikit-learn's warning that it stopped before converging is expected and silenced.
-    Returns the fitted classifier and the training time in seconds.
+    Returns the fitted classifier.
     """
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
@@ -84,11 +76,10 @@ def sklearn_digits_classifier(
         n_iter_no_change=epochs + 1,
         random_state=seed,
     )
-    start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X_train, labels_train)
-    return clf, time.perf_counter() - start
+    return clf
 
 
 def wiggly_function(x: np.ndarray) -> np.ndarray:
