@@ -517,7 +517,8 @@ def results_html(results: list[CheckResult], with_build: bool = False) -> str:
         build = ""
         if with_build:
             info = r.build or {}
-            build = f"<td>build {html.escape(str(info.get('build')))}<br>{html.escape(str(info.get('page')))}</td>"
+            build_id, page = html.escape(str(info.get("build"))), html.escape(str(info.get("page")))
+            build = f"<td>build {build_id}<br>{page}</td>"
         rows.append(
             "<tr>"
             f"<td><b>{html.escape(r.id)}</b><br>{html.escape(r.description)}"
