@@ -44,7 +44,9 @@ def test_bfgs_takes_as_many_iterations_as_scipy_on_rosenbrock():
 
     x0 = np.array([-1.2, 1.0])
     ours = quasi_newton.bfgs(optim.rosenbrock, optim.rosenbrock_gradient, x0, tol=1e-5)
-    theirs = minimize(optim.rosenbrock, x0, jac=optim.rosenbrock_gradient, method="BFGS", options={"gtol": 1e-5})
+    theirs = minimize(
+        optim.rosenbrock, x0, jac=optim.rosenbrock_gradient, method="BFGS", options={"gtol": 1e-5}
+    )
     assert ours.converged and theirs.success
     np.testing.assert_allclose(ours.theta, theirs.x, atol=1e-5)
     assert abs(ours.n_steps - theirs.nit) <= 3
