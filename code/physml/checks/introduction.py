@@ -7,7 +7,6 @@ import numpy as np
 from .. import intro
 from ..validation import reference_check
 
-
 NOISE = 0.3  # standard deviation of the noise added to the line
 
 
