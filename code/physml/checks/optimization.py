@@ -321,20 +321,52 @@ QUASI_NEWTON_TOL = 1e-5  # stop when max |g_j| < this (scipy's gtol)
 
 
 @functools.cache
-def quasi_newton_rosenbrock() -> dict[str, tuple]:
-    """Each quasi-Newton method and its scipy counterpart on the Rosenbrock function from (-1.2, 1)."""
+def logistic_problem():
+    """The penalised logistic-regression cost of the classification chapter (breast-cancer data)."""
+    from .. import classification
+    from . import classification as cls_checks
+
+    X, y = cls_checks.binary_data()
+    lam = cls_checks.BINARY_LAMBDA
+
+    def cost(theta):
+        return classification.binary_cross_entropy(theta, X, y, lam)
+
+    def gradient(theta):
+        return classification.binary_gradient(theta, X, y, lam)
+
+    minimum = classification.fit_logistic_newton(X, y, lam).theta  # Newton (IRLS) to round-off
+    return cost, gradient, np.zeros(X.shape[1] + 1), minimum
+
+
+QUASI_NEWTON_PROBLEMS = {
+    # name: (cost, gradient, start, exact minimum), gtol
+    "Rosenbrock": (
+        lambda: (optim.rosenbrock, optim.rosenbrock_gradient, np.array(ROSENBROCK_START), np.ones(2)),
+        QUASI_NEWTON_TOL,
+    ),
+    "logistic regression": (logistic_problem, 1e-6),
+}
+
+
+@functools.cache
+def quasi_newton_runs(problem: str) -> dict[str, tuple]:
+    """Each quasi-Newton method and its scipy counterpart on ``problem`` (a key of QUASI_NEWTON_PROBLEMS)."""
     from scipy.optimize import minimize
 
-    start = np.array(ROSENBROCK_START)
+    make, gtol = QUASI_NEWTON_PROBLEMS[problem]
+    cost, gradient, start, _ = make()
     runs = {}
     for name, (method, scipy_name) in QUASI_NEWTON.items():
-        ours = method(optim.rosenbrock, optim.rosenbrock_gradient, start, tol=QUASI_NEWTON_TOL)
-        options = {"gtol": QUASI_NEWTON_TOL}
-        theirs = minimize(
-            optim.rosenbrock, start, jac=optim.rosenbrock_gradient, method=scipy_name, options=options
-        )
+        ours = method(cost, gradient, start, tol=gtol)
+        theirs = minimize(cost, start, jac=gradient, method=scipy_name, options={"gtol": gtol})
         runs[name] = (ours, theirs)
     return runs
+
+
+def quasi_newton_rosenbrock() -> dict[str, tuple]:
+    """The quasi-Newton runs on the Rosenbrock function from (-1.2, 1)."""
+    return quasi_newton_runs("Rosenbrock")
 
 
 @reference_check(
@@ -351,3 +383,19 @@ def _quasi_newton_scipy():
     ours = np.concatenate([r[0].theta for r in runs.values()])
     theirs = np.concatenate([r[1].x for r in runs.values()])
     return ours, theirs
+
+
+@reference_check(
+    "optimization.quasi-newton-logistic",
+    chapter="optimization",
+    description="BFGS, L-BFGS and nonlinear CG (gtol 1e-6) reach the minimum of the penalised "
+    "logistic-regression cost of the classification chapter (31 parameters)",
+    reference_source="Newton's method (IRLS) to round-off, physml.classification.fit_logistic_newton",
+    kind="abs",
+    tolerance=1e-4,
+)
+def _quasi_newton_logistic():
+    runs = quasi_newton_runs("logistic regression")
+    minimum = logistic_problem()[3]
+    ours = np.concatenate([r[0].theta for r in runs.values()])
+    return ours, np.tile(minimum, len(runs))
