@@ -331,14 +331,19 @@ def wolff(
     )
 
 
-def clusters_per_sweep(spins: np.ndarray, T: float, rng: np.random.Generator, n_pilot: int = 20) -> int:
+def clusters_per_sweep(
+    spins: np.ndarray, T: float, rng: np.random.Generator, n_pilot: int = 20, n_warmup: int = 20
+) -> int:
     """Number of Wolff flips that turn over about L*L spins in total, from ``n_pilot`` flips.
 
-    The pilot flips (a fixed number) also update ``spins``. The count is then kept fixed:
+    ``n_warmup`` flips come first (from a random start the first clusters are far smaller
+    than in equilibrium); all of them update ``spins``. The count is then kept fixed:
     flipping clusters *until* L*L spins have turned over would make the moment of
     measurement depend on the state, and bias the samples towards the ordered ones
     (large clusters end a sweep early).
     """
+    for _ in range(n_warmup):
+        wolff_flip(spins, T, rng)
     sizes = [wolff_flip(spins, T, rng) for _ in range(n_pilot)]
     return max(1, math.ceil(spins.size / np.mean(sizes)))
 
