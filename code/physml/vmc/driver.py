@@ -109,7 +109,8 @@ class Estimate:
     ``tau`` is the integrated autocorrelation time of the walker-averaged series
     (``(error / naive_error)^2``), ``n_samples`` the number of local energies (steps x
     walkers), ``acceptance`` the fraction of accepted moves, ``gradient`` the energy
-    gradient with respect to the parameters (if it was computed).
+    gradient with respect to the parameters (if it was computed) and ``series`` the
+    walker-averaged local energy after each step (the series that was blocked).
     """
 
     mean: float
@@ -120,6 +121,7 @@ class Estimate:
     n_samples: int
     acceptance: float
     gradient: np.ndarray | None = field(default=None, compare=False)
+    series: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         return (
@@ -193,6 +195,7 @@ def measure(
         n_samples=int(n),
         acceptance=float(accepted / n),
         gradient=grad,
+        series=series / n_walkers,
     )
 
 
