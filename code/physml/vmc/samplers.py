@@ -130,20 +130,40 @@ class Metropolis(Sampler):
     def __repr__(self) -> str:
         return f"Metropolis(step_size={self.step_size:g}, moves={self.moves!r})"
 
+    def _buffers(self, walkers: Walkers) -> dict[str, np.ndarray]:
+        """Scratch arrays for the step, allocated once per walker shape (no temporaries per step)."""
+        buffers = getattr(self, "_scratch", None)
+        if buffers is None or buffers["xi"].shape != walkers.x.shape:
+            n = walkers.x.shape[0]
+            buffers = {
+                "xi": np.empty(walkers.x.shape),
+                "trial": np.empty(walkers.x.shape),
+                "new": np.empty(n),
+                "e": np.empty(n),
+                "mask": np.empty(n, dtype=bool),
+            }
+            self._scratch = buffers
+        return buffers
+
     def step(self, wf, walkers, rng):
-        x = walkers.x
+        b = self._buffers(walkers)
+        xi, trial, new, e, mask = b["xi"], b["trial"], b["new"], b["e"], b["mask"]
         if self.moves == "gaussian":
-            trial = rng.standard_normal(x.shape)
+            rng.standard_normal(out=xi)
         else:
-            trial = rng.random(x.shape)
-            trial -= 0.5
-        trial *= self.step_size
-        trial += x
-        log_psi = wf._log_psi(trial)
-        accept = 2.0 * (log_psi - walkers.log_psi) > -rng.standard_exponential(x.shape[0])
-        x[accept] = trial[accept]
-        walkers.log_psi[accept] = log_psi[accept]
-        return int(np.count_nonzero(accept))
+            rng.random(out=xi)
+            xi -= 0.5
+        xi *= self.step_size  # the proposed displacement of every particle
+        np.add(walkers.x, xi, out=trial)
+        wf._log_psi_into(trial, new)
+        rng.standard_exponential(out=e)
+        # accept when 2 (log psi' - log psi) > -e, computed in place in e
+        e += 2.0 * (new - walkers.log_psi)
+        np.greater(e, 0.0, out=mask)
+        xi *= mask[:, None, None]  # rejected walkers do not move
+        walkers.x += xi
+        np.copyto(walkers.log_psi, new, where=mask)
+        return int(np.count_nonzero(mask))
 
 
 class Langevin(Sampler):

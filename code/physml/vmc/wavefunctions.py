@@ -120,6 +120,11 @@ class WaveFunction:
     def _log_psi(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def _log_psi_into(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``log_psi`` written into ``out`` (the sampler's hot loop; subclasses may avoid temporaries)."""
+        out[...] = self._log_psi(x)
+        return out
+
     def _grad_lap(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
@@ -307,6 +312,32 @@ class PadeJastrow(PairJastrow):
             r2 = x0 * x0 + y0 * y0 + x1 * x1 + y1 * y1
             return self.a * r12 / (1.0 + self.params[1] * r12) - self.params[0] * r2
         return super()._log_psi(x)
+
+    def _log_psi_into(self, x, out):
+        """The two-electron 2D case with preallocated scratch arrays and no temporaries."""
+        if not (self.n_particles == 2 and self.dims == 2 and x.flags.c_contiguous):
+            return super()._log_psi_into(x, out)
+        n = x.shape[0]
+        scratch = self.__dict__.get("_scratch")
+        if scratch is None or scratch.shape[1] != n:
+            scratch = np.empty((2, n))
+            self.__dict__["_scratch"] = scratch  # shared by copies from with_params: it is scratch only
+        r, s = scratch
+        f = x.reshape(n, 4)  # columns x0, y0, x1, y1
+        np.subtract(f[:, 0], f[:, 2], out=r)
+        np.multiply(r, r, out=r)
+        np.subtract(f[:, 1], f[:, 3], out=s)
+        np.multiply(s, s, out=s)
+        np.add(r, s, out=r)
+        np.sqrt(r, out=r)  # r12
+        np.multiply(r, self.params[1], out=s)
+        s += 1.0
+        np.divide(r, s, out=r)
+        r *= self.a  # a r12 / (1 + beta r12)
+        np.einsum("wk,wk->w", f, f, out=s)  # r1^2 + r2^2
+        s *= self.params[0]
+        np.subtract(r, s, out=out)
+        return out
 
 
 class CuspGaussian(PairJastrow):
