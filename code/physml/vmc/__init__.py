@@ -7,6 +7,7 @@ The package is cut along the physics, in the spirit of NetKet:
 * :mod:`~physml.vmc.wavefunctions` - trial wave functions with log psi, its gradient,
   Laplacian and parameter derivatives;
 * :mod:`~physml.vmc.samplers` - vectorised Metropolis and Langevin (importance) samplers;
+* :mod:`~physml.vmc.nqs` - the RBM trial function (on :mod:`physml.rbm`) and Gibbs sampling;
 * :mod:`~physml.vmc.driver` - energy estimates with blocking errors, the energy gradient,
   the optimisation loop, and the MPI communicator wrapper;
 * statistics: :func:`blocking` from :mod:`physml.stats`.
@@ -29,6 +30,7 @@ from .driver import (
     optimize,
 )
 from .hamiltonian import HarmonicTrap
+from .nqs import Gibbs, RBMWaveFunction
 from .samplers import Langevin, Metropolis, Sampler, Walkers, walker_streams
 from .wavefunctions import CuspGaussian, Gaussian, PadeJastrow, PairJastrow, WaveFunction, check_positions
 
@@ -38,12 +40,14 @@ __all__ = [
     "CuspGaussian",
     "Estimate",
     "Gaussian",
+    "Gibbs",
     "HarmonicTrap",
     "Langevin",
     "MPIComm",
     "Metropolis",
     "PadeJastrow",
     "PairJastrow",
+    "RBMWaveFunction",
     "Sampler",
     "SerialComm",
     "VMCResult",

@@ -256,6 +256,19 @@ class PairJastrow(WaveFunction):
         own = self._pair_params(r).sum(axis=1)
         return np.concatenate([-_sum_squares(x)[:, None], own], axis=1)
 
+    def jastrow_terms(self, x: np.ndarray):
+        r"""The Jastrow factor alone: :math:`J = \sum_{i<j}u(r_{ij})`, :math:`\nabla J`, :math:`\nabla^2 J`
+        and the derivatives of :math:`J` with respect to ``params[1:]``.
+
+        Used by trial functions that multiply another factor by this Jastrow factor (the RBM
+        of the chapter "Neural-network quantum states")."""
+        diff, r = self._pair_vectors(x)
+        u, du, d2u = self._pair(r)
+        pair_grad = (du / r)[:, :, None] * diff
+        grad = np.einsum("pk,wkd->wpd", self._incidence, pair_grad)
+        lap = 2.0 * (d2u + (self.dims - 1) * du / r).sum(axis=1)
+        return u.sum(axis=1), grad, lap, self._pair_params(r).sum(axis=1)
+
 
 class PadeJastrow(PairJastrow):
     r"""Gaussian × Padé–Jastrow trial function,
