@@ -32,6 +32,7 @@ Arrays of visible configurations have the shape ``(samples, M)``, hidden ones ``
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 
 from ._validate import as_float_array, as_rng, check_int, check_scalar
 
@@ -42,13 +43,8 @@ def softplus(t: np.ndarray) -> np.ndarray:
 
 
 def sigmoid(t: np.ndarray) -> np.ndarray:
-    r""":math:`1/(1 + e^{-t})`, computed without overflow."""
-    out = np.empty_like(t, dtype=float)
-    pos = t >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-t[pos]))
-    e = np.exp(t[~pos])
-    out[~pos] = e / (1.0 + e)
-    return out
+    r""":math:`1/(1 + e^{-t})`, computed without overflow (``scipy.special.expit``)."""
+    return expit(t)
 
 
 class GaussianBinaryRBM:

@@ -31,7 +31,7 @@ class Config:
     final_steps: int
 
 
-FULL = Config(n_walkers=500, n_steps=128, n_iter=60, final_walkers=2000, final_steps=1024)
+FULL = Config(n_walkers=500, n_steps=128, n_iter=60, final_walkers=2000, final_steps=512)
 SHORT = Config(n_walkers=200, n_steps=64, n_iter=40, final_walkers=500, final_steps=256)
 
 
@@ -50,8 +50,8 @@ def alpha_scan(dims: int, short: bool = False) -> dict[str, np.ndarray]:
             vmc.HarmonicTrap(1.0),
             vmc.Gaussian(float(alpha), 1, dims),
             vmc.Metropolis(1.5 / np.sqrt(dims)),
-            n_walkers=200 if short else 400,
-            n_steps=64 if short else 256,
+            n_walkers=200,
+            n_steps=64 if short else 128,
             n_burn=50,
             seed=100 * dims + k,
         )
@@ -145,9 +145,7 @@ def sampler_comparison(short: bool = False) -> list[dict]:
     for name, values in SAMPLER_SETTINGS.items():
         for k, value in enumerate(values):
             sampler = vmc.Metropolis(value) if name == "Metropolis" else vmc.Langevin(value)
-            est = vmc.energy(
-                ham, wf, sampler, n_walkers=100 if short else 200, n_steps=256 if short else 1024, seed=50 + k
-            )
+            est = vmc.energy(ham, wf, sampler, n_walkers=100, n_steps=256 if short else 1024, seed=50 + k)
             rows.append({"sampler": name, "setting": value, "estimate": est})
     return rows
 

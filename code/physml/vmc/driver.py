@@ -168,12 +168,12 @@ def measure(
     accepted = 0
     for t in range(n_steps):
         accepted += sampler.step(wf, walkers, rng)
-        el = hamiltonian._local_energy(wf, walkers.x)
+        grad, lap, o = wf._derivatives(walkers.x, params=gradient)
+        el = hamiltonian._local_energy_from(walkers.x, grad, lap)
         _check_local_energy(el, wf, f"at step {t}{where}")
         series[t] = el.sum()
         sum_e2 += el @ el
         if gradient:
-            o = wf._param_grad(walkers.x)
             sum_o += o.sum(axis=0)
             sum_oe += el @ o
     packed = np.concatenate([series, [sum_e2, accepted, walkers.n_walkers], sum_o, sum_oe])

@@ -64,6 +64,10 @@ class HarmonicTrap:
 
     def _local_energy(self, wf: WaveFunction, x: np.ndarray) -> np.ndarray:
         grad, lap = wf._grad_lap(x)
+        return self._local_energy_from(x, grad, lap)
+
+    def _local_energy_from(self, x: np.ndarray, grad: np.ndarray, lap: np.ndarray) -> np.ndarray:
+        """E_L from the gradient and Laplacian of log psi at ``x``."""
         flat = grad.reshape(grad.shape[0], -1)
         kinetic = -0.5 * (lap + np.einsum("wk,wk->w", flat, flat))
         return kinetic + self._potential(x)

@@ -98,8 +98,14 @@ class RBMWaveFunction(WaveFunction):
         a, b, W = self._split()
         return GaussianBinaryRBM(a, b, W, self.sigma)
 
-    def _jastrow(self):
-        return self._pade.with_params([1.0, self.params[-1]])
+    def _jastrow(self) -> PadeJastrow:
+        """The Pade-Jastrow factor with the current beta (cached: built once per parameter set)."""
+        cached = self.__dict__.get("_pade_cached")
+        beta = self.params[-1]
+        if cached is None or cached[0] != beta:
+            cached = (beta, self._pade.with_params([1.0, beta]))
+            self.__dict__["_pade_cached"] = cached
+        return cached[1]
 
     def _check_domain(self, params):
         if self.jastrow and params[-1] < 0:
@@ -108,40 +114,45 @@ class RBMWaveFunction(WaveFunction):
             )
 
     # --- log psi and its derivatives ---
+    def _hidden(self, x):
+        """Visible units v (walkers, M), the parameters and s_j = sigmoid(theta_j)."""
+        a, b, W = self._split()
+        v = x.reshape(x.shape[0], -1)
+        return v, a, W, sigmoid(b + v @ W / self.sigma**2)
+
     def _log_psi(self, x):
         a, b, W = self._split()
         v = x.reshape(x.shape[0], -1)
         s2 = self.sigma**2
         out = self.power * (softplus(b + v @ W / s2).sum(axis=1) - ((v - a) ** 2).sum(axis=1) / (2 * s2))
         if self.jastrow:
-            out = out + self._jastrow().jastrow_terms(x)[0]
+            pade = self._jastrow()
+            out = out + pade._pair_value(pade._pair_vectors(x)[1]).sum(axis=1)
         return out
 
     def _grad_lap(self, x):
-        a, b, W = self._split()
-        n = x.shape[0]
-        v = x.reshape(n, -1)
-        s2 = self.sigma**2
-        p = sigmoid(b + v @ W / s2)
-        grad = (self.power / s2) * (p @ W.T - (v - a))
-        lap = self.power * (-self.n_visible / s2 + (p * (1.0 - p)) @ (W * W).sum(axis=0) / s2**2)
-        grad = grad.reshape(x.shape)
-        if self.jastrow:
-            _, g_j, lap_j, _ = self._jastrow().jastrow_terms(x)
-            grad, lap = grad + g_j, lap + lap_j
+        grad, lap, _ = self._derivatives(x, params=False)
         return grad, lap
 
     def _param_grad(self, x):
-        a, b, W = self._split()
-        n = x.shape[0]
-        v = x.reshape(n, -1)
+        return self._derivatives(x, params=True)[2]
+
+    def _derivatives(self, x, params: bool = True):
+        v, a, W, s = self._hidden(x)
         s2 = self.sigma**2
-        p = sigmoid(b + v @ W / s2)
-        parts = [(v - a) / s2, p, (v[:, :, None] * p[:, None, :]).reshape(n, -1) / s2]
-        out = self.power * np.concatenate(parts, axis=1)
+        grad = ((self.power / s2) * (s @ W.T - (v - a))).reshape(x.shape)
+        lap = self.power * (-self.n_visible / s2 + (s * (1.0 - s)) @ (W * W).sum(axis=0) / s2**2)
+        pgrad = None
+        if params:
+            n = x.shape[0]
+            parts = [(v - a) / s2, s, (v[:, :, None] * s[:, None, :]).reshape(n, -1) / s2]
+            pgrad = self.power * np.concatenate(parts, axis=1)
         if self.jastrow:
-            out = np.concatenate([out, self._jastrow().jastrow_terms(x)[3]], axis=1)
-        return out
+            _, g_j, lap_j, p_j = self._jastrow().jastrow_terms(x)
+            grad, lap = grad + g_j, lap + lap_j
+            if params:
+                pgrad = np.concatenate([pgrad, p_j], axis=1)
+        return grad, lap, pgrad
 
 
 class Gibbs(Sampler):

@@ -131,6 +131,15 @@ class WaveFunction:
     def _param_grad(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def _derivatives(self, x: np.ndarray, params: bool = True):
+        """Gradient, Laplacian and (if ``params``) parameter derivatives of log psi in one call.
+
+        The driver measures all three at every step; subclasses whose three share work
+        (the RBM: the hidden-unit activations) override this.
+        """
+        grad, lap = self._grad_lap(x)
+        return grad, lap, (self._param_grad(x) if params else None)
+
 
 def _sum_squares(x: np.ndarray) -> np.ndarray:
     r""":math:`\sum_i r_i^2` per walker for ``x`` of shape (walkers, particles, dims)."""
