@@ -92,20 +92,8 @@ def dot(ansatz: str, short: bool = False) -> Run:
 
 
 def gaussian_product_energy(omega: float = 1.0) -> tuple[float, float]:
-    r"""Best energy of the product :math:`e^{-\alpha(r_1^2+r_2^2)}` for the dot (no Jastrow factor).
-
-    :math:`\langle E\rangle(\alpha) = 2\alpha + \omega^2/(2\alpha) + \sqrt{\pi\alpha}`, the last term
-    being :math:`\langle 1/r_{12}\rangle`; returns (alpha, energy) at the minimum.
-    """
-    from scipy.optimize import minimize_scalar
-
-    res = minimize_scalar(
-        lambda a: 2 * a + omega**2 / (2 * a) + np.sqrt(np.pi * a),
-        bounds=(1e-3, 5.0),
-        method="bounded",
-        options={"xatol": 1e-12},
-    )
-    return float(res.x), float(res.fun)
+    """(alpha, energy) of the best Gaussian product: see ``physml.vmc.exact``."""
+    return exact.gaussian_product_energy(omega)
 
 
 @reference_check(

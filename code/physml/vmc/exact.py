@@ -62,6 +62,25 @@ def two_electron_dot_energy(omega: float, n_grid: int = 4000, r_max: float | Non
     return omega + (4.0 * fine - coarse) / 3.0
 
 
+def gaussian_product_energy(omega: float = 1.0) -> tuple[float, float]:
+    r"""The best uncorrelated Gaussian product :math:`e^{-\alpha(r_1^2+r_2^2)}` for the two-electron dot.
+
+    In two dimensions :math:`\langle E\rangle(\alpha) = 2\alpha + \omega^2/(2\alpha) + \sqrt{\pi\alpha}`, the
+    last term being :math:`\langle 1/r_{12}\rangle`. Returns ``(alpha, energy)`` at the minimum, an
+    upper bound of the Hartree-Fock energy.
+    """
+    from scipy.optimize import minimize_scalar
+
+    omega = float(check_scalar(omega, "omega", minimum=0.0, include_min=False))
+    res = minimize_scalar(
+        lambda a: 2 * a + omega**2 / (2 * a) + np.sqrt(np.pi * a),
+        bounds=(1e-4, 10.0 * omega + 1.0),
+        method="bounded",
+        options={"xatol": 1e-12},
+    )
+    return float(res.x), float(res.fun)
+
+
 def noninteracting_energy(n_particles: int, dims: int, omega: float) -> float:
     """N d omega / 2: non-interacting bosons in the lowest orbital (and 2 electrons of opposite spin)."""
     n_particles = check_int(n_particles, "n_particles", minimum=1)
