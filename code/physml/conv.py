@@ -296,3 +296,46 @@ def digits_cnn(channels: tuple[int, int] = (8, 16), hidden: int = 64, dropout: f
         nn.ReLU(),
         nn.Linear(hidden, 10),
     )
+
+
+def ising_cnn(channels: int = 8):
+    r"""A small CNN that classifies ``(N, 1, L, L)`` Ising configurations for any ``L``.
+
+    Two 3x3 convolutions with *circular* padding (the lattice is periodic), ReLU, then the
+    average of every channel over the lattice (global average pooling, which makes the
+    output independent of where a pattern sits and of ``L``), and a linear layer to the
+    logits of the two phases (0: disordered, 1: ordered).
+    """
+    from torch import nn
+
+    channels = check_int(channels, "channels", minimum=1)
+    return nn.Sequential(
+        nn.Conv2d(1, channels, kernel_size=3, padding=1, padding_mode="circular"),
+        nn.ReLU(),
+        nn.Conv2d(channels, channels, kernel_size=3, padding=1, padding_mode="circular"),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(channels, 2),
+    )
+
+
+def half_crossing(temperatures, probability) -> float:
+    r"""The temperature at which a decreasing ``probability`` (of the ordered phase) crosses :math:`1/2`.
+
+    Linear interpolation between the last temperature with :math:`p \ge 1/2` and the next
+    one; ``temperatures`` must be increasing and the curve must cross exactly there.
+    """
+    T = _real_array(temperatures, "temperatures", 1)
+    p = _real_array(probability, "probability", 1)
+    if T.shape != p.shape or T.size < 2:
+        raise ValueError(
+            f"temperatures and probability must have the same length >= 2, got {T.size} and {p.size}"
+        )
+    if np.any(np.diff(T) <= 0):
+        raise ValueError("temperatures must be strictly increasing")
+    above = np.flatnonzero(p >= 0.5)
+    if above.size == 0 or above[-1] == T.size - 1:
+        raise ValueError("probability does not fall below 1/2 after being above it")
+    i = above[-1]
+    return float(T[i] + (p[i] - 0.5) * (T[i + 1] - T[i]) / (p[i] - p[i + 1]))

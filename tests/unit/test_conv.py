@@ -106,7 +106,12 @@ def test_sizes_parameters_receptive_field():
 
 
 def test_receptive_field_by_gradient():
-    """The receptive field equals the extent of the input pixels that change one output pixel."""
+    """The receptive field equals the extent of the input pixels that change one output pixel.
+
+    Average pooling (same receptive field as max-pooling) passes a gradient to every pixel of
+    its window, so no pixel of the field is missed by chance.
+    """
+    torch.manual_seed(0)
     net = torch.nn.Sequential(
         torch.nn.Conv2d(1, 1, 3),
         torch.nn.MaxPool2d(2),
@@ -163,3 +168,24 @@ def test_bad_values():
         conv.receptive_field([(3, 1), (3,)])
     with pytest.raises(TypeError, match="complex"):
         conv.conv2d_forward(np.ones((1, 1, 3, 3)) * 1j, np.ones((1, 1, 2, 2)))
+
+
+def test_ising_cnn_shapes_and_symmetry():
+    net = conv.ising_cnn(4)
+    for L in (4, 9):
+        assert net(torch.zeros(3, 1, L, L)).shape == (3, 2)
+    # circular padding: shifting a configuration around the torus does not change the output
+    x = torch.randn(2, 1, 6, 6, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(net(x), net(torch.roll(x, shifts=(2, 3), dims=(2, 3))))
+
+
+def test_half_crossing():
+    T = np.array([1.0, 2.0, 3.0, 4.0])
+    assert conv.half_crossing(T, [1.0, 0.75, 0.25, 0.0]) == pytest.approx(2.5)
+    assert conv.half_crossing(T, [0.9, 0.5, 0.1, 0.0]) == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="increasing"):
+        conv.half_crossing(T[::-1], [1.0, 0.75, 0.25, 0.0])
+    with pytest.raises(ValueError, match="1/2"):
+        conv.half_crossing(T, [0.4, 0.3, 0.2, 0.1])
+    with pytest.raises(ValueError, match="same length"):
+        conv.half_crossing(T, [1.0, 0.0])
