@@ -1,0 +1,222 @@
+"""Tests of physml.torchtools: devices, seeding, loaders, the training loop, saving, models."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from physml import optim, torchtools
+from physml.checks import neural_networks as nnchecks
+from physml.checks import pytorch as ptchecks
+from physml.nn import MLP
+
+
+def _toy(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    return X, y
+
+
+def _fit(model, X, y, epochs=5, **kw):
+    return torchtools.fit(
+        model,
+        torchtools.make_loader(X, y, batch_size=8, seed=1),
+        torchtools.make_loader(X, y, batch_size=8, shuffle=False),
+        torch.optim.SGD(model.parameters(), lr=0.1),
+        nn.functional.cross_entropy,
+        epochs=epochs,
+        **kw,
+    )
+
+
+@pytest.mark.parametrize("device", ["cpu", torch.device("cpu")])
+def test_as_device_cpu(device):
+    assert torchtools.as_device(device) == torch.device("cpu")
+
+
+@pytest.mark.parametrize("device", ["gpu", "CPU", "cuda:x", "", "mps"])
+def test_as_device_unknown_string(device):
+    with pytest.raises(ValueError, match="device"):
+        torchtools.as_device(device)
+
+
+def test_as_device_type():
+    with pytest.raises(TypeError, match="device"):
+        torchtools.as_device(0)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+@pytest.mark.parametrize("device", ["cuda", "cuda:0", torch.device("cuda")])
+def test_as_device_cuda_unavailable(device):
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        torchtools.as_device(device)
+
+
+def test_generator_reproducible():
+    a = torch.rand(5, generator=torchtools.make_generator(3))
+    b = torch.rand(5, generator=torchtools.make_generator(3))
+    assert torch.equal(a, b)
+    with pytest.raises(ValueError, match="seed"):
+        torchtools.make_generator(-1)
+
+
+def test_seed_everything():
+    torchtools.seed_everything(5)
+    a = torch.rand(3)
+    torchtools.seed_everything(5)
+    assert torch.equal(a, torch.rand(3))
+    assert torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(False)
+
+
+def test_dataset_and_loader():
+    X, y = _toy(10)
+    ds = torchtools.ArrayDataset(X, y)
+    assert len(ds) == 10
+    x0, y0 = ds[0]
+    assert x0.dtype == torch.float32 and y0.dtype == torch.long
+    assert torch.is_floating_point(torchtools.ArrayDataset(X, X[:, 0]).y)
+    with pytest.raises(ValueError, match="same number of samples"):
+        torchtools.ArrayDataset(X, y[:5])
+    with pytest.raises(ValueError, match="NaN"):
+        torchtools.ArrayDataset(np.full((3, 2), np.nan), [0, 1, 0])
+    with pytest.raises(ValueError, match="X must have one row"):
+        torchtools.ArrayDataset(np.zeros((0, 2)), [])
+    first = [b[1].tolist() for b in torchtools.make_loader(X, y, batch_size=4, seed=2)]
+    again = [b[1].tolist() for b in torchtools.make_loader(X, y, batch_size=4, seed=2)]
+    assert first == again
+
+
+def test_numpy_batch_sampler_matches_minibatches():
+    sampler = torchtools.NumpyBatchSampler(11, 4, seed=7)
+    rng = np.random.default_rng(7)
+    for _ in range(3):  # epoch after epoch
+        assert list(sampler) == [b.tolist() for b in optim.minibatches(11, 4, rng)]
+    assert len(sampler) == 3
+
+
+def test_fit_learns_and_is_reproducible():
+    X, y = _toy()
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        model = torchtools.mlp([3, 8, 2], dropout=0.1)
+        runs.append((_fit(model, X, y, epochs=20), model))
+    (h1, m1), (h2, m2) = runs
+    assert h1["train_loss"] == h2["train_loss"]
+    assert h1["train_loss"][-1] < h1["train_loss"][0]
+    assert torchtools.accuracy(m1, torchtools.make_loader(X, y, shuffle=False)) > 0.8
+
+
+def test_fit_early_stopping_restores_best():
+    X, y = _toy()
+    torch.manual_seed(0)
+    model = torchtools.mlp([3, 8, 2])
+    # a learning rate so large that the validation loss soon gets worse
+    history = torchtools.fit(
+        model,
+        torchtools.make_loader(X, y, batch_size=8),
+        torchtools.make_loader(X, y, shuffle=False),
+        torch.optim.SGD(model.parameters(), lr=20.0),
+        nn.functional.cross_entropy,
+        epochs=200,
+        early_stopping_patience=3,
+    )
+    assert history["stopped_early"]
+    best = history["best_epoch"]
+    assert len(history["val_loss"]) == best + 4
+    val = torchtools.evaluate(model, torchtools.make_loader(X, y, shuffle=False), nn.functional.cross_entropy)
+    assert val == pytest.approx(history["val_loss"][best], rel=1e-6)
+
+
+def test_fit_nan_loss_stops():
+    X, y = _toy()
+    model = torchtools.mlp([3, 4, 2])
+    with torch.no_grad():
+        model[0].weight.fill_(float("nan"))
+    with pytest.raises(FloatingPointError, match="step 0"):
+        _fit(model, X, y)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"epochs": 0}, ValueError, "epochs"),
+        ({"device": "gpu"}, ValueError, "device"),
+        ({"early_stopping_patience": 0}, ValueError, "early_stopping_patience"),
+        ({"seed": -2}, ValueError, "seed"),
+    ],
+)
+def test_fit_bad_arguments(kwargs, error, match):
+    X, y = _toy()
+    model = torchtools.mlp([3, 4, 2])
+    args = {"epochs": 1, **kwargs}
+    with pytest.raises(error, match=match):
+        _fit(model, X, y, **{k: v for k, v in args.items() if k != "epochs"}, epochs=args["epochs"])
+
+
+def test_fit_bad_types():
+    X, y = _toy()
+    model = torchtools.mlp([3, 4, 2])
+    loader = torchtools.make_loader(X, y)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = nn.functional.cross_entropy
+    with pytest.raises(TypeError, match="model"):
+        torchtools.fit("net", loader, None, opt, loss, 1)
+    with pytest.raises(TypeError, match="train_loader"):
+        torchtools.fit(model, [X], None, opt, loss, 1)
+    with pytest.raises(TypeError, match="optimizer"):
+        torchtools.fit(model, loader, None, "adam", loss, 1)
+    with pytest.raises(ValueError, match="val_loader"):
+        torchtools.fit(model, loader, None, opt, loss, 1, early_stopping_patience=2)
+
+
+def test_save_and_load(tmp_path):
+    torch.manual_seed(0)
+    model = torchtools.mlp([3, 5, 2], batch_norm=True)
+    path = torchtools.save_model(model, tmp_path / "m.pt", epochs=3)
+    other = torchtools.mlp([3, 5, 2], batch_norm=True)
+    assert torchtools.load_model(other, path) == {"epochs": 3}
+    x = torch.randn(4, 3)
+    model.eval(), other.eval()
+    assert torch.equal(model(x), other(x))
+    with pytest.raises(ValueError, match="path"):
+        torchtools.load_model(other, tmp_path / "missing.pt")
+
+
+def test_models():
+    net = torchtools.mlp([4, 6, 6, 3], "tanh", dropout=0.5, batch_norm=True)
+    assert torchtools.n_parameters(net) == 5 * 6 + 7 * 6 + 7 * 3 + 2 * 2 * 6
+    assert net(torch.zeros(2, 4)).shape == (2, 3)
+    res = torchtools.deep_net(4, 5, 3, 2, residual=True)
+    block = res[1]
+    h = torch.randn(2, 5)
+    torch.testing.assert_close(block(h), h + torch.tanh(block.linear(h)))
+    with pytest.raises(ValueError, match="activation"):
+        torchtools.mlp([2, 2], "swish")
+    with pytest.raises(ValueError, match="dropout"):
+        torchtools.mlp([2, 3, 2], dropout=1.0)
+    with pytest.raises(ValueError, match="sizes"):
+        torchtools.mlp([2])
+    with pytest.raises(ValueError, match="depth"):
+        torchtools.deep_net(2, 2, 0, 2, residual=False)
+
+
+def test_rebuild_equals_physml_short():
+    """Two epochs of the digits network: torchtools.fit ends at MLP.fit's parameters."""
+    net = ptchecks.rebuilt_digits_net()
+    physml_net = nnchecks.digits_model()
+    from physml.nn import examples
+
+    X, _, y, _ = examples.digits_data()
+    sampler = torchtools.NumpyBatchSampler(len(y), 32, seed=7)
+    loader = torch.utils.data.DataLoader(torchtools.ArrayDataset(X, y, torch.float64), batch_sampler=sampler)
+    torchtools.fit(
+        net, loader, None, torch.optim.Adam(net.parameters(), lr=1e-3), nn.functional.cross_entropy, epochs=2
+    )
+    physml_net.fit(X, y, optim.Adam(1e-3), epochs=2, batch_size=32, seed=7)
+    assert isinstance(physml_net, MLP)
+    ours = np.concatenate([p.ravel() for p in ptchecks.torch_twin.torch_params_as_numpy(net)])
+    ref = np.concatenate([p.ravel() for p in physml_net.params])
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10)
