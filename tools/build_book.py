@@ -56,6 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
 CACHE = BUILD / ".jupyter_cache"
 RECORDS = BUILD / "records"
+FIGURES = BUILD / "figures"  # the axis labels of every figure, written by physml.plotting
 DEPS_FILE = BUILD / "page-deps.json"
 SITE_HASH_FILE = BUILD / ".site-hash"
 RECORD = BUILD / "build-time.json"
@@ -109,7 +110,7 @@ def reset_if_environment_changed(deps: dict) -> bool:
         return False
     if deps.get("environment") is not None:
         print("requirements.txt or code/pyproject.toml changed: every page is executed again")
-    for path in (CACHE, RECORDS):
+    for path in (CACHE, RECORDS, FIGURES):
         if path.exists():
             shutil.rmtree(path)
     deps.clear()
@@ -246,6 +247,7 @@ def run_pages(pages: list[str], jobs: int, cache, deps: dict, build_id: int) -> 
         for record in RECORDS.glob("*.json") if RECORDS.exists() else []:
             if json.loads(record.read_text()).get("page") == page:
                 record.unlink()  # the page writes its records again
+        (FIGURES / f"{page.replace('/', '--')}.jsonl").unlink(missing_ok=True)  # and its figure labels
         tasks.append((uri, cache.get_project_notebook(uri).nb, timeout, build_id))
     workers = max(1, min(jobs, len(tasks)))
     print(f"executing {len(tasks)} page(s) with {workers} kernel(s) at a time")

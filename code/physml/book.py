@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import numbers
 from pathlib import Path
 
@@ -26,6 +27,43 @@ def glue(name: str, value, display: bool = False):
     if isinstance(value, numbers.Real) and not isinstance(value, bool) and not np.isfinite(value):
         raise ValueError(f"value glued as {name!r} is not finite: {value}")
     return _glue(name, value, display=display)
+
+
+class Table:
+    """A small table that a notebook shows as HTML (and prints as aligned text)."""
+
+    def __init__(self, header: list[str], rows: list[list]):
+        self.header = [str(h) for h in header]
+        self.rows = [[str(c) for c in row] for row in rows]
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.header)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in self.rows
+        )
+        return f"<table class='physml-table'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+    def __repr__(self) -> str:
+        widths = [max(len(r[i]) for r in [self.header, *self.rows]) for i in range(len(self.header))]
+        lines = [
+            "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
+            for row in [self.header, *self.rows]
+        ]
+        return "\n".join(lines)
+
+
+def table(header: list[str], rows: list[list]) -> Table:
+    """A table of results for a page: ``table(["model", "MSE"], [["OLS", "0.01"], ...])``.
+
+    Shown as an HTML table in the book and in Jupyter (a Markdown table printed from a
+    cell would show as raw text).
+    """
+    if isinstance(header, str) or not header:
+        raise TypeError("header must be a non-empty list of column names")
+    for n, row in enumerate(rows):
+        if isinstance(row, str) or len(row) != len(header):
+            raise ValueError(f"rows[{n}] must have {len(header)} entries, like header")
+    return Table(header, rows)
 
 
 def package_dir() -> Path:

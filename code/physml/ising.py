@@ -332,20 +332,27 @@ def wolff(
 
 
 def clusters_per_sweep(
-    spins: np.ndarray, T: float, rng: np.random.Generator, n_pilot: int = 20, n_warmup: int = 20
+    spins: np.ndarray, T: float, rng: np.random.Generator, warmup_sweeps: int = 5, pilot_sweeps: int = 5
 ) -> int:
-    """Number of Wolff flips that turn over about L*L spins in total, from ``n_pilot`` flips.
+    """Number of Wolff flips that turn over about L*L spins, measured on ``spins`` (L, L).
 
-    ``n_warmup`` flips come first (from a random start the first clusters are far smaller
-    than in equilibrium); all of them update ``spins``. The count is then kept fixed:
-    flipping clusters *until* L*L spins have turned over would make the moment of
-    measurement depend on the state, and bias the samples towards the ordered ones
-    (large clusters end a sweep early).
+    Clusters are flipped (updating ``spins``) until ``warmup_sweeps * L*L`` spins have
+    turned over, so that the cluster sizes approach equilibrium, and then until another
+    ``pilot_sweeps * L*L`` have; the flips of this pilot give the mean cluster size. The
+    returned count is then kept *fixed* by the caller: flipping clusters until L*L spins
+    have turned over before every measurement would make the moment of measurement
+    depend on the state and bias the samples towards the ordered ones (large clusters end
+    a sweep early). Here only the state before thermalization depends on such a rule.
     """
-    for _ in range(n_warmup):
-        wolff_flip(spins, T, rng)
-    sizes = [wolff_flip(spins, T, rng) for _ in range(n_pilot)]
-    return max(1, math.ceil(spins.size / np.mean(sizes)))
+    n_sites = spins.size
+    flipped = 0
+    while flipped < warmup_sweeps * n_sites:
+        flipped += wolff_flip(spins, T, rng)
+    flips, flipped = 0, 0
+    while flipped < pilot_sweeps * n_sites:
+        flipped += wolff_flip(spins, T, rng)
+        flips += 1
+    return max(1, math.ceil(flips * n_sites / flipped))
 
 
 # --------------------------------------------------------------------------- labelled samples
@@ -366,9 +373,12 @@ class IsingSamples:
 AUTO_WOLFF_WINDOW = (0.95, 1.05)
 """``method="auto"`` uses Wolff for 0.95 T_c <= T <= 1.05 T_c, Metropolis elsewhere.
 
-A Metropolis sweep of many chains side by side costs about 1/100 of a Wolff sweep
-(whose cluster growth is a Python loop over cluster fronts), so Wolff pays off only
-where critical slowing down makes Metropolis chains decorrelate over hundreds of sweeps.
+A Wolff sweep costs far more than a sweep of 50 Metropolis chains side by side (cluster
+growth is a Python loop over cluster fronts), and per *independent* sample near T_c the
+50 chains are even cheaper up to at least L = 32 (``benchmarks/ising_samplers.py``). Wolff
+is used near T_c all the same because its autocorrelation time stays at one or two sweeps
+for every L, while Metropolis chains need thermalization and spacing that grow like
+:math:`L^{2.2}` (critical slowing down), beyond what the default sweeps give for large L.
 """
 
 DEFAULT_SWEEPS = {"metropolis": (200, 10), "wolff": (20, 1)}
@@ -378,7 +388,9 @@ DEFAULT_SWEEPS = {"metropolis": (200, 10), "wolff": (20, 1)}
 def _sample_one_temperature(L, T, n_samples, rng, thermalization, spacing, method, n_chains):
     initial = "ordered" if T < ONSAGER_TC else "random"
     if method == "wolff":
-        spins = _initial_spins(initial, 1, L, rng)[0]
+        # ordered start: near T_c, cluster sizes reach equilibrium from above far sooner
+        # than domains grow from a random start
+        spins = _initial_spins("ordered", 1, L, rng)[0]
         per_sweep = clusters_per_sweep(spins, T, rng)
         for _ in range(thermalization * per_sweep):
             wolff_flip(spins, T, rng)
@@ -421,8 +433,9 @@ def sample(
     ``n_samples / n_chains`` samples from each, ``spacing`` sweeps apart; Wolff runs one
     chain. ``method="auto"`` takes Wolff near T_c (``AUTO_WOLFF_WINDOW``), where
     single-spin flips decorrelate slowly. ``None`` takes the method's defaults
-    (``DEFAULT_SWEEPS``: 200 and 10 Metropolis sweeps, 20 and 1 Wolff sweeps). Chains
-    below T_c start ordered (random sign), above it random. Each temperature gets its own
+    (``DEFAULT_SWEEPS``: 200 and 10 Metropolis sweeps, 20 and 1 Wolff sweeps). Metropolis
+    chains below T_c start ordered (random sign), above it random; Wolff chains start
+    ordered. Each temperature gets its own
     stream of random numbers from ``seed``.
     """
     L = _check_L(L)

@@ -1,0 +1,39 @@
+"""Self-check answers for the exercises of the chapter "Neural-network quantum states".
+
+Each answer is computed here from the data of the exercise, never typed in.
+"""
+
+import numpy as np
+
+from .. import vmc
+from ..rbm import GaussianBinaryRBM
+from ..selfcheck import answer
+
+SIGMA_OMEGA = 0.8  # trap frequency of the sigma exercise
+LAP_SEED = 7
+LAP_POINT = np.array([[[0.4, -0.3], [-0.1, 0.6]]])  # two particles in 2D
+
+
+def laplacian_rbm() -> GaussianBinaryRBM:
+    """The RBM of the Laplacian exercise: 4 visible units, 3 hidden units."""
+    return GaussianBinaryRBM.random(4, 3, seed=LAP_SEED, scale=0.6, sigma=0.9)
+
+
+@answer(
+    "nqs-sigma",
+    rtol=1e-9,
+    hint="sqrt(F) with W = a = 0 is exp(-x^2 / (4 sigma^2)); compare with exp(-omega x^2 / 2).",
+)
+def _sigma():
+    return float(np.sqrt(1.0 / (2.0 * SIGMA_OMEGA)))
+
+
+@answer(
+    "nqs-laplacian",
+    rtol=1e-8,
+    hint="p (-M / sigma^2 + sum_ij W_ij^2 s_j (1 - s_j) / sigma^4) with p = 1/2, M = 4 and "
+    "s_j = sigmoid(b_j + sum_i x_i W_ij / sigma^2).",
+)
+def _laplacian():
+    wf = vmc.RBMWaveFunction(laplacian_rbm(), 2, 2, power=0.5)
+    return float(wf.laplacian_log_psi(LAP_POINT)[0])

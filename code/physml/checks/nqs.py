@@ -1,0 +1,196 @@
+"""Reference checks of the chapter "Neural-network quantum states", and the runs they share with the page.
+
+The RBM trial functions are trained once (``functools.cache``); ``short=True`` runs the same
+code with fewer walkers and iterations for the unit tests. Every Monte Carlo energy is a
+statistical check (value +- blocking error against an exact energy, variational).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import optim, vmc
+from ..rbm import GaussianBinaryRBM
+from ..validation import reference_check
+from ..vmc import exact
+
+N_HIDDEN = 4
+
+
+@dataclass(frozen=True)
+class Config:
+    n_walkers: int
+    n_steps: int
+    n_iter: int
+    final_walkers: int
+    final_steps: int
+
+
+FULL = Config(n_walkers=300, n_steps=64, n_iter=70, final_walkers=1000, final_steps=256)
+SHORT = Config(n_walkers=200, n_steps=32, n_iter=40, final_walkers=400, final_steps=128)
+
+# name: (power, sigma, Jastrow factor, sampler)
+ANSATZE = {
+    "RBM, psi = sqrt(F), Gibbs": (0.5, np.sqrt(0.5), False, "gibbs"),
+    "RBM, psi = F, Metropolis": (1.0, 1.0, False, "metropolis"),
+    "RBM x Pade-Jastrow, psi = sqrt(F) J": (0.5, np.sqrt(0.5), True, "metropolis"),
+}
+
+
+def make_sampler(kind: str) -> vmc.Sampler:
+    return vmc.Gibbs() if kind == "gibbs" else vmc.Metropolis(1.2)
+
+
+@dataclass(frozen=True)
+class Run:
+    history: vmc.VMCResult
+    final: vmc.Estimate
+    reference: float
+
+
+def train(ansatz: str, coulomb: bool, short: bool, seed: int) -> Run:
+    """Train one RBM ansatz for two particles in a 2D trap (omega = 1) with Adam from small random weights."""
+    cfg = SHORT if short else FULL
+    power, sigma, jastrow, kind = ANSATZE[ansatz]
+    ham = vmc.HarmonicTrap(1.0, coulomb=coulomb)
+    wf = vmc.RBMWaveFunction.random(
+        2, 2, N_HIDDEN, seed=seed, scale=0.05, sigma=sigma, power=power, jastrow=jastrow, beta=0.3
+    )
+    sampler = make_sampler(kind)
+    history = vmc.optimize(
+        ham,
+        wf,
+        sampler,
+        optim.Adam(0.02),
+        n_iter=cfg.n_iter,
+        n_walkers=cfg.n_walkers,
+        n_steps=cfg.n_steps,
+        seed=seed + 1,
+        desc=ansatz,
+    )
+    final = vmc.energy(
+        ham, history.wf, sampler, n_walkers=cfg.final_walkers, n_steps=cfg.final_steps, seed=seed + 2
+    )
+    reference = exact.two_electron_dot_energy(1.0) if coulomb else exact.noninteracting_energy(2, 2, 1.0)
+    return Run(history, final, reference)
+
+
+@functools.cache
+def noninteracting(short: bool = False) -> Run:
+    """psi = sqrt(F), Gibbs sampling, two particles without interaction: the exact E = 2 is in the family."""
+    return train("RBM, psi = sqrt(F), Gibbs", coulomb=False, short=short, seed=10)
+
+
+@functools.cache
+def dot(ansatz: str, short: bool = False) -> Run:
+    """The two-electron quantum dot at omega = 1 with one of the RBM ansatze."""
+    return train(ansatz, coulomb=True, short=short, seed=20 + list(ANSATZE).index(ansatz) * 10)
+
+
+def gaussian_product_energy(omega: float = 1.0) -> tuple[float, float]:
+    """(alpha, energy) of the best Gaussian product: see ``physml.vmc.exact``."""
+    return exact.gaussian_product_energy(omega)
+
+
+@reference_check(
+    "nqs.free-energy",
+    chapter="nqs",
+    description="The RBM free energy equals -log sum_h exp(-E(x, h)) by enumeration of the 2^4 hidden states",
+    reference_source="direct enumeration of the hidden units",
+    kind="abs",
+    tolerance=1e-12,
+)
+def _free_energy():
+    rbm = GaussianBinaryRBM.random(4, N_HIDDEN, seed=1, scale=0.8, sigma=0.9)
+    x = np.random.default_rng(2).standard_normal((6, 4))
+    states = np.array(list(itertools.product([0.0, 1.0], repeat=N_HIDDEN)))
+    brute = [-np.log(np.exp(-rbm.energy(np.repeat(v[None], len(states), axis=0), states)).sum()) for v in x]
+    return rbm.free_energy(x), np.array(brute)
+
+
+@reference_check(
+    "nqs.local-energy-autograd",
+    chapter="nqs",
+    description="Local energy of the RBM x Pade-Jastrow trial function from the analytic derivatives "
+    "equals the one from torch autograd",
+    reference_source="torch.autograd (float64) on log psi",
+    kind="abs",
+    tolerance=1e-9,
+)
+def _local_energy_autograd():
+    import torch
+
+    wf = vmc.RBMWaveFunction.random(2, 2, N_HIDDEN, seed=3, scale=0.5, sigma=0.8, jastrow=True, beta=0.4)
+    ham = vmc.HarmonicTrap(1.0, coulomb=True)
+    x = np.random.default_rng(4).standard_normal((8, 2, 2))
+    a, b, W = (torch.tensor(p) for p in wf._split())
+    xt = torch.tensor(x, requires_grad=True)
+    v = xt.reshape(8, 4)
+    s2 = wf.sigma**2
+    r12 = torch.sqrt(((xt[:, 0] - xt[:, 1]) ** 2).sum(dim=1))
+    log_psi = 0.5 * (
+        torch.nn.functional.softplus(b + v @ W / s2).sum(dim=1) - ((v - a) ** 2).sum(dim=1) / (2 * s2)
+    )
+    log_psi = log_psi + r12 / (1 + wf.params[-1] * r12)
+    (grad,) = torch.autograd.grad(log_psi.sum(), xt, create_graph=True)
+    flat = grad.reshape(8, 4)
+    lap = sum(
+        torch.autograd.grad(flat[:, k].sum(), xt, retain_graph=True)[0].reshape(8, 4)[:, k] for k in range(4)
+    )
+    e_torch = -0.5 * (lap + (flat**2).sum(dim=1)) + torch.tensor(ham.potential(x))
+    return ham.local_energy(wf, x), e_torch.detach().numpy()
+
+
+@reference_check(
+    "nqs.noninteracting",
+    chapter="nqs",
+    description="RBM psi = sqrt(F) trained for two non-interacting particles in 2D (Gibbs sampling)",
+    reference_source="exact E = N d omega / 2 = 2",
+    kind="stat",
+    k=3.0,
+    systematic=2e-3,
+    short_systematic=2e-2,
+    variational=True,
+    glued=("nqs-nonint-energy",),
+)
+def _noninteracting(short: bool):
+    run = noninteracting(short)
+    return run.final.mean, run.final.error, run.reference
+
+
+@reference_check(
+    "nqs.dot-rbm-jastrow",
+    chapter="nqs",
+    description="RBM x Pade-Jastrow trial function for the two-electron dot at omega = 1",
+    reference_source="Taut's exact E = 3 (J. Phys. A 27, 1045 (1994))",
+    kind="stat",
+    k=3.0,
+    systematic=5e-3,
+    short_systematic=3e-2,
+    variational=True,
+    glued=("nqs-dot-rbmj-energy",),
+)
+def _dot_rbm_jastrow(short: bool):
+    run = dot("RBM x Pade-Jastrow, psi = sqrt(F) J", short)
+    return run.final.mean, run.final.error, 3.0
+
+
+@reference_check(
+    "nqs.dot-rbm",
+    chapter="nqs",
+    description="RBM psi = sqrt(F) without Jastrow factor, dot at omega = 1: an upper bound, within 0.15",
+    reference_source="Taut's exact E = 3 (J. Phys. A 27, 1045 (1994))",
+    kind="stat",
+    k=3.0,
+    systematic=0.15,
+    short_systematic=0.3,
+    variational=True,
+    glued=("nqs-dot-rbm-energy",),
+)
+def _dot_rbm(short: bool):
+    run = dot("RBM, psi = sqrt(F), Gibbs", short)
+    return run.final.mean, run.final.error, 3.0

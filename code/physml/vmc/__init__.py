@@ -1,0 +1,64 @@
+"""Variational Monte Carlo (chapters "Variational Monte Carlo" and "Neural-network quantum states").
+
+The package is cut along the physics, in the spirit of NetKet:
+
+* :mod:`~physml.vmc.hamiltonian` - the Hamiltonian (kinetic energy, harmonic trap,
+  Coulomb repulsion) and the local energy;
+* :mod:`~physml.vmc.wavefunctions` - trial wave functions with log psi, its gradient,
+  Laplacian and parameter derivatives;
+* :mod:`~physml.vmc.samplers` - vectorised Metropolis and Langevin (importance) samplers;
+* :mod:`~physml.vmc.nqs` - the RBM trial function (on :mod:`physml.rbm`) and Gibbs sampling;
+* :mod:`~physml.vmc.driver` - energy estimates with blocking errors, the energy gradient,
+  the optimisation loop, and the MPI communicator wrapper;
+* statistics: :func:`blocking` from :mod:`physml.stats`.
+
+Every array of positions has the shape ``(walkers, particles, dims)``.
+Run longer optimisations from the command line: ``python -m physml.vmc --help``.
+"""
+
+from ..stats import BlockingResult, blocking
+from .driver import (
+    Estimate,
+    MPIComm,
+    SerialComm,
+    VMCResult,
+    as_comm,
+    energy,
+    energy_gradient,
+    local_walkers,
+    measure,
+    optimize,
+)
+from .hamiltonian import HarmonicTrap
+from .nqs import Gibbs, RBMWaveFunction
+from .samplers import Langevin, Metropolis, Sampler, Walkers, walker_streams
+from .wavefunctions import CuspGaussian, Gaussian, PadeJastrow, PairJastrow, WaveFunction, check_positions
+
+__all__ = [
+    "BlockingResult",
+    "blocking",
+    "CuspGaussian",
+    "Estimate",
+    "Gaussian",
+    "Gibbs",
+    "HarmonicTrap",
+    "Langevin",
+    "MPIComm",
+    "Metropolis",
+    "PadeJastrow",
+    "PairJastrow",
+    "RBMWaveFunction",
+    "Sampler",
+    "SerialComm",
+    "VMCResult",
+    "Walkers",
+    "WaveFunction",
+    "as_comm",
+    "check_positions",
+    "energy",
+    "energy_gradient",
+    "local_walkers",
+    "measure",
+    "optimize",
+    "walker_streams",
+]
