@@ -53,6 +53,13 @@ def test_as_device_cuda_unavailable(device):
         torchtools.as_device(device)
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_fit_on_missing_gpu_is_a_clear_error():
+    X, y = _toy()
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        _fit(torchtools.mlp([3, 4, 2]), X, y, device="cuda")
+
+
 def test_generator_reproducible():
     a = torch.rand(5, generator=torchtools.make_generator(3))
     b = torch.rand(5, generator=torchtools.make_generator(3))

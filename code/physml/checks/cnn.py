@@ -131,6 +131,55 @@ def _ising_cnn_run(short: bool, device: str) -> dict:
     }
 
 
+# (N, C_in, C_out, H, W, k, stride, padding) of the comparison with torch shown in the chapter
+TORCH_CASES = [(2, 3, 4, 9, 7, 3, 1, 1), (1, 2, 5, 8, 8, 4, 2, 0), (3, 1, 2, 6, 11, 5, 3, 2)]
+
+
+@functools.cache
+def conv_vs_torch(seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Outputs and gradients of physml's convolution and 2x2 max-pooling, and torch's, flattened (float64).
+
+    For each case of ``TORCH_CASES``: random input, kernels, biases and output gradient;
+    forward and backward with :mod:`physml.conv`, and with ``torch.nn.functional`` and autograd.
+    """
+    import torch.nn.functional as F
+
+    rng = np.random.default_rng(seed)
+    ours, theirs = [], []
+    for n, c_in, c_out, h, w, k, stride, padding in TORCH_CASES:
+        x = rng.normal(size=(n, c_in, h, w))
+        weight, bias = rng.normal(size=(c_out, c_in, k, k)), rng.normal(size=c_out)
+        out = conv.conv2d_forward(x, weight, bias, stride, padding)
+        grad_out = rng.normal(size=out.shape)
+        ours += [out, *conv.conv2d_backward(grad_out, x, weight, stride, padding)]
+        xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, weight, bias))
+        ref = F.conv2d(xt, wt, bt, stride=stride, padding=padding)
+        ref.backward(torch.from_numpy(grad_out))
+        theirs += [ref.detach(), xt.grad, wt.grad, bt.grad]
+
+        pooled, argmax = conv.maxpool2d_forward(x, 2)
+        grad_pooled = rng.normal(size=pooled.shape)
+        ours += [pooled, conv.maxpool2d_backward(grad_pooled, argmax, x.shape, 2)]
+        xt = torch.tensor(x, requires_grad=True)
+        ref_pool = F.max_pool2d(xt, 2)
+        ref_pool.backward(torch.from_numpy(grad_pooled))
+        theirs += [ref_pool.detach(), xt.grad]
+    flat = np.concatenate([np.ravel(a) for a in ours])
+    return flat, np.concatenate([t.numpy().ravel() for t in theirs])
+
+
+@reference_check(
+    "cnn.conv-torch",
+    chapter="cnn",
+    description="NumPy convolution and max-pooling, forward and backward, equal torch's (float64)",
+    reference_source="torch.nn.functional.conv2d, max_pool2d and torch.autograd",
+    kind="abs",
+    tolerance=1e-10,
+)
+def _conv_vs_torch():
+    return conv_vs_torch()
+
+
 @reference_check(
     "cnn.digits-accuracy",
     chapter="cnn",
