@@ -1,0 +1,383 @@
+r"""Variational autoencoders, used by the chapter "Variational autoencoders" (``chapters/vae.md``).
+
+* :func:`gaussian_kl` is the closed-form KL divergence of a diagonal Gaussian from the
+  standard normal prior, :func:`reparametrise` the reparametrisation trick;
+* :class:`VAE` is an encoder/decoder pair of small MLPs with a Bernoulli or Gaussian
+  decoder, :func:`elbo` its evidence lower bound and :func:`train_vae` the training loop;
+* :class:`LinearVAE` is the linear-Gaussian VAE, whose ELBO (:meth:`LinearVAE.elbo`) and
+  exact marginal log-likelihood (:func:`gaussian_log_likelihood`) are known in closed
+  form, and :func:`ppca_fit` / :func:`ppca_log_likelihood` the maximum-likelihood
+  probabilistic PCA of Tipping and Bishop (1999) in NumPy, the optimum it can reach.
+
+Torch code takes a ``device`` argument (CPU by default) and runs unchanged on CUDA.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._validate import as_float_array, check_finite_loss, check_int, check_scalar
+from .nn.torch_twin import torch_threads
+from .progress import progress
+from .torchtools import as_device, make_generator, mlp
+
+LIKELIHOODS = ("bernoulli", "gaussian")
+LOG_2PI = math.log(2 * math.pi)
+
+
+def _as_data(X, name: str = "X", binary_range: bool = False) -> np.ndarray:
+    if not isinstance(X, (str, bytes)) and X is not None and np.iscomplexobj(np.asarray(X)):
+        raise TypeError(f"{name} must be real, got complex values")
+    arr = as_float_array(X, name, ndim=2)
+    if arr.shape[0] < 2 or arr.shape[1] < 1:
+        raise ValueError(f"{name} must hold at least 2 samples of at least 1 feature, got shape {arr.shape}")
+    if binary_range and (arr.min() < 0 or arr.max() > 1):
+        raise ValueError(f"{name} must lie in [0, 1] for a Bernoulli decoder, got [{arr.min()}, {arr.max()}]")
+    return arr
+
+
+# --------------------------------------------------------------------------- the two pieces
+
+
+def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    r"""KL divergence of a diagonal Gaussian :math:`q` from the prior :math:`p = \mathcal N(0, I)`.
+
+    :math:`q = \mathcal N(\boldsymbol\mu, \operatorname{diag}\boldsymbol s^2)`:
+
+    .. math::
+
+        D_{KL}(q\,\|\,p) = \frac12\sum_{j}\left(\mu_j^2 + s_j^2 - \ln s_j^2 - 1\right),
+
+    summed over the latent dimensions (last axis); ``logvar`` is :math:`\ln s_j^2`.
+    One value per sample.
+    """
+    return 0.5 * torch.sum(mu**2 + torch.exp(logvar) - logvar - 1.0, dim=-1)
+
+
+def reparametrise(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None):
+    r"""A sample :math:`\boldsymbol z = \boldsymbol\mu + \boldsymbol s\odot\boldsymbol\epsilon` of :math:`q`.
+
+    The noise :math:`\boldsymbol\epsilon\sim\mathcal N(\boldsymbol 0, \boldsymbol I)` does not depend on the
+    parameters, so :math:`\boldsymbol z` is a
+    differentiable function of :math:`\boldsymbol\mu` and :math:`\ln\boldsymbol s^2`:
+    gradients of :math:`\mathbb E_q f(\boldsymbol z)` pass through the sample.
+    """
+    eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
+    return mu + torch.exp(0.5 * logvar) * eps
+
+
+# --------------------------------------------------------------------------- the MLP VAE
+
+
+class VAE(nn.Module):
+    r"""Encoder :math:`q(\boldsymbol z|\boldsymbol x)` and decoder :math:`p(\boldsymbol x|\boldsymbol z)`.
+
+    The encoder maps :math:`\boldsymbol x` to the mean and log-variance of a diagonal
+    Gaussian over ``n_latent`` latent variables; the decoder maps :math:`\boldsymbol z` to
+    the logits of independent Bernoulli pixels (``likelihood="bernoulli"``, data in
+    [0, 1]) or to the means of Gaussian pixels with one learnt variance per pixel
+    (``"gaussian"``). The prior is :math:`p(\boldsymbol z) = \mathcal N(\boldsymbol 0, \boldsymbol I)`.
+    """
+
+    def __init__(self, n_in: int, n_latent: int = 2, hidden=(128,), likelihood: str = "bernoulli"):
+        super().__init__()
+        self.n_in = check_int(n_in, "n_in", minimum=1)
+        self.n_latent = check_int(n_latent, "n_latent", minimum=1)
+        hidden = [check_int(h, "hidden", minimum=1) for h in hidden]
+        if likelihood not in LIKELIHOODS:
+            raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
+        self.likelihood = likelihood
+        self.encoder = mlp([n_in, *hidden, 2 * n_latent], activation="relu")
+        self.decoder = mlp([n_latent, *hidden[::-1], n_in], activation="relu")
+        if likelihood == "gaussian":
+            self.log_noise = nn.Parameter(torch.zeros(n_in))
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and log-variance of :math:`q(\\boldsymbol z|\\boldsymbol x)`."""
+        mu, logvar = self.encoder(x).chunk(2, dim=-1)
+        return mu, logvar
+
+    def log_likelihood(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        r""":math:`\ln p(\boldsymbol x|\boldsymbol z)`, summed over pixels (one value per sample).
+
+        Bernoulli: :math:`\sum_j x_j\ln\pi_j + (1-x_j)\ln(1-\pi_j)` with
+        :math:`\pi_j = \sigma(\text{logit}_j)`; Gaussian:
+        :math:`-\frac12\sum_j[(x_j-m_j)^2/\sigma_j^2 + \ln(2\pi\sigma_j^2)]`.
+        """
+        out = self.decoder(z)
+        if self.likelihood == "bernoulli":
+            return -nn.functional.binary_cross_entropy_with_logits(out, x, reduction="none").sum(-1)
+        return -0.5 * torch.sum(
+            (x - out) ** 2 * torch.exp(-self.log_noise) + self.log_noise + LOG_2PI, dim=-1
+        )
+
+    def decode_mean(self, z: torch.Tensor) -> torch.Tensor:
+        r"""Decoder mean :math:`\mathbb E[\boldsymbol x|\boldsymbol z]` (Bernoulli: pixel probabilities)."""
+        out = self.decoder(z)
+        return torch.sigmoid(out) if self.likelihood == "bernoulli" else out
+
+
+def elbo(model: VAE, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    r"""One-sample estimate of the evidence lower bound of every sample of ``x``.
+
+    .. math::
+
+        \mathcal L(\boldsymbol x) = \mathbb E_{q(\boldsymbol z|\boldsymbol x)}
+        \ln p(\boldsymbol x|\boldsymbol z)
+        - D_{KL}\left(q(\boldsymbol z|\boldsymbol x)\,\|\,p(\boldsymbol z)\right)
+        \;\le\; \ln p(\boldsymbol x),
+
+    the expectation estimated with one reparametrised sample, the KL term in closed
+    form (:func:`gaussian_kl`).
+    """
+    mu, logvar = model.encode(x)
+    z = reparametrise(mu, logvar, generator)
+    return model.log_likelihood(x, z) - gaussian_kl(mu, logvar)
+
+
+def train_vae(
+    model: nn.Module,
+    X,
+    epochs: int,
+    batch_size: int = 64,
+    lr: float = 1e-3,
+    X_val=None,
+    seed: int = 0,
+    device="cpu",
+    num_threads: int | None = 1,
+) -> dict:
+    r"""Maximise the mean ELBO of ``X`` with Adam on mini-batches; return the history.
+
+    The loss of a batch is :math:`-\frac1m\sum_{i\in B}\mathcal L(\boldsymbol x_i)`
+    (:func:`elbo` for a :class:`VAE`, the model's own ``elbo`` method otherwise). After
+    every epoch the mean ELBO of ``X`` and of ``X_val`` (if given) are recorded, in nats
+    per sample, estimated with a fixed-seed noise so that epochs are comparable. A NaN
+    or infinite loss stops training with an error.
+    """
+    epochs = check_int(epochs, "epochs", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    lr = float(check_scalar(lr, "lr", minimum=0, include_min=False))
+    device = as_device(device)
+    binary = getattr(model, "likelihood", None) == "bernoulli"
+    dtype = next(model.parameters()).dtype
+    X_t = torch.as_tensor(_as_data(X, "X", binary), dtype=dtype, device=device)
+    X_v = None if X_val is None else torch.as_tensor(_as_data(X_val, "X_val", binary), dtype=dtype)
+    if X_v is not None and X_v.shape[1] != X_t.shape[1]:
+        raise ValueError(f"X_val must have {X_t.shape[1]} features like X, got {X_v.shape[1]}")
+    X_v = None if X_v is None else X_v.to(device)
+
+    def batch_elbo(xb, gen):
+        return elbo(model, xb, gen) if isinstance(model, VAE) else model.elbo(xb, gen)
+
+    torch.manual_seed(check_int(seed, "seed", minimum=0))
+    model.to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    shuffle = make_generator(seed)
+    noise = torch.Generator(device=device).manual_seed(seed + 1)
+    history: dict = {"train_elbo": [], "val_elbo": []}
+    step = 0
+    with torch_threads(num_threads):
+        for _ in progress(range(epochs), desc="epochs"):
+            model.train()
+            order = torch.randperm(len(X_t), generator=shuffle).to(device)
+            for start in range(0, len(X_t), batch_size):
+                xb = X_t[order[start : start + batch_size]]
+                loss = -batch_elbo(xb, noise).mean()
+                value = loss.item()
+                check_finite_loss(value, step)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                step += 1
+            model.eval()
+            with torch.no_grad():
+                fixed = torch.Generator(device=device).manual_seed(seed + 2)
+                history["train_elbo"].append(batch_elbo(X_t, fixed).mean().item())
+                if X_v is not None:
+                    history["val_elbo"].append(batch_elbo(X_v, fixed).mean().item())
+    return history
+
+
+def sample(model: VAE, n: int, seed: int = 0, device="cpu") -> np.ndarray:
+    r"""``n`` samples: :math:`\boldsymbol z\sim\mathcal N(0, I)`, then the decoder mean."""
+    n = check_int(n, "n", minimum=1)
+    device = as_device(device)
+    gen = torch.Generator(device=device).manual_seed(check_int(seed, "seed", minimum=0))
+    with torch.no_grad():
+        z = torch.randn(n, model.n_latent, generator=gen, device=device)
+        return model.decode_mean(z).cpu().numpy().astype(float)
+
+
+def reconstruct(model: VAE, X, device="cpu") -> np.ndarray:
+    r"""Decoder mean at the encoder mean,
+
+    :math:`\mathbb E[\boldsymbol x|\boldsymbol z = \boldsymbol\mu(\boldsymbol x)]`.
+    """
+    x = torch.as_tensor(_as_data(X), dtype=torch.float32, device=as_device(device))
+    with torch.no_grad():
+        return model.decode_mean(model.encode(x)[0]).cpu().numpy().astype(float)
+
+
+def encode_mean(model: VAE, X, device="cpu") -> np.ndarray:
+    """Encoder means :math:`\\boldsymbol\\mu(\\boldsymbol x)` of the rows of ``X`` (the latent map)."""
+    x = torch.as_tensor(_as_data(X), dtype=torch.float32, device=as_device(device))
+    with torch.no_grad():
+        return model.encode(x)[0].cpu().numpy().astype(float)
+
+
+# --------------------------------------------------------------------------- linear-Gaussian VAE
+
+
+class LinearVAE(nn.Module):
+    r"""The linear-Gaussian VAE: probabilistic PCA with an amortised linear encoder.
+
+    Decoder :math:`p(\boldsymbol x|\boldsymbol z) =
+    \mathcal N(\boldsymbol W\boldsymbol z + \boldsymbol\mu, \sigma^2\boldsymbol I)`,
+    prior :math:`\mathcal N(\boldsymbol 0, \boldsymbol I)`, encoder
+    :math:`q(\boldsymbol z|\boldsymbol x) =
+    \mathcal N(\boldsymbol V(\boldsymbol x - \boldsymbol\mu), \operatorname{diag}\boldsymbol s^2)`.
+    Its marginal :math:`p(\boldsymbol x) =
+    \mathcal N(\boldsymbol\mu, \boldsymbol W\boldsymbol W^T + \sigma^2\boldsymbol I)`
+    is known exactly (:meth:`exact_log_likelihood`). Parameters are float64.
+    """
+
+    def __init__(self, n_in: int, n_latent: int):
+        super().__init__()
+        n_in, n_latent = check_int(n_in, "n_in", minimum=1), check_int(n_latent, "n_latent", minimum=1)
+        self.n_in, self.n_latent = n_in, n_latent
+        g = torch.Generator().manual_seed(0)
+        dt = torch.float64
+        self.W = nn.Parameter(0.1 * torch.randn(n_in, n_latent, generator=g, dtype=dt))
+        self.mu = nn.Parameter(torch.zeros(n_in, dtype=dt))
+        self.log_sigma2 = nn.Parameter(torch.zeros((), dtype=dt))
+        self.V = nn.Parameter(0.1 * torch.randn(n_latent, n_in, generator=g, dtype=dt))
+        self.log_s2 = nn.Parameter(torch.zeros(n_latent, dtype=dt))
+
+    def encode(self, x: torch.Tensor):
+        m = (x - self.mu) @ self.V.T
+        return m, self.log_s2.expand_as(m)
+
+    def elbo(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        r"""One-sample reparametrised ELBO (the estimate that training uses)."""
+        m, logvar = self.encode(x)
+        z = reparametrise(m, logvar, generator)
+        sigma2 = torch.exp(self.log_sigma2)
+        resid = x - z @ self.W.T - self.mu
+        log_px = -0.5 * (torch.sum(resid**2, -1) / sigma2 + self.n_in * (self.log_sigma2 + LOG_2PI))
+        return log_px - gaussian_kl(m, logvar)
+
+    def exact_elbo(self, x: torch.Tensor) -> torch.Tensor:
+        r"""The ELBO in closed form: the Gaussian expectation done analytically,
+
+        .. math::
+
+            \mathcal L = -\frac d2\ln(2\pi\sigma^2) - \frac{1}{2\sigma^2}\left[
+            \lVert\boldsymbol x - \boldsymbol W\boldsymbol m - \boldsymbol\mu\rVert^2
+            + \sum_j s_j^2\lVert\boldsymbol w_j\rVert^2\right] - D_{KL}(q\,\|\,p),
+
+        with :math:`\boldsymbol m = \boldsymbol V(\boldsymbol x - \boldsymbol\mu)` and
+        :math:`\boldsymbol w_j` the columns of :math:`\boldsymbol W`.
+        """
+        m, logvar = self.encode(x)
+        sigma2 = torch.exp(self.log_sigma2)
+        resid = x - m @ self.W.T - self.mu
+        spread = torch.sum(torch.exp(self.log_s2) * torch.sum(self.W**2, 0))
+        log_px = -0.5 * (
+            (torch.sum(resid**2, -1) + spread) / sigma2 + self.n_in * (self.log_sigma2 + LOG_2PI)
+        )
+        return log_px - gaussian_kl(m, logvar)
+
+    def decoder_parameters(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """``(W, mu, sigma2)`` of the decoder as NumPy arrays."""
+        return (
+            self.W.detach().cpu().numpy().copy(),
+            self.mu.detach().cpu().numpy().copy(),
+            float(torch.exp(self.log_sigma2).item()),
+        )
+
+    def exact_log_likelihood(self, X) -> float:
+        r"""Total log-likelihood of the decoder's model,
+
+        :math:`\sum_i\ln\mathcal N(\boldsymbol x_i; \boldsymbol\mu,
+        \boldsymbol W\boldsymbol W^T + \sigma^2\boldsymbol I)`.
+        """
+        W, mu, sigma2 = self.decoder_parameters()
+        return gaussian_log_likelihood(X, mu, W @ W.T + sigma2 * np.eye(self.n_in))
+
+    def total_exact_elbo(self, X) -> float:
+        """Sum of :meth:`exact_elbo` over the rows of ``X`` (comparable with :meth:`exact_log_likelihood`)."""
+        x = torch.as_tensor(_as_data(X), dtype=torch.float64, device=self.W.device)
+        with torch.no_grad():
+            return float(self.exact_elbo(x).sum().item())
+
+
+# --------------------------------------------------------------------------- probabilistic PCA (NumPy)
+
+
+def gaussian_log_likelihood(X, mean, cov) -> float:
+    r"""Total log-likelihood :math:`\sum_i \ln\mathcal N(\boldsymbol x_i; \boldsymbol m, \boldsymbol C)`,
+
+    .. math::
+
+        -\frac n2\left[d\ln 2\pi + \ln\det\boldsymbol C
+        + \operatorname{tr}(\boldsymbol C^{-1}\boldsymbol S)\right],
+        \qquad \boldsymbol S = \frac1n\sum_i(\boldsymbol x_i - \boldsymbol m)
+        (\boldsymbol x_i - \boldsymbol m)^T .
+    """
+    X = _as_data(X)
+    n, d = X.shape
+    m = as_float_array(mean, "mean", ndim=1)
+    C = as_float_array(cov, "cov", ndim=2)
+    if m.shape != (d,) or C.shape != (d, d):
+        raise ValueError(f"mean and cov must have shapes ({d},) and ({d}, {d}), got {m.shape} and {C.shape}")
+    try:
+        L = np.linalg.cholesky(C)
+    except np.linalg.LinAlgError:
+        raise ValueError("cov must be symmetric positive definite") from None
+    R = np.linalg.solve(L, (X - m).T)
+    logdet = 2 * np.sum(np.log(np.diag(L)))
+    return float(-0.5 * (n * (d * LOG_2PI + logdet) + np.sum(R**2)))
+
+
+def ppca_fit(X, n_components: int) -> tuple[np.ndarray, np.ndarray, float]:
+    r"""Maximum-likelihood probabilistic PCA (Tipping and Bishop 1999): ``(W, mu, sigma2)``.
+
+    With the eigenvalues :math:`\lambda_1\ge\dots\ge\lambda_d` and eigenvectors
+    :math:`\boldsymbol U` of the sample covariance :math:`\boldsymbol S` (divided by
+    :math:`n`),
+
+    .. math::
+
+        \sigma^2_{\mathrm{ML}} = \frac1{d-k}\sum_{j>k}\lambda_j, \qquad
+        \boldsymbol W_{\mathrm{ML}} = \boldsymbol U_k
+        (\boldsymbol\Lambda_k - \sigma^2_{\mathrm{ML}}\boldsymbol I)^{1/2},
+        \qquad \boldsymbol\mu_{\mathrm{ML}} = \bar{\boldsymbol x},
+
+    unique up to a rotation of the latent space.
+    """
+    X = _as_data(X)
+    n, d = X.shape
+    k = check_int(n_components, "n_components", minimum=1, maximum=d - 1)
+    mu = X.mean(axis=0)
+    lam, U = np.linalg.eigh((X - mu).T @ (X - mu) / n)
+    lam, U = lam[::-1], U[:, ::-1]
+    sigma2 = float(lam[k:].mean())
+    W = U[:, :k] * np.sqrt(np.maximum(lam[:k] - sigma2, 0.0))
+    return W, mu, sigma2
+
+
+def ppca_log_likelihood(X, n_components: int) -> float:
+    r"""The largest total log-likelihood of ``X`` under a ``n_components``-dimensional PPCA,
+
+    .. math::
+
+        \ln p_{\max} = -\frac n2\left[d\ln 2\pi + \sum_{j\le k}\ln\lambda_j
+        + (d-k)\ln\sigma^2_{\mathrm{ML}} + d\right].
+    """
+    X = _as_data(X)
+    W, mu, sigma2 = ppca_fit(X, n_components)
+    return gaussian_log_likelihood(X, mu, W @ W.T + sigma2 * np.eye(X.shape[1]))

@@ -1,0 +1,159 @@
+"""Tests of physml.vae: the KL term, the reparametrisation, the ELBO bound, PPCA."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from sklearn.decomposition import PCA
+
+from physml import metrics, vae
+
+
+def _toy(n=300, d=6, k=2, seed=0):
+    rng = np.random.default_rng(seed)
+    W = rng.normal(size=(d, k))
+    return rng.normal(size=(n, k)) @ W.T + 0.3 * rng.normal(size=(n, d)) + 1.0
+
+
+def test_gaussian_kl_matches_metrics_closed_form():
+    mu = torch.tensor([[0.3, -1.0], [2.0, 0.0]], dtype=torch.float64)
+    logvar = torch.tensor([[0.1, -0.5], [1.0, -2.0]], dtype=torch.float64)
+    kl = vae.gaussian_kl(mu, logvar).numpy()
+    for i in range(2):
+        ref = metrics.kl_gaussians(mu[i].numpy(), np.exp(logvar[i].numpy()), np.zeros(2), np.ones(2))
+        assert kl[i] == pytest.approx(ref, rel=1e-12)
+
+
+def test_gaussian_kl_vs_monte_carlo():
+    mu = torch.tensor([0.5, -1.0], dtype=torch.float64)
+    logvar = torch.tensor([-0.7, 0.3], dtype=torch.float64)
+    gen = torch.Generator().manual_seed(1)
+    z = vae.reparametrise(mu.expand(20_000, -1), logvar.expand(20_000, -1), gen)
+    q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar)).log_prob(z).sum(-1)
+    p = torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(-1)
+    est = metrics.kl_monte_carlo(q.numpy(), p.numpy())
+    assert abs(est.value - float(vae.gaussian_kl(mu, logvar))) < 4 * est.error
+
+
+def test_gaussian_kl_is_zero_at_the_prior():
+    assert float(vae.gaussian_kl(torch.zeros(3), torch.zeros(3))) == 0.0
+
+
+def test_reparametrise_passes_gradients():
+    mu = torch.zeros(4, requires_grad=True)
+    logvar = torch.zeros(4, requires_grad=True)
+    z = vae.reparametrise(mu, logvar, torch.Generator().manual_seed(0))
+    z.sum().backward()
+    assert torch.allclose(mu.grad, torch.ones(4))
+    assert logvar.grad.abs().sum() > 0
+
+
+def test_gaussian_log_likelihood_equals_sklearn_score():
+    X = _toy()
+    pca = PCA(n_components=2).fit(X)
+    ours = vae.gaussian_log_likelihood(X, pca.mean_, pca.get_covariance())
+    assert ours / len(X) == pytest.approx(pca.score(X), rel=1e-10)
+
+
+def test_ppca_maximum_is_above_and_near_sklearn():
+    X = _toy()
+    best = vae.ppca_log_likelihood(X, 2) / len(X)
+    sk = PCA(n_components=2).fit(X).score(X)
+    assert best >= sk  # sklearn's variances divide by n - 1, the maximum-likelihood ones by n
+    assert best - sk < 1e-3
+
+
+def test_ppca_is_a_maximum():
+    X = _toy()
+    W, mu, s2 = vae.ppca_fit(X, 2)
+    best = vae.ppca_log_likelihood(X, 2)
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        W2 = W + 0.05 * rng.normal(size=W.shape)
+        cov = W2 @ W2.T + s2 * 1.05 * np.eye(X.shape[1])
+        assert vae.gaussian_log_likelihood(X, mu, cov) < best
+
+
+def test_linear_vae_elbo_never_exceeds_exact_and_approaches_ppca():
+    X = _toy(n=200)
+    model = vae.LinearVAE(X.shape[1], 2)
+    before = model.total_exact_elbo(X)
+    assert before <= model.exact_log_likelihood(X)
+    with torch.no_grad():
+        model.mu.copy_(torch.as_tensor(X.mean(0)))
+    vae.train_vae(model, X, epochs=150, batch_size=50, lr=2e-2, seed=0)
+    elbo, exact = model.total_exact_elbo(X), model.exact_log_likelihood(X)
+    best = vae.ppca_log_likelihood(X, 2)
+    assert elbo <= exact <= best + 1e-6
+    assert (best - elbo) / len(X) < 0.3
+
+
+def test_exact_elbo_is_the_mean_of_the_sampled_one():
+    X = torch.as_tensor(_toy(n=5), dtype=torch.float64)
+    model = vae.LinearVAE(X.shape[1], 2)
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        sampled = torch.stack([model.elbo(X, gen) for _ in range(4000)]).mean(0)
+        exact = model.exact_elbo(X)
+    assert torch.allclose(sampled, exact, rtol=2e-2)
+
+
+def test_train_vae_bernoulli_improves_and_is_reproducible():
+    X = (np.random.default_rng(0).random((120, 16)) < 0.3).astype(float)
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        model = vae.VAE(16, n_latent=2, hidden=(16,))
+        runs.append(vae.train_vae(model, X, epochs=5, batch_size=32, lr=1e-2, X_val=X[:40], seed=1))
+    assert runs[0] == runs[1]
+    assert runs[0]["train_elbo"][-1] > runs[0]["train_elbo"][0]
+    assert vae.sample(model, 7, seed=0).shape == (7, 16)
+    assert vae.reconstruct(model, X[:3]).shape == (3, 16)
+    assert vae.encode_mean(model, X[:3]).shape == (3, 2)
+
+
+def test_gaussian_decoder_log_likelihood():
+    model = vae.VAE(3, n_latent=1, hidden=(4,), likelihood="gaussian")
+    x, z = torch.zeros(2, 3), torch.zeros(2, 1)
+    with torch.no_grad():
+        m = model.decoder(z)
+        expected = -0.5 * (m**2).sum(-1) - 1.5 * math.log(2 * math.pi)
+        assert torch.allclose(model.log_likelihood(x, z), expected)
+
+
+def test_nan_loss_stops_training():
+    X = np.random.default_rng(0).normal(size=(20, 4))
+    model = vae.LinearVAE(4, 1)
+    with torch.no_grad():
+        model.log_sigma2.fill_(float("nan"))
+    with pytest.raises(FloatingPointError, match="loss became nan"):
+        vae.train_vae(model, X, epochs=1)
+
+
+@pytest.mark.parametrize(
+    ("X", "error", "match"),
+    [
+        (np.full((10, 4), np.nan), ValueError, "NaN"),
+        (np.zeros(5), ValueError, "2-dimensional"),
+        (np.zeros((1, 4)), ValueError, "at least 2 samples"),
+        (np.ones((5, 4)) * 2.0, ValueError, r"\[0, 1\]"),
+        (np.ones((5, 4), dtype=complex), TypeError, "complex"),
+        ("digits", TypeError, "X"),
+    ],
+)
+def test_bad_input(X, error, match):
+    model = vae.VAE(4, n_latent=1, hidden=(4,))
+    with pytest.raises(error, match=match):
+        vae.train_vae(model, X, epochs=1)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="likelihood"):
+        vae.VAE(4, likelihood="poisson")
+    with pytest.raises(ValueError, match="n_components"):
+        vae.ppca_fit(np.zeros((5, 3)) + np.arange(3), 3)
+    with pytest.raises(ValueError, match="positive definite"):
+        vae.gaussian_log_likelihood(np.ones((3, 2)), np.zeros(2), -np.eye(2))
+    with pytest.raises(TypeError, match="epochs"):
+        vae.train_vae(vae.LinearVAE(2, 1), np.ones((3, 2)), epochs=1.5)
