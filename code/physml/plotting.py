@@ -74,13 +74,13 @@ def _watch_labels(fig) -> None:
     page = os.environ["PHYSML_PAGE"]
     out = Path(os.environ["PHYSML_BUILD_DIR"]) / "figures" / f"{page.replace('/', '--')}.jsonl"
 
-    def record(event) -> None:
+    def write(entry: dict) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        entry = {"page": page, "figure": counter, "axes": axis_labels(event.canvas.figure)}
         with open(out, "a") as log:
-            log.write(json.dumps(entry) + "\n")
+            log.write(json.dumps({"page": page, "figure": counter, **entry}) + "\n")
 
-    fig.canvas.mpl_connect("draw_event", record)
+    write({"created": True})  # a figure that is created but never drawn was lost (e.g. a TeX error)
+    fig.canvas.mpl_connect("draw_event", lambda event: write({"axes": axis_labels(event.canvas.figure)}))
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, width: float | None = None, height: float | None = None):

@@ -69,13 +69,19 @@ def _figures(page: str) -> list[dict]:
     last = {}
     for line in log.read_text().splitlines():
         entry = json.loads(line)
-        last[entry["figure"]] = entry  # the last drawing of each figure is what the page shows
+        if "axes" in entry or entry["figure"] not in last:
+            last[entry["figure"]] = entry  # the last drawing of each figure is what the page shows
     return list(last.values())
 
 
 def unlabelled_axes(figures: list[dict]) -> list[str]:
     missing = []
     for fig in figures:
+        if "axes" not in fig:
+            missing.append(
+                f"figure {fig['figure']} was created but never drawn (an error while rendering it?)"
+            )
+            continue
         for n, ax in enumerate(fig["axes"]):
             name = "colour bar" if ax["colorbar"] else ax["title"] or "untitled"
             what = f"figure {fig['figure']} axes {n} ({name})"
