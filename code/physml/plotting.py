@@ -9,6 +9,8 @@ from __future__ import annotations
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 
+from ._validate import check_int, check_scalar
+
 BOOK_STYLE = {
     "figure.figsize": (6.4, 4.0),
     "figure.dpi": 100,
@@ -36,8 +38,11 @@ def use_style() -> None:
 
 def new_figure(ncols: int = 1, nrows: int = 1, width: float | None = None, height: float | None = None):
     """Create ``fig, axes`` in the book style; size scales with the panel count."""
-    if not (isinstance(ncols, int) and isinstance(nrows, int)) or ncols < 1 or nrows < 1:
-        raise ValueError(f"ncols and nrows must be positive integers, got ncols={ncols!r}, nrows={nrows!r}")
+    check_int(ncols, "ncols", minimum=1)
+    check_int(nrows, "nrows", minimum=1)
+    for name, value in (("width", width), ("height", height)):
+        if value is not None:
+            check_scalar(value, name, minimum=0.0, include_min=False)
     use_style()
     w = width if width is not None else 4.2 * ncols + 1.0
     h = height if height is not None else 3.4 * nrows + 0.4
