@@ -34,3 +34,12 @@ def is_notebook(page: str, root: Path = ROOT) -> bool:
 def notebook_pages(root: Path = ROOT) -> list[str]:
     """The pages of the table of contents that are executed."""
     return [p for p in toc_pages(root) if is_notebook(p, root)]
+
+
+def page_metadata(page: str, root: Path = ROOT) -> dict:
+    """The ``physml`` entry of a page's front matter, e.g. ``{"summary": True}`` ({} if none)."""
+    text = (root / f"{page}.md").read_text()
+    if not text.startswith("---"):
+        return {}
+    front = text.split("---", 2)[1]
+    return (yaml.safe_load(front) or {}).get("physml", {}) or {}

@@ -3,6 +3,10 @@
 myst-nb keeps, per page, how and when it was executed and how long it took. The book
 tests read this file to check that every page in the table of contents was executed
 successfully and within its time budget.
+
+It also makes Sphinx read again the pages that ``tools/build_book.py`` executed anew
+because a ``physml`` module they use changed (their source did not, so Sphinx would
+keep the old page): the build lists them in ``_build/reexecuted.json``.
 """
 
 from __future__ import annotations
@@ -26,6 +30,15 @@ def _write_report(app, exception) -> None:
     out.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
 
 
+def _reexecuted_pages(app, env, added, changed, removed) -> list[str]:
+    """Pages that the build executed again although their source did not change (re-read them)."""
+    path = Path(app.outdir).parent / "reexecuted.json"
+    if not path.exists():
+        return []
+    return [page for page in json.loads(path.read_text()) if page in env.found_docs]
+
+
 def setup(app):
     app.connect("build-finished", _write_report)
+    app.connect("env-get-outdated", _reexecuted_pages)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import html
 import numbers
+from pathlib import Path
 
 import numpy as np
 
@@ -24,3 +27,64 @@ def glue(name: str, value, display: bool = False):
     if isinstance(value, numbers.Real) and not isinstance(value, bool) and not np.isfinite(value):
         raise ValueError(f"value glued as {name!r} is not finite: {value}")
     return _glue(name, value, display=display)
+
+
+class Table:
+    """A small table that a notebook shows as HTML (and prints as aligned text)."""
+
+    def __init__(self, header: list[str], rows: list[list]):
+        self.header = [str(h) for h in header]
+        self.rows = [[str(c) for c in row] for row in rows]
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.header)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in self.rows
+        )
+        return f"<table class='physml-table'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+    def __repr__(self) -> str:
+        widths = [max(len(r[i]) for r in [self.header, *self.rows]) for i in range(len(self.header))]
+        lines = [
+            "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
+            for row in [self.header, *self.rows]
+        ]
+        return "\n".join(lines)
+
+
+def table(header: list[str], rows: list[list]) -> Table:
+    """A table of results for a page: ``table(["model", "MSE"], [["OLS", "0.01"], ...])``.
+
+    Shown as an HTML table in the book and in Jupyter (a Markdown table printed from a
+    cell would show as raw text).
+    """
+    if isinstance(header, str) or not header:
+        raise TypeError("header must be a non-empty list of column names")
+    for n, row in enumerate(rows):
+        if isinstance(row, str) or len(row) != len(header):
+            raise ValueError(f"rows[{n}] must have {len(header)} entries, like header")
+    return Table(header, rows)
+
+
+def package_dir() -> Path:
+    """The folder of the ``physml`` package."""
+    return Path(__file__).resolve().parent
+
+
+def package_digest(files: list[str]) -> str:
+    """SHA-256 of the given ``physml`` source files (paths relative to the package folder).
+
+    The book build records, for each page, which ``physml`` files the page had imported
+    when it finished and this digest of them; the page is executed again when the digest
+    changes, and a check record of the page is current only while it is unchanged.
+    """
+    if isinstance(files, str) or not all(isinstance(f, str) for f in files):
+        raise TypeError("files must be a list of paths (strings) relative to the physml package")
+    h = hashlib.sha256()
+    root = package_dir()
+    for name in sorted(set(files)):
+        path = root / name
+        h.update(name.encode() + b"\0")
+        h.update(path.read_bytes() if path.is_file() else b"<missing>")
+        h.update(b"\0")
+    return h.hexdigest()

@@ -2,9 +2,17 @@
 
 Chapters call :func:`use_style` once (``physml.plotting.use_style()``) and then use
 plain matplotlib. :func:`new_figure` gives a figure with the book's default size.
+
+While the book is built, every figure made after :func:`use_style` reports the labels
+of its axes when it is drawn (``_build/figures/<page>.jsonl``); a book test requires a
+label on every axis that shows tick labels, colour bars included.
 """
 
 from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -34,6 +42,51 @@ BOOK_STYLE = {
 def use_style() -> None:
     """Apply the book's matplotlib style (colour-blind-safe palette, light grid)."""
     mpl.rcParams.update(BOOK_STYLE)
+    if os.environ.get("PHYSML_BUILD_DIR") and os.environ.get("PHYSML_PAGE"):
+        mpl.rcParams["figure.hooks"] = ["physml.plotting:_watch_labels"]
+
+
+def axis_labels(fig) -> list[dict]:
+    """For each axes of ``fig``: its x and y labels and whether the axis shows tick labels."""
+    import matplotlib.figure
+
+    if not isinstance(fig, matplotlib.figure.Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+
+    def shows_ticks(axis, labels) -> bool:
+        return bool(axis.get_visible() and any(t.get_visible() and t.get_text() for t in labels))
+
+    report = []
+    for ax in fig.get_axes():
+        if not ax.axison:
+            continue
+        report.append(
+            {
+                "title": ax.get_title(),
+                "xlabel": ax.get_xlabel(),
+                "ylabel": ax.get_ylabel(),
+                "x_ticks": shows_ticks(ax.xaxis, ax.get_xticklabels()),
+                "y_ticks": shows_ticks(ax.yaxis, ax.get_yticklabels()),
+                "colorbar": hasattr(ax, "_colorbar"),
+            }
+        )
+    return report
+
+
+def _watch_labels(fig) -> None:
+    """Figure hook (build only): write the figure's axis labels each time it is drawn."""
+    counter = getattr(_watch_labels, "count", 0) + 1
+    _watch_labels.count = counter
+    page = os.environ["PHYSML_PAGE"]
+    out = Path(os.environ["PHYSML_BUILD_DIR"]) / "figures" / f"{page.replace('/', '--')}.jsonl"
+
+    def record(event) -> None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        entry = {"page": page, "figure": counter, "axes": axis_labels(event.canvas.figure)}
+        with open(out, "a") as log:
+            log.write(json.dumps(entry) + "\n")
+
+    fig.canvas.mpl_connect("draw_event", record)
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, width: float | None = None, height: float | None = None):

@@ -11,12 +11,13 @@ function in ``physml/answers/<chapter>.py`` with the :func:`answer` decorator.
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._registry import import_all
+from ._registry import find_registration, import_all
 from ._validate import check_bool, check_scalar, check_string
 
 
@@ -55,6 +56,16 @@ def _load() -> dict[str, Answer]:
     return _ANSWERS
 
 
+def _load_one(name: str) -> dict[str, Answer]:
+    """Import only the answers module that registers ``name`` (all of them if none does)."""
+    if name not in _ANSWERS:
+        module = find_registration("physml.answers", "answer", name)
+        if module is None:
+            return _load()
+        importlib.import_module(f"physml.answers.{module}")
+    return _ANSWERS
+
+
 def available() -> list[str]:
     """Names of every exercise that has a self-check."""
     return sorted(_load())
@@ -84,7 +95,7 @@ def check(name: str, given, *, quiet: bool = False) -> bool:
     if not isinstance(name, str):
         raise TypeError(f"name must be a string, got {type(name).__name__}")
     check_bool(quiet, "quiet")
-    answers = _load()
+    answers = _load_one(name)
     if name not in answers:
         raise ValueError(f"name {name!r} is not a known exercise; known: {', '.join(sorted(answers))}")
     entry = answers[name]

@@ -1,38 +1,65 @@
-"""The book's registry of headline results checked against references.
+r"""The book's registry of headline results checked against references.
 
 Every chapter ends its main computation with a *reference check*: a value the
 chapter computed, set against an exact solution, an independent library
 (scikit-learn, PyTorch) or a published number. Each check is a function in
-``physml/checks/<chapter>.py`` decorated with :func:`reference_check`; it returns
-``(value, reference)``. The chapter shows the result in a visible cell, the
-validation appendix recomputes every registered check in one table, and
-``tests/unit/test_validation.py`` runs the same registry as tests.
+``physml/checks/<chapter>.py`` decorated with :func:`reference_check`.
+
+**Two configurations.** A check function may take one argument, ``short``. With
+``short=False`` (the *full* configuration) it computes what the chapter shows; with
+``short=True`` it runs the same code path on a smaller problem (fewer iterations,
+fewer samples) that the unit tests and the reproducibility test use, compared with
+its own, stated tolerance (``short_tolerance``, ``short_systematic``). A check
+without the argument is cheap and identical in both.
+
+**Computed once per build.** The chapter shows its checks with :func:`show`, which
+computes them (sharing the chapter's cached results) and, when the book is being
+built, writes a *record* of the results into the build folder. The validation
+appendix reads these records with :func:`recorded_results` and recomputes nothing;
+a record whose page was not executed against the current ``physml`` is refused.
 
 Comparison kinds (``deviation`` and the pass rule):
 
 * ``"abs"``: ``max |value - reference|`` must be ``<= tolerance``;
 * ``"rel"``: ``max |value - reference| / max |reference|`` must be ``<= tolerance``;
 * ``"at_least"``: ``value - reference`` must be ``>= 0`` (a target to reach, e.g. accuracy);
-* ``"at_most"``: ``reference - value`` must be ``>= 0`` (e.g. a variational upper bound).
+* ``"at_most"``: ``reference - value`` must be ``>= 0`` (e.g. an upper bound);
+* ``"stat"``: a sampled value with standard error :math:`\sigma`; the function returns
+  ``(value, sigma, reference)`` and the check passes when
+  :math:`|\text{value} - \text{reference}| \le k\sigma + \text{systematic}`. With
+  ``variational=True`` the value must also not lie below the reference by more than
+  :math:`k\sigma` (a variational energy is an upper bound of the exact ground state).
 """
 
 from __future__ import annotations
 
 import functools
 import html
+import importlib
+import inspect
+import json
+import math
+import os
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from ._registry import import_all
+from . import _registry
 
-KINDS = ("abs", "rel", "at_least", "at_most")
+KINDS = ("abs", "rel", "at_least", "at_most", "stat")
+
+# Environment variables set by the book build (tools/build_book.py) in each page's kernel.
+BUILD_DIR_VARIABLE = "PHYSML_BUILD_DIR"
+BUILD_ID_VARIABLE = "PHYSML_BUILD_ID"
+PAGE_VARIABLE = "PHYSML_PAGE"
 
 
 @dataclass(frozen=True)
 class ReferenceCheck:
-    """A registered check: what it compares and how."""
+    """A registered check: what it compares and how, in both configurations."""
 
     id: str
     chapter: str
@@ -40,26 +67,53 @@ class ReferenceCheck:
     reference_source: str
     kind: str
     tolerance: float
-    compute: Callable[[], tuple[object, object]]
+    short_tolerance: float
+    k: float
+    systematic: float
+    short_systematic: float
+    variational: bool
+    glued: tuple[str, ...]
+    compute: Callable[[bool], tuple]
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The outcome of one reference check."""
+    """The outcome of one reference check.
+
+    ``value`` and ``reference`` are the numbers shown in the table: the value itself for
+    a scalar, the mean of the array for an array check (``summary`` says which).
+    ``sigma`` and ``n_sigma`` are set for the ``"stat"`` kind only.
+    """
 
     id: str
     chapter: str
     description: str
     reference_source: str
     kind: str
+    short: bool
     tolerance: float
+    k: float
+    systematic: float
+    variational: bool
     value: float
     reference: float
     deviation: float
     passed: bool
+    summary: str = "value"
+    sigma: float | None = None
+    n_sigma: float | None = None
+    glued: tuple[str, ...] = ()
+    build: dict = field(default_factory=dict)
 
     def rule(self) -> str:
-        """The pass rule in words, e.g. ``|deviation| <= 1e-08``."""
+        """The pass rule in words, e.g. ``max abs. deviation <= 1.0e-08``."""
+        if self.kind == "stat":
+            rule = f"|value - reference| <= {self.k:g} sigma"
+            if self.systematic:
+                rule += f" + {self.systematic:.1e}"
+            if self.variational:
+                rule += f"; value >= reference - {self.k:g} sigma (variational)"
+            return rule
         return {
             "abs": f"max abs. deviation <= {self.tolerance:.1e}",
             "rel": f"max rel. deviation <= {self.tolerance:.1e}",
@@ -69,18 +123,40 @@ class CheckResult:
 
     def __str__(self) -> str:
         verdict = "PASS" if self.passed else "FAIL"
-        return (
-            f"{verdict} {self.id}: {self.description}\n"
-            f"  value     = {self.value:.10g}\n"
-            f"  reference = {self.reference:.10g}  ({self.reference_source})\n"
-            f"  deviation = {self.deviation:.3e}  ({self.rule()})"
-        )
+        lines = [
+            f"{verdict} {self.id}: {self.description}",
+            f"  value     = {self.value:.10g}" + (f" +- {self.sigma:.3g}" if self.sigma is not None else ""),
+            f"  reference = {self.reference:.10g}  ({self.reference_source})",
+            f"  deviation = {self.deviation:.3e}  ({self.rule()})",
+        ]
+        if self.n_sigma is not None:
+            lines.append(f"  deviation / sigma = {self.n_sigma:.2f}")
+        if self.summary != "value":
+            lines.append(f"  (value and reference shown as the {self.summary})")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["glued"] = list(self.glued)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> CheckResult:
+        data = dict(data)
+        data["glued"] = tuple(data.get("glued", ()))
+        return cls(**data)
 
     def _repr_html_(self) -> str:
         return results_html([self])
 
 
 _CHECKS: dict[str, ReferenceCheck] = {}
+
+
+def _tolerance(x, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or x < 0:
+        raise ValueError(f"{name} must be a finite non-negative number, got {x!r}")
+    return float(x)
 
 
 def reference_check(
@@ -91,36 +167,106 @@ def reference_check(
     reference_source: str,
     kind: str = "abs",
     tolerance: float = 0.0,
+    short_tolerance: float | None = None,
+    k: float = 3.0,
+    systematic: float = 0.0,
+    short_systematic: float | None = None,
+    variational: bool = False,
+    glued: tuple[str, ...] | list[str] = (),
 ):
-    """Register a function returning ``(value, reference)`` as a reference check."""
+    """Register a check function.
+
+    The function returns ``(value, reference)`` (kind ``"stat"``: ``(value, sigma,
+    reference)``) and takes either no argument or ``short: bool``. ``glued`` names the
+    glue keys of the chapter page whose values equal the check's value (a book test
+    compares them with the record of the build).
+    """
+    for arg, label in ((id, "id"), (chapter, "chapter"), (description, "description")):
+        if not isinstance(arg, str) or not arg:
+            raise TypeError(f"{label} must be a non-empty string, got {arg!r}")
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    if tolerance < 0:
-        raise ValueError(f"tolerance must be non-negative, got {tolerance}")
+    tolerance = _tolerance(tolerance, "tolerance")
+    short_tolerance = tolerance if short_tolerance is None else _tolerance(short_tolerance, "short_tolerance")
+    k = _tolerance(k, "k")
+    systematic = _tolerance(systematic, "systematic")
+    short_systematic = (
+        systematic if short_systematic is None else _tolerance(short_systematic, "short_systematic")
+    )
+    if not isinstance(variational, bool):
+        raise TypeError(f"variational must be a bool, got {type(variational).__name__}")
+    if variational and kind != "stat":
+        raise ValueError("variational=True needs kind='stat'")
+    if isinstance(glued, str) or not all(isinstance(g, str) for g in glued):
+        raise TypeError("glued must be a tuple of glue names (strings)")
 
-    def decorator(compute: Callable[[], tuple[object, object]]):
+    def decorator(compute: Callable):
         if id in _CHECKS:
             raise ValueError(f"reference check {id!r} is registered twice")
+        module = getattr(compute, "__module__", "")
+        if module.startswith("physml.checks.") and module.rsplit(".", 1)[1] != chapter:
+            raise ValueError(f"check {id!r} of chapter {chapter!r} must live in physml/checks/{chapter}.py")
+        takes_short = "short" in inspect.signature(compute).parameters
+
+        @functools.cache
+        def run(short: bool):
+            return compute(short=short) if takes_short else compute()
+
         _CHECKS[id] = ReferenceCheck(
-            id, chapter, description, reference_source, kind, tolerance, functools.cache(compute)
+            id,
+            chapter,
+            description,
+            reference_source,
+            kind,
+            tolerance,
+            short_tolerance,
+            k,
+            systematic,
+            short_systematic,
+            variational,
+            tuple(glued),
+            run,
         )
         return compute
 
     return decorator
 
 
-def _load() -> dict[str, ReferenceCheck]:
-    import_all("physml.checks")
+def _load(chapter: str | None = None) -> dict[str, ReferenceCheck]:
+    """Import the check modules (of one chapter only, if given) so that they register."""
+    if chapter is None:
+        _registry.import_all("physml.checks")
+    else:
+        if not isinstance(chapter, str):
+            raise TypeError(f"chapter must be a string, got {type(chapter).__name__}")
+        if chapter in _registry.module_names("physml.checks"):
+            importlib.import_module(f"physml.checks.{chapter}")
     return _CHECKS
 
 
 def check_ids(chapter: str | None = None) -> list[str]:
     """Ids of all registered checks (of one chapter if ``chapter`` is given), in registration order."""
-    return [c.id for c in _load().values() if chapter is None or c.chapter == chapter]
+    return [c.id for c in _load(chapter).values() if chapter is None or c.chapter == chapter]
+
+
+def registered_ids() -> list[str]:
+    """Ids of all checks, read from the source of ``physml/checks`` without importing it.
+
+    The validation appendix uses this to require a record of every check without
+    importing (and so depending on) every chapter's code.
+    """
+    found = _registry.registrations("physml.checks", "reference_check")
+    modules = _registry.module_names("physml.checks")
+    return [id for module in modules for id, where in found.items() if where == module]
+
+
+def chapters() -> list[str]:
+    """The chapters that register checks (one module each in ``physml/checks``)."""
+    return sorted({c.chapter for c in _load().values()})
 
 
 def _deviation(kind: str, value: np.ndarray, reference: np.ndarray) -> float:
-    if kind == "abs":
+    if kind in ("abs", "stat"):
         return float(np.max(np.abs(value - reference)))
     if kind == "rel":
         scale = float(np.max(np.abs(reference)))
@@ -130,79 +276,211 @@ def _deviation(kind: str, value: np.ndarray, reference: np.ndarray) -> float:
     return float(np.min(reference - value))
 
 
-def _scalar_summary(arr: np.ndarray) -> float:
-    """A number for the table: the value itself, or the norm of an array."""
-    return float(arr) if arr.size == 1 else float(np.linalg.norm(arr))
+def _summary(arr: np.ndarray) -> tuple[float, str]:
+    """A number for the table and what it is: the value itself, or the mean of an array."""
+    if arr.size == 1:
+        return float(arr.reshape(())), "value"
+    return float(np.mean(arr)), f"mean of {arr.size} entries"
 
 
-def run_check(id: str) -> CheckResult:
-    """Compute check ``id`` and compare value with reference."""
-    checks = _load()
-    if id not in checks:
-        raise ValueError(f"id {id!r} is not a registered reference check")
-    chk = checks[id]
-    value, reference = chk.compute()
+def _as_values(id: str, output, kind: str) -> tuple[np.ndarray, np.ndarray, float | None]:
+    expected = 3 if kind == "stat" else 2
+    if not isinstance(output, tuple) or len(output) != expected:
+        what = "(value, sigma, reference)" if kind == "stat" else "(value, reference)"
+        raise TypeError(f"check {id!r} must return a tuple {what}")
+    if kind == "stat":
+        value, sigma, reference = output
+        sigma = float(sigma)
+        if not (math.isfinite(sigma) and sigma >= 0):
+            raise ValueError(f"check {id!r}: sigma must be finite and non-negative, got {sigma}")
+    else:
+        value, reference = output
+        sigma = None
     v = np.asarray(value, dtype=float)
     r = np.asarray(reference, dtype=float)
     if v.shape != r.shape:
         raise ValueError(f"check {id!r}: value shape {v.shape} differs from reference shape {r.shape}")
+    if kind == "stat" and v.size != 1:
+        raise ValueError(f"check {id!r}: a 'stat' check compares one scalar, got shape {v.shape}")
+    return v, r, sigma
+
+
+def evaluate(chk: ReferenceCheck, output, short: bool = False) -> CheckResult:
+    """Compare a check function's output with its reference under the rule of ``chk``."""
+    v, r, sigma = _as_values(chk.id, output, chk.kind)
     dev = _deviation(chk.kind, v, r)
+    tolerance = chk.short_tolerance if short else chk.tolerance
+    systematic = chk.short_systematic if short else chk.systematic
+    n_sigma = None
     if chk.kind in ("abs", "rel"):
-        passed = bool(np.isfinite(dev) and dev <= chk.tolerance)
+        passed = bool(np.isfinite(dev) and dev <= tolerance)
+    elif chk.kind == "stat":
+        signed = float(v.reshape(()) - r.reshape(()))
+        n_sigma = signed / sigma if sigma > 0 else (0.0 if signed == 0 else math.copysign(math.inf, signed))
+        passed = bool(np.isfinite(dev) and dev <= chk.k * sigma + systematic)
+        if chk.variational and signed < -chk.k * sigma:
+            passed = False
     else:
         passed = bool(np.isfinite(dev) and dev >= 0)
+    value, summary = _summary(v)
+    reference, _ = _summary(r)
     return CheckResult(
-        chk.id,
-        chk.chapter,
-        chk.description,
-        chk.reference_source,
-        chk.kind,
-        chk.tolerance,
-        _scalar_summary(v),
-        _scalar_summary(r),
-        dev,
-        passed,
+        id=chk.id,
+        chapter=chk.chapter,
+        description=chk.description,
+        reference_source=chk.reference_source,
+        kind=chk.kind,
+        short=short,
+        tolerance=tolerance,
+        k=chk.k,
+        systematic=systematic,
+        variational=chk.variational,
+        value=value,
+        reference=reference,
+        deviation=dev,
+        passed=passed,
+        summary=summary,
+        sigma=sigma,
+        n_sigma=n_sigma,
+        glued=chk.glued,
     )
 
 
-def run_all(chapter: str | None = None) -> list[CheckResult]:
+def run_check(id: str, short: bool = False) -> CheckResult:
+    """Compute check ``id`` (in the short configuration if ``short``) and compare with its reference."""
+    if not isinstance(id, str):
+        raise TypeError(f"id must be a string, got {type(id).__name__}")
+    if not isinstance(short, bool):
+        raise TypeError(f"short must be a bool, got {type(short).__name__}")
+    checks = _CHECKS if id in _CHECKS else _load(id.split(".", 1)[0])
+    if id not in checks:
+        checks = _load()
+    if id not in checks:
+        raise ValueError(f"id {id!r} is not a registered reference check")
+    chk = checks[id]
+    return evaluate(chk, chk.compute(short), short)
+
+
+def run_all(chapter: str | None = None, short: bool = False) -> list[CheckResult]:
     """Run every registered check (of one chapter if given)."""
-    return [run_check(i) for i in check_ids(chapter)]
+    return [run_check(i, short) for i in check_ids(chapter)]
 
 
-def results_html(results: list[CheckResult]) -> str:
-    """An HTML table of check results (used by chapters and the appendix)."""
-    head = (
-        "<table class='physml-checks'><thead><tr><th>check</th><th>chapter</th>"
-        "<th>value</th><th>reference</th><th>deviation</th><th>rule</th><th>result</th>"
-        "</tr></thead><tbody>"
-    )
-    rows = []
-    for r in results:
-        verdict = "pass" if r.passed else "FAIL"
-        rows.append(
-            "<tr>"
-            f"<td><b>{html.escape(r.id)}</b><br>{html.escape(r.description)}"
-            f"<br><i>reference: {html.escape(r.reference_source)}</i></td>"
-            f"<td>{html.escape(r.chapter)}</td>"
-            f"<td>{r.value:.8g}</td><td>{r.reference:.8g}</td><td>{r.deviation:.2e}</td>"
-            f"<td>{html.escape(r.rule())}</td><td>{verdict}</td></tr>"
-        )
-    return head + "".join(rows) + "</tbody></table>"
+# --- records: what a chapter's execution computed, read by the validation appendix ---
 
 
-class ResultsTable(list):
-    """A list of :class:`CheckResult` that renders as one table in a notebook."""
+def record_dir() -> Path | None:
+    """The folder of check records of the book build in progress (None outside a build)."""
+    value = os.environ.get(BUILD_DIR_VARIABLE)
+    return Path(value) / "records" if value else None
 
-    def _repr_html_(self) -> str:
-        return results_html(self)
 
-    def __str__(self) -> str:
-        return "\n".join(str(r) for r in self)
+def build_info() -> dict:
+    """Which build and page this kernel executes (empty outside a build)."""
+    info = {}
+    if os.environ.get(BUILD_ID_VARIABLE):
+        info["build"] = os.environ[BUILD_ID_VARIABLE]
+    if os.environ.get(PAGE_VARIABLE):
+        info["page"] = os.environ[PAGE_VARIABLE]
+    return info
+
+
+def write_record(chapter: str, results: list[CheckResult], directory: Path) -> Path:
+    """Write the results of ``chapter``'s checks, with the build and page, to ``directory``."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    info = build_info()
+    record = {
+        "chapter": chapter,
+        "build": info.get("build"),
+        "page": info.get("page"),
+        "written": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "results": [r.to_json() for r in results],
+    }
+    path = directory / f"{chapter}.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=1) + "\n")
+    tmp.replace(path)
+    return path
+
+
+class StaleRecordError(RuntimeError):
+    """A record does not come from an execution of its page against the current physml."""
+
+
+def read_records(directory: Path, pages: dict, current_digest: Callable[[list[str]], str]) -> list[dict]:
+    """Read every record in ``directory`` and refuse any that is not current.
+
+    ``pages`` is the build's dependency record (``_build/page-deps.json``, key
+    ``"pages"``): for each page the build that last executed it, the ``physml`` files it
+    had imported and their digest at that time. A record is current when its page was
+    last executed in the build that wrote the record and the digest of those files is
+    still the same (``current_digest`` recomputes it). Otherwise :class:`StaleRecordError`.
+    """
+    records = []
+    for path in sorted(Path(directory).glob("*.json")):
+        record = json.loads(path.read_text())
+        page = record.get("page")
+        entry = pages.get(page) if page else None
+        if entry is None:
+            raise StaleRecordError(f"{path.name}: page {page!r} has no execution record in this build")
+        if str(entry.get("build")) != str(record.get("build")):
+            raise StaleRecordError(
+                f"{path.name}: written in build {record.get('build')}, but page {page} was last "
+                f"executed in build {entry.get('build')}"
+            )
+        if current_digest(entry.get("files", [])) != entry.get("digest"):
+            raise StaleRecordError(f"{path.name}: physml changed since page {page} was executed")
+        records.append(record)
+    return records
+
+
+def recorded_results(build_dir: str | Path | None = None) -> ResultsTable:
+    """Every check of the book as recorded by the chapters in the current build.
+
+    Reads ``<build_dir>/records/*.json`` (``build_dir`` defaults to the build in
+    progress) and ``<build_dir>/page-deps.json``, refuses stale records
+    (:func:`read_records`) and requires a record of every registered check. Each result
+    carries the build and page it comes from. Nothing is recomputed.
+    """
+    from .book import package_digest
+
+    if build_dir is None:
+        value = os.environ.get(BUILD_DIR_VARIABLE)
+        if not value:
+            raise RuntimeError(
+                "recorded_results() reads the records of a book build; outside a build pass build_dir "
+                "(e.g. the repository's _build folder after `make book`)"
+            )
+        build_dir = value
+    build_dir = Path(build_dir)
+    deps_file = build_dir / "page-deps.json"
+    if not deps_file.exists():
+        raise StaleRecordError(f"{deps_file} does not exist: no page was executed by the book build")
+    pages = json.loads(deps_file.read_text()).get("pages", {})
+    results = ResultsTable()
+    results.with_build = True
+    for record in read_records(build_dir / "records", pages, package_digest):
+        info = {"build": record["build"], "page": record["page"], "written": record["written"]}
+        for data in record["results"]:
+            results.append(CheckResult.from_json({**data, "build": info}))
+    registered = registered_ids()
+    missing = [i for i in registered if i not in {r.id for r in results}]
+    if missing:
+        raise StaleRecordError(f"no record in this build for the checks {missing}")
+    order = {i: n for n, i in enumerate(registered)}
+    results.sort(key=lambda r: order.get(r.id, len(order)))
+    return results
 
 
 def show(chapter: str) -> ResultsTable:
-    """Run and display all checks of ``chapter``; raise if any fails (the build stops)."""
+    """Run and display all checks of ``chapter``; raise if any fails (the build stops).
+
+    During a book build the results are also written as the chapter's record, which the
+    validation appendix shows.
+    """
+    if not isinstance(chapter, str):
+        raise TypeError(f"chapter must be a string, got {type(chapter).__name__}")
     results = ResultsTable(run_all(chapter))
     if not results:
         raise ValueError(f"chapter {chapter!r} has no registered reference checks")
@@ -211,4 +489,55 @@ def show(chapter: str) -> ResultsTable:
         raise AssertionError(
             "reference checks failed:\n" + "\n".join(str(r) for r in results if not r.passed)
         )
+    directory = record_dir()
+    if directory is not None:
+        write_record(chapter, list(results), directory)
     return results
+
+
+# --- tables ---
+
+
+def _fmt(x: float | None, spec: str) -> str:
+    return "" if x is None else format(x, spec)
+
+
+def results_html(results: list[CheckResult], with_build: bool = False) -> str:
+    """An HTML table of check results (used by chapters and the appendix)."""
+    build_head = "<th>computed</th>" if with_build else ""
+    head = (
+        "<table class='physml-checks'><thead><tr><th>check</th><th>chapter</th>"
+        "<th>value</th><th>&sigma;</th><th>reference</th><th>deviation</th><th>dev./&sigma;</th>"
+        f"<th>rule</th><th>result</th>{build_head}</tr></thead><tbody>"
+    )
+    rows = []
+    for r in results:
+        verdict = "pass" if r.passed else "FAIL"
+        summary = "" if r.summary == "value" else f"<br><i>({html.escape(r.summary)})</i>"
+        build = ""
+        if with_build:
+            info = r.build or {}
+            build_id, page = html.escape(str(info.get("build"))), html.escape(str(info.get("page")))
+            build = f"<td>build {build_id}<br>{page}</td>"
+        rows.append(
+            "<tr>"
+            f"<td><b>{html.escape(r.id)}</b><br>{html.escape(r.description)}"
+            f"<br><i>reference: {html.escape(r.reference_source)}</i></td>"
+            f"<td>{html.escape(r.chapter)}</td>"
+            f"<td>{r.value:.8g}{summary}</td><td>{_fmt(r.sigma, '.2g')}</td><td>{r.reference:.8g}</td>"
+            f"<td>{r.deviation:.2e}</td><td>{_fmt(r.n_sigma, '+.2f')}</td>"
+            f"<td>{html.escape(r.rule())}</td><td>{verdict}</td>{build}</tr>"
+        )
+    return head + "".join(rows) + "</tbody></table>"
+
+
+class ResultsTable(list):
+    """A list of :class:`CheckResult` that renders as one table in a notebook."""
+
+    with_build = False
+
+    def _repr_html_(self) -> str:
+        return results_html(self, with_build=self.with_build)
+
+    def __str__(self) -> str:
+        return "\n".join(str(r) for r in self)

@@ -1,5 +1,6 @@
-"""Two independent runs give the same numbers: every reference check, recomputed in two
-fresh Python processes, returns bit-identical values, references and deviations."""
+"""Two independent runs give the same numbers: every reference check, computed in its short
+configuration in two fresh Python processes, returns bit-identical values, references,
+standard errors and deviations."""
 
 import json
 import os
@@ -9,7 +10,8 @@ import sys
 DUMP = """
 import json
 from physml import validation
-print(json.dumps({r.id: [r.value, r.reference, r.deviation] for r in validation.run_all()}))
+results = validation.run_all(short=True)
+print(json.dumps({r.id: [r.value, r.reference, r.sigma, r.deviation] for r in results}))
 """
 
 

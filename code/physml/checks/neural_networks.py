@@ -26,6 +26,10 @@ DIGITS = {
     "batch_seed": 7,
 }
 DIGITS_TARGET_ACCURACY = 0.95
+# The short configuration of the checks (unit tests): the same training for a few epochs,
+# held to a lower target that a few epochs reach.
+SHORT_EPOCHS = 5
+SHORT_TARGET_ACCURACY = 0.90
 
 
 def digits_model() -> MLP:
@@ -41,7 +45,7 @@ def digits_model() -> MLP:
 
 
 @functools.cache
-def digits_physml() -> dict:
+def digits_physml(epochs: int = DIGITS["epochs"]) -> dict:
     """Train the digits classifier with physml; return model, history and test accuracy."""
     X_train, X_test, y_train, y_test = examples.digits_data()
     model = digits_model()
@@ -49,7 +53,7 @@ def digits_physml() -> dict:
         X_train,
         y_train,
         Adam(DIGITS["learning_rate"]),
-        epochs=DIGITS["epochs"],
+        epochs=epochs,
         batch_size=DIGITS["batch_size"],
         seed=DIGITS["batch_seed"],
     )
@@ -61,7 +65,7 @@ def digits_physml() -> dict:
 
 
 @functools.cache
-def digits_torch() -> dict:
+def digits_torch(epochs: int = DIGITS["epochs"]) -> dict:
     """The same training in PyTorch: same initial weights, same batches, ``torch.optim.Adam``."""
     import torch
 
@@ -72,7 +76,7 @@ def digits_torch() -> dict:
         y_train,
         "adam",
         DIGITS["learning_rate"],
-        epochs=DIGITS["epochs"],
+        epochs=epochs,
         batch_size=DIGITS["batch_size"],
         seed=DIGITS["batch_seed"],
     )
@@ -139,10 +143,13 @@ def _backprop_vs_autograd():
     "neural_networks.digits-accuracy",
     chapter="neural_networks",
     description="Test accuracy of the 64-100-100-10 digits classifier reaches the target",
-    reference_source="target accuracy of the chapter",
+    reference_source="target accuracy of the chapter (short configuration: 5 epochs, target 0.90)",
     kind="at_least",
+    glued=("nn-digits-accuracy",),
 )
-def _digits_accuracy():
+def _digits_accuracy(short: bool):
+    if short:
+        return digits_physml(SHORT_EPOCHS)["accuracy"], SHORT_TARGET_ACCURACY
     return digits_physml()["accuracy"], DIGITS_TARGET_ACCURACY
 
 
@@ -155,7 +162,10 @@ def _digits_accuracy():
     kind="rel",
     tolerance=1e-8,
 )
-def _torch_twin():
-    ours = np.concatenate([p.ravel() for p in digits_physml()["model"].params])
-    theirs = np.concatenate([p.ravel() for p in torch_twin.torch_params_as_numpy(digits_torch()["net"])])
+def _torch_twin(short: bool):
+    epochs = SHORT_EPOCHS if short else DIGITS["epochs"]
+    ours = np.concatenate([p.ravel() for p in digits_physml(epochs)["model"].params])
+    theirs = np.concatenate(
+        [p.ravel() for p in torch_twin.torch_params_as_numpy(digits_torch(epochs)["net"])]
+    )
     return ours, theirs
