@@ -54,10 +54,6 @@ INSTANCES: dict[str, object] = {}
 SKIPPED_MODULES = {
     "physml.validation",  # covered by the lead engineer (reference-check registry rewrite)
     "physml.book",  # covered by the lead engineer
-    # merged from main after this layer was written; their examples follow in the next commit
-    "physml.ising",
-    "physml.metrics",
-    "physml.stats",
 }
 #: Subpackages that are registries filled by decorators, not API.
 SKIPPED_PACKAGES = {"physml.checks", "physml.answers"}
@@ -1015,3 +1011,188 @@ example(
     given=Any(1.0),  # any answer is a valid answer (right or wrong)
     quiet=Flag(True),
 )
+
+
+# ----------------------------------------------------------------------------- physml.ising
+
+_SPINS = np.array([[1, -1, 1, 1], [1, 1, -1, 1], [-1, 1, 1, 1], [1, 1, 1, -1]], dtype=np.int8)
+_not_spins = [Bad("not +-1", np.zeros((4, 4))), Bad("not square", np.ones((4, 3)))]
+_gen = Rng(Lazy(lambda: np.random.default_rng(0)))
+
+
+def _state(*shape):
+    return Lazy(lambda: _SPINS.reshape(shape).copy())
+
+
+for _name in ("energy", "magnetization"):
+    example(
+        f"physml.ising.{_name}",
+        spins=Arr(_SPINS, ndim=(2, 3), extra=_not_spins),
+        per_spin=Flag(False),
+    )
+record(
+    "physml.ising.MonteCarloRun",
+    L=4,
+    T=2.0,
+    method="metropolis",
+    energy=np.zeros((1, 1)),
+    magnetization=np.zeros((1, 1)),
+    spins=_SPINS[None],
+    acceptance=0.5,
+    mean_cluster_size=None,
+)
+example("physml.ising.sublattice_masks", L=Int(4, minimum=2))
+example(
+    "physml.ising.metropolis_sweep",
+    spins=Obj(
+        _state(1, 4, 4), wrong=[_SPINS.astype(float)[None], _SPINS, np.zeros((1, 4, 4), dtype=np.int8)]
+    ),
+    T=Rate(2.0),
+    rng=_gen,
+    masks=Obj(
+        Lazy(lambda: __import__("physml.ising").ising.sublattice_masks(4)),
+        optional=True,
+        wrong=[[np.ones(3)]],
+    ),
+)
+example(
+    "physml.ising.wolff_flip",
+    spins=Obj(_state(4, 4), wrong=[_SPINS.astype(float), _SPINS[None]]),
+    T=Rate(2.0),
+    rng=_gen,
+)
+example(
+    "physml.ising.clusters_per_sweep",
+    spins=Obj(_state(4, 4), wrong=[_SPINS.astype(float)]),
+    T=Rate(2.0),
+    rng=_gen,
+    n_pilot=Size(2),
+)
+_initial = Choice("random", extra=[Bad("wrong shape", np.ones((2, 3, 3)))])
+example(
+    "physml.ising.metropolis",
+    L=Int(4, minimum=2),
+    T=Rate(2.0),
+    n_sweeps=Size(2),
+    seed=Rng(0),
+    n_chains=Size(2),
+    initial=_initial,
+    thermalization=Int(1, minimum=0),
+)
+example(
+    "physml.ising.wolff",
+    L=Int(4, minimum=2),
+    T=Rate(2.0),
+    n_steps=Size(2),
+    seed=Rng(0),
+    initial=_initial,
+    thermalization=Int(1, minimum=0),
+)
+record(
+    "physml.ising.IsingSamples",
+    spins=_SPINS[None],
+    temperatures=np.ones(1),
+    labels=np.ones(1),
+    methods={1.0: "metropolis"},
+)
+_temperatures = Arr([1.5, 3.0], ndim=(0, 1), extra=[Bad("zero", np.array([0.0, 1.0]))])
+example(
+    "physml.ising.sample",
+    L=Int(4, minimum=2),
+    temperatures=_temperatures,
+    n_samples=Size(2),
+    seed=Rng(0),
+    thermalization=Int(1, minimum=0, optional=True),
+    spacing=Size(1, optional=True),
+    method=Choice("metropolis"),
+    n_chains=Size(2),
+)
+record(
+    "physml.ising.ExactResult",
+    **{k: np.ones(1) for k in ("T", "log_Z", "energy", "abs_magnetization", "specific_heat", "binder")},
+    L=2,
+)
+example("physml.ising.all_states", L=Int(2, minimum=2, extra=[Bad("too large", 5)]))
+example("physml.ising.exact", L=Int(2, minimum=2, extra=[Bad("too large", 5)]), T=_temperatures)
+for _name in ("onsager_magnetization", "onsager_energy"):
+    example(f"physml.ising.{_name}", T=_temperatures)
+
+# ----------------------------------------------------------------------------- physml.metrics
+
+_S62 = _rng.normal(size=(6, 2))
+_PD = Bad("not positive definite", np.array([[1.0, 2.0], [2.0, 1.0]]))
+record("physml.metrics.Estimate", value=1.0, error=0.1)
+record("physml.metrics.MMDResult", value=0.1, error=0.01, bandwidth=1.0, unbiased=True, n_x=3, n_y=3)
+record(
+    "physml.metrics.JudgeResult",
+    test_accuracy=0.9,
+    counts=np.ones(10),
+    coverage=1.0,
+    accuracy=None,
+    accuracy_error=None,
+)
+example(
+    "physml.metrics.kl_gaussians",
+    mu0=Arr([0.0, 0.0], ndim=(0, 1)),
+    cov0=Arr(np.eye(2), ndim=(0, 1, 2), extra=[_PD]),
+    mu1=Arr([1.0, 0.0], ndim=(0, 1), extra=[Bad("other dimension", np.zeros(3))]),
+    cov1=Arr(np.eye(2), ndim=(0, 1, 2), extra=[_PD]),
+)
+example("physml.metrics.kl_monte_carlo", same_rows=[("log_p", "log_q")], log_p=V(Y8), log_q=V(Y8 - 0.5))
+example("physml.metrics.median_bandwidth", x=Arr(_S62, extra=[Bad("identical samples", np.ones((6, 2)))]))
+example(
+    "physml.metrics.gaussian_kernel",
+    a=Arr(_S62),
+    b=Arr(_S62[:3], extra=[Bad("other features", np.ones((3, 3)))]),
+    bandwidth=Rate(1.0),
+)
+example(
+    "physml.metrics.mmd2",
+    x=Arr(_S62),
+    y=Arr(_S62 + 1.0, extra=[Bad("other features", np.ones((6, 3)))]),
+    bandwidth=Rate(1.0),
+    unbiased=Flag(True),
+)
+example(
+    "physml.metrics.mmd2_baseline", held_out=Arr(X8), seed=Rng(0), bandwidth=Rate(1.0), unbiased=Flag(True)
+)
+example(
+    "physml.metrics.gaussian_mmd2",
+    mu1=Arr([0.0], ndim=(0, 1)),
+    mu2=Arr([1.0], ndim=(0, 1), extra=[Bad("other dimension", np.zeros(2))]),
+    s=Rate(1.0),
+    bandwidth=Rate(1.0),
+)
+example("physml.metrics.digits_judge", seed=Int(0, minimum=0))
+example(
+    "physml.metrics.judge_classifier",
+    generated=Arr(np.full((3, 64), 8.0), extra=[Bad("not 64 pixels", np.ones((3, 10)))]),
+    labels=V(
+        [0.0, 1.0, 2.0],
+        optional=True,
+        extra=[short([0.0, 1, 2]), Bad("not a digit", np.array([0.0, 1.0, 12.0]))],
+    ),
+    seed=Int(0, minimum=0),
+    min_fraction=Real(0.1, minimum=0.0, maximum=1.0),
+)
+
+# ----------------------------------------------------------------------------- physml.stats
+
+_SERIES = _rng.normal(size=64)
+record(
+    "physml.stats.BlockingResult",
+    mean=0.0,
+    error=0.1,
+    naive_error=0.1,
+    variance=1.0,
+    tau=1.0,
+    n=64,
+    n_blocked=64,
+    level=2,
+    converged=True,
+)
+for _name in ("blocking", "estimate"):
+    example(f"physml.stats.{_name}", x=V(_SERIES, extra=[Bad("too short", _SERIES[:4])]))
+_phi = Real(0.5, minimum=-1.0, maximum=1.0, include_min=False, include_max=False)
+example("physml.stats.ar1_series", n=Size(64), phi=_phi, sigma=Rate(1.0), seed=Rng(0))
+example("physml.stats.ar1_error_of_mean", n=Size(64), phi=_phi, sigma=Rate(1.0))

@@ -122,7 +122,7 @@ def public_targets() -> list[Target]:
         for name, obj in sorted(vars(module).items()):
             if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
                 continue
-            if inspect.isfunction(obj):
+            if inspect.isfunction(inspect.unwrap(obj)):  # functools.cache wrappers too
                 if inspect.signature(obj).parameters:
                     targets.append(Target(f"{module.__name__}.{name}", "function"))
             elif inspect.isclass(obj):
