@@ -776,7 +776,10 @@ class Dual:
         return as_dual(other, "other") / self
 
     def exp(self) -> Dual:
-        e = math.exp(self.value) if self.value < 709.8 else math.inf  # IEEE: exp overflows to inf
+        try:
+            e = math.exp(self.value)
+        except OverflowError:  # IEEE, as NumPy and Tensor.exp: exp of a large value is inf
+            e = math.inf
         return _dual(e, e * self.deriv)
 
     def log(self) -> Dual:
