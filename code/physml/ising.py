@@ -370,22 +370,38 @@ def wolff(
     )
 
 
-def clusters_per_sweep(spins: np.ndarray, T: float, rng: np.random.Generator, n_pilot: int = 20) -> int:
-    """Number of Wolff flips that turn over about L*L spins in total, from ``n_pilot`` flips.
+def clusters_per_sweep(
+    spins: np.ndarray, T: float, rng: np.random.Generator, warmup_sweeps: int = 5, pilot_sweeps: int = 5
+) -> int:
+    """Number of Wolff flips that turn over about L*L spins, measured on ``spins`` (L, L).
 
-    The pilot flips (a fixed number) also update ``spins``. The count is then kept fixed:
-    flipping clusters *until* L*L spins have turned over would make the moment of
-    measurement depend on the state, and bias the samples towards the ordered ones
-    (large clusters end a sweep early).
+    Clusters are flipped (updating ``spins``) until ``warmup_sweeps * L*L`` spins have
+    turned over, so that the cluster sizes approach equilibrium, and then until another
+    ``pilot_sweeps * L*L`` have; the flips of this pilot give the mean cluster size. The
+    returned count is then kept *fixed* by the caller: flipping clusters until L*L spins
+    have turned over before every measurement would make the moment of measurement
+    depend on the state and bias the samples towards the ordered ones (large clusters end
+    a sweep early). Here only the state before thermalization depends on such a rule.
     """
     spins = _check_state(spins, ndim=2)
-    n_pilot = check_int(n_pilot, "n_pilot", minimum=1)
-    return _clusters_per_sweep(spins, _check_T(T), as_rng(rng, "rng"), n_pilot)
+    warmup_sweeps = check_int(warmup_sweeps, "warmup_sweeps", minimum=0)
+    pilot_sweeps = check_int(pilot_sweeps, "pilot_sweeps", minimum=1)
+    return _clusters_per_sweep(spins, _check_T(T), as_rng(rng, "rng"), warmup_sweeps, pilot_sweeps)
 
 
-def _clusters_per_sweep(spins: np.ndarray, T: float, rng: np.random.Generator, n_pilot: int = 20) -> int:
-    sizes = [_wolff_flip(spins, T, rng) for _ in range(n_pilot)]
-    return max(1, math.ceil(spins.size / np.mean(sizes)))
+def _clusters_per_sweep(
+    spins: np.ndarray, T: float, rng: np.random.Generator, warmup_sweeps: int = 5, pilot_sweeps: int = 5
+) -> int:
+    """:func:`clusters_per_sweep` without input checks (used by :func:`sample`)."""
+    n_sites = spins.size
+    flipped = 0
+    while flipped < warmup_sweeps * n_sites:
+        flipped += _wolff_flip(spins, T, rng)
+    flips, flipped = 0, 0
+    while flipped < pilot_sweeps * n_sites:
+        flipped += _wolff_flip(spins, T, rng)
+        flips += 1
+    return max(1, math.ceil(flips * n_sites / flipped))
 
 
 # --------------------------------------------------------------------------- labelled samples
@@ -406,9 +422,12 @@ class IsingSamples:
 AUTO_WOLFF_WINDOW = (0.95, 1.05)
 """``method="auto"`` uses Wolff for 0.95 T_c <= T <= 1.05 T_c, Metropolis elsewhere.
 
-A Metropolis sweep of many chains side by side costs about 1/100 of a Wolff sweep
-(whose cluster growth is a Python loop over cluster fronts), so Wolff pays off only
-where critical slowing down makes Metropolis chains decorrelate over hundreds of sweeps.
+A Wolff sweep costs far more than a sweep of 50 Metropolis chains side by side (cluster
+growth is a Python loop over cluster fronts), and per *independent* sample near T_c the
+50 chains are even cheaper up to at least L = 32 (``benchmarks/ising_samplers.py``). Wolff
+is used near T_c all the same because its autocorrelation time stays at one or two sweeps
+for every L, while Metropolis chains need thermalization and spacing that grow like
+:math:`L^{2.2}` (critical slowing down), beyond what the default sweeps give for large L.
 """
 
 DEFAULT_SWEEPS = {"metropolis": (200, 10), "wolff": (20, 1)}
@@ -418,7 +437,9 @@ DEFAULT_SWEEPS = {"metropolis": (200, 10), "wolff": (20, 1)}
 def _sample_one_temperature(L, T, n_samples, rng, thermalization, spacing, method, n_chains):
     initial = "ordered" if T < ONSAGER_TC else "random"
     if method == "wolff":
-        spins = _initial_spins(initial, 1, L, rng)[0]
+        # ordered start: near T_c, cluster sizes reach equilibrium from above far sooner
+        # than domains grow from a random start
+        spins = _initial_spins("ordered", 1, L, rng)[0]
         per_sweep = _clusters_per_sweep(spins, T, rng)
         for _ in range(thermalization * per_sweep):
             _wolff_flip(spins, T, rng)
@@ -461,8 +482,9 @@ def sample(
     ``n_samples / n_chains`` samples from each, ``spacing`` sweeps apart; Wolff runs one
     chain. ``method="auto"`` takes Wolff near T_c (``AUTO_WOLFF_WINDOW``), where
     single-spin flips decorrelate slowly. ``None`` takes the method's defaults
-    (``DEFAULT_SWEEPS``: 200 and 10 Metropolis sweeps, 20 and 1 Wolff sweeps). Chains
-    below T_c start ordered (random sign), above it random. Each temperature gets its own
+    (``DEFAULT_SWEEPS``: 200 and 10 Metropolis sweeps, 20 and 1 Wolff sweeps). Metropolis
+    chains below T_c start ordered (random sign), above it random; Wolff chains start
+    ordered. Each temperature gets its own
     stream of random numbers from ``seed``.
     """
     L = _check_L(L)

@@ -202,7 +202,9 @@ def mmd2(x, y, bandwidth="median", unbiased: bool = True) -> MMDResult:
     :math:`\sigma^2 = \frac{m-1}{m}\sum_i(\hat\theta_{-x_i} - \bar\theta_x)^2 +
     \frac{n-1}{n}\sum_j(\hat\theta_{-y_j} - \bar\theta_y)^2`, computed from the kernel
     matrices without refitting. It is consistent when the distributions differ and errs on
-    the large side (Efron–Stein) when they agree, where the estimate is degenerate.
+    the large side (Efron–Stein) when they agree, where the estimate is degenerate. With
+    fewer than three samples in ``x`` or ``y`` (unbiased) there is no jackknife and the
+    error is ``nan``.
     ``bandwidth="median"`` takes :func:`median_bandwidth` of the pooled samples.
     """
     x, y = _as_samples(x, "x"), _as_samples(y, "y")
@@ -218,14 +220,16 @@ def mmd2(x, y, bandwidth="median", unbiased: bool = True) -> MMDResult:
         h = float(check_scalar(bandwidth, "bandwidth", minimum=0, include_min=False))
     kxx, kyy, kxy = gaussian_kernel(x, x, h), gaussian_kernel(y, y, h), gaussian_kernel(x, y, h)
     m, n = len(x), len(y)
+    if unbiased and min(m, n) < 3:  # leaving one out would leave a single point: no jackknife
+        value = _mmd2_and_leave_one_out(kxx, kyy, kxy, unbiased, jackknife=False)
+        return MMDResult(float(value), math.nan, h, unbiased, m, n)
     value, loo_x, loo_y = _mmd2_and_leave_one_out(kxx, kyy, kxy, unbiased)
-    var = (m - 1) / m * np.sum((loo_x - loo_x.mean()) ** 2) + (n - 1) / n * np.sum(
-        (loo_y - loo_y.mean()) ** 2
-    )
-    return MMDResult(float(value), float(math.sqrt(var)), h, unbiased, m, n)
+    var_x = (m - 1) / m * np.sum((loo_x - loo_x.mean()) ** 2)
+    var_y = (n - 1) / n * np.sum((loo_y - loo_y.mean()) ** 2)
+    return MMDResult(float(value), float(math.sqrt(var_x + var_y)), h, unbiased, m, n)
 
 
-def _mmd2_and_leave_one_out(kxx, kyy, kxy, unbiased: bool):
+def _mmd2_and_leave_one_out(kxx, kyy, kxy, unbiased: bool, jackknife: bool = True):
     """MMD² and its values with each x_i (``loo_x``) and each y_j (``loo_y``) left out."""
     m, n = kxy.shape
     dx, dy = np.diag(kxx), np.diag(kyy)
@@ -241,6 +245,8 @@ def _mmd2_and_leave_one_out(kxx, kyy, kxy, unbiased: bool):
         return total / (size * (size - 1)) if unbiased else total / size**2
 
     value = pair_mean(sxx, m) + pair_mean(syy, n) - 2 * sxy / (m * n)
+    if not jackknife:
+        return value
     # leaving x_i out removes row and column i of kxx (and k(x_i, x_i) if it was counted)
     sxx_minus = sxx - 2 * rx - (0.0 if unbiased else dx)
     syy_minus = syy - 2 * ry - (0.0 if unbiased else dy)

@@ -401,6 +401,37 @@ class Adam(Optimizer):
         p -= (self.learning_rate / bias1) * s["m"] / (np.sqrt(s["v"]) / math.sqrt(bias2) + self.eps)
 
 
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter 2019; ``torch.optim.AdamW``).
+
+        theta <- (1 - eta lambda_wd) theta        (the decay, applied first)
+        then the Adam step of :class:`Adam` with the gradient g of the cost alone.
+
+    An L2 penalty lambda |theta|^2 in the cost would instead add 2 lambda theta to g, and
+    Adam would divide it by sqrt(v_hat) like the rest of the gradient: parameters with
+    large gradients would be decayed less. Here every parameter shrinks by the same
+    factor per step. Chapter *Optimization* shows that the two end at different points.
+    """
+
+    def __init__(
+        self,
+        learning_rate: float,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+    ):
+        super().__init__(learning_rate, beta1, beta2, eps)
+        self.weight_decay = float(check_scalar(weight_decay, "weight_decay", minimum=0.0))
+
+    def _hyperparameters(self):
+        return {**super()._hyperparameters(), "weight_decay": self.weight_decay}
+
+    def _update(self, i, p, g):
+        p *= 1.0 - self.learning_rate * self.weight_decay
+        super()._update(i, p, g)
+
+
 # ----------------------------------------------------------------------------------------------
 # Learning-rate schedules
 # ----------------------------------------------------------------------------------------------

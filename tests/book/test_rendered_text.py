@@ -113,3 +113,29 @@ def test_unlabelled_axis_is_detected():
     plt.close(fig)
     assert any("no y label" in m and "axes 0" in m for m in missing)
     assert any("colour bar" in m for m in missing)
+
+
+EXERCISE_PAGES = [p for p in PAGES if p.startswith("exercises/")]
+
+
+def _chapter_number(page: str) -> str:
+    """The number of the chapter's heading ("2" for "2. Regression ..."); "0" for the root page."""
+    soup = BeautifulSoup((BUILD / "html" / f"{page}.html").read_text(), "html.parser")
+    for h1 in soup.select("main section h1"):
+        match = re.match(r"(\d+)\.\s", h1.get_text(" ", strip=True))
+        if match:
+            return match.group(1)
+    return "0"
+
+
+@pytest.mark.parametrize("page", EXERCISE_PAGES)
+def test_exercises_are_numbered_per_chapter(built, page):
+    chapter = "chapters/" + page.split("/", 1)[1]
+    number = _chapter_number(chapter) if chapter != PAGES[0] else "0"
+    soup = BeautifulSoup((BUILD / "html" / f"{page}.html").read_text(), "html.parser")
+    titles = [t.get_text(" ", strip=True) for t in soup.select("p.admonition-title")]
+    exercises = [t.split()[1] for t in titles if re.match(r"Exercise \d", t)]
+    assert exercises, f"{page} has no numbered exercises"
+    assert exercises == [f"{number}.{k}" for k in range(1, len(exercises) + 1)], exercises
+    solutions = [t.split()[-1] for t in titles if t.startswith("Solution to Exercise")]
+    assert set(solutions) <= set(exercises)

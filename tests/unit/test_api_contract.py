@@ -125,7 +125,7 @@ def public_targets() -> list[Target]:
             if inspect.isfunction(inspect.unwrap(obj)):  # functools.cache wrappers too
                 if inspect.signature(obj).parameters:
                     targets.append(Target(f"{module.__name__}.{name}", "function"))
-            elif inspect.isclass(obj):
+            elif inspect.isclass(obj) and not issubclass(obj, BaseException):  # errors are raised, not called
                 if inspect.signature(obj).parameters:
                     targets.append(Target(f"{module.__name__}.{name}", "class"))
                 targets += _class_members(obj)

@@ -159,6 +159,20 @@ def test_sample_with_each_method_matches_exact_energy():
         assert abs(e.mean() - ising.exact(4, 2.5).energy) <= 4 * err
 
 
+def test_initial_configurations():
+    up = np.ones((5, 5), dtype=np.int8)
+    run = ising.metropolis(5, 0.5, 20, seed=0, n_chains=3, initial=up)
+    assert run.spins.shape == (3, 5, 5)
+    assert np.all(run.magnetization > 0.9)  # at T = 0.5 an aligned start stays aligned
+    ordered = ising.metropolis(5, 0.5, 1, seed=1, n_chains=40, initial="ordered")
+    signs = np.sign(ordered.magnetization[0])
+    assert 0 < np.sum(signs > 0) < 40  # each chain's sign is drawn at random
+    with pytest.raises(ValueError, match="initial"):
+        ising.metropolis(5, 2.0, 1, seed=0, n_chains=2, initial=np.ones((3, 5, 5)))
+    s = ising.sample(4, [3.0], 7, seed=0, n_chains=3, thermalization=5, spacing=1)
+    assert s.spins.shape == (7, 4, 4)  # 7 samples from 3 chains: the last chain round is cut
+
+
 def test_runs_are_reproducible():
     a = ising.metropolis(5, 2.0, 10, seed=4, n_chains=3)
     b = ising.metropolis(5, 2.0, 10, seed=np.random.default_rng(4), n_chains=3)

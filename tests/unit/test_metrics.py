@@ -75,6 +75,8 @@ def test_mmd2_matches_brute_force_sums():
         var = 6 / 7 * np.sum((loo_x - loo_x.mean()) ** 2) + 4 / 5 * np.sum((loo_y - loo_y.mean()) ** 2)
         assert r.error == pytest.approx(math.sqrt(var), rel=1e-10)
     assert metrics.mmd2(x, y, bandwidth=h, unbiased=False).value >= 0
+    two = metrics.mmd2(x[:2], y[:2], bandwidth=h)  # no jackknife with two points
+    assert two.value == pytest.approx(brute(x[:2], y[:2], True), rel=1e-12) and math.isnan(two.error)
 
 
 def test_gaussian_mmd2_closed_form_against_numerical_expectation():

@@ -10,7 +10,7 @@ import functools
 
 import numpy as np
 
-from .. import optim
+from .. import optim, quasi_newton
 from ..validation import reference_check
 
 ROSENBROCK_START = (-1.2, 1.0)
@@ -159,6 +159,16 @@ TORCH_PAIRS = {
     "RMSprop": (lambda: optim.RMSprop(1e-3, rho=0.9), "RMSprop", {"lr": 1e-3, "alpha": 0.9}),
     "AdaGrad": (lambda: optim.AdaGrad(0.1), "Adagrad", {"lr": 0.1}),
     "momentum": (lambda: optim.Momentum(1e-3, momentum=0.9), "SGD", {"lr": 1e-3, "momentum": 0.9}),
+    "Nesterov": (
+        lambda: optim.Momentum(1e-3, momentum=0.9, nesterov=True),
+        "SGD",
+        {"lr": 1e-3, "momentum": 0.9, "nesterov": True},
+    ),
+    "AdamW": (
+        lambda: optim.AdamW(0.02, beta1=0.8, beta2=0.99, eps=1e-6, weight_decay=0.1),
+        "AdamW",
+        {"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1},
+    ),
 }
 
 
@@ -246,11 +256,146 @@ def _adam_torch():
 @reference_check(
     "optimization.others-torch",
     chapter="optimization",
-    description="physml momentum, AdaGrad, RMSprop follow torch.optim.SGD/Adagrad/RMSprop (200 steps each)",
-    reference_source="torch.optim.SGD(momentum), Adagrad, RMSprop with torch autograd gradients",
+    description="physml momentum, Nesterov momentum, AdaGrad, RMSprop follow "
+    "torch.optim.SGD/Adagrad/RMSprop (200 steps each)",
+    reference_source="torch.optim.SGD(momentum, nesterov), Adagrad, RMSprop with torch autograd gradients",
     kind="abs",
     tolerance=1e-10,
 )
 def _others_torch():
-    pairs = [physml_vs_torch(name) for name in ("momentum", "AdaGrad", "RMSprop")]
+    pairs = [physml_vs_torch(name) for name in ("momentum", "Nesterov", "AdaGrad", "RMSprop")]
     return np.concatenate([p[0] for p in pairs]), np.concatenate([p[1] for p in pairs])
+
+
+@reference_check(
+    "optimization.adamw-torch",
+    chapter="optimization",
+    description="physml AdamW (decoupled weight decay 0.1) follows torch.optim.AdamW step by step "
+    "(200 Rosenbrock steps, float64)",
+    reference_source="torch.optim.AdamW with torch autograd gradients",
+    kind="abs",
+    tolerance=1e-10,
+)
+def _adamw_torch():
+    return physml_vs_torch("AdamW")
+
+
+# --- decoupled weight decay against an L2 penalty under Adam ---
+
+
+@functools.cache
+def weight_decay_runs() -> dict[str, np.ndarray]:
+    """Adam on the Ridge cost (L2 penalty lambda) and AdamW on the unpenalised cost
+    (decoupled decay 2 lambda, the same shrinkage per step as the penalty's gradient
+    gives to gradient descent), both with the chapter's cosine schedule from theta = 0;
+    with the Ridge and OLS minima for comparison."""
+    prob = ridge()
+    unpenalised = optim.RidgeProblem(prob.X, prob.y, 0.0)
+    theta0 = np.zeros(prob.p)
+    schedule = optim.CosineDecay(0.05, RIDGE_STEPS)
+    adam_l2 = optim.minimize(prob.gradient, theta0, optim.Adam(0.05), RIDGE_STEPS, schedule=schedule)
+    adamw = optim.minimize(
+        unpenalised.gradient,
+        theta0,
+        optim.AdamW(0.05, weight_decay=2 * prob.lam),
+        RIDGE_STEPS,
+        schedule=schedule,
+    )
+    return {
+        "Adam, L2 penalty": adam_l2.theta,
+        "AdamW, decoupled decay": adamw.theta,
+        "Ridge minimum": prob.closed_form(),
+        "OLS minimum": unpenalised.closed_form(),
+    }
+
+
+# --- quasi-Newton methods against scipy.optimize.minimize ---
+
+QUASI_NEWTON = {
+    # physml function, scipy method
+    "BFGS": (quasi_newton.bfgs, "BFGS"),
+    "L-BFGS": (quasi_newton.lbfgs, "L-BFGS-B"),
+    "nonlinear CG": (quasi_newton.nonlinear_cg, "CG"),
+}
+QUASI_NEWTON_TOL = 1e-5  # stop when max |g_j| < this (scipy's gtol)
+
+
+@functools.cache
+def logistic_problem():
+    """The penalised logistic-regression cost of the classification chapter (breast-cancer data)."""
+    from .. import classification
+    from . import classification as cls_checks
+
+    X, y = cls_checks.binary_data()
+    lam = cls_checks.BINARY_LAMBDA
+
+    def cost(theta):
+        return classification.binary_cross_entropy(theta, X, y, lam)
+
+    def gradient(theta):
+        return classification.binary_gradient(theta, X, y, lam)
+
+    minimum = classification.fit_logistic_newton(X, y, lam).theta  # Newton (IRLS) to round-off
+    return cost, gradient, np.zeros(X.shape[1] + 1), minimum
+
+
+QUASI_NEWTON_PROBLEMS = {
+    # name: (cost, gradient, start, exact minimum), gtol
+    "Rosenbrock": (
+        lambda: (optim.rosenbrock, optim.rosenbrock_gradient, np.array(ROSENBROCK_START), np.ones(2)),
+        QUASI_NEWTON_TOL,
+    ),
+    "logistic regression": (logistic_problem, 1e-6),
+}
+
+
+@functools.cache
+def quasi_newton_runs(problem: str) -> dict[str, tuple]:
+    """Each quasi-Newton method and its scipy counterpart on ``problem`` (a key of QUASI_NEWTON_PROBLEMS)."""
+    from scipy.optimize import minimize
+
+    make, gtol = QUASI_NEWTON_PROBLEMS[problem]
+    cost, gradient, start, _ = make()
+    runs = {}
+    for name, (method, scipy_name) in QUASI_NEWTON.items():
+        ours = method(cost, gradient, start, tol=gtol)
+        theirs = minimize(cost, start, jac=gradient, method=scipy_name, options={"gtol": gtol})
+        runs[name] = (ours, theirs)
+    return runs
+
+
+def quasi_newton_rosenbrock() -> dict[str, tuple]:
+    """The quasi-Newton runs on the Rosenbrock function from (-1.2, 1)."""
+    return quasi_newton_runs("Rosenbrock")
+
+
+@reference_check(
+    "optimization.quasi-newton-scipy",
+    chapter="optimization",
+    description="BFGS, L-BFGS and nonlinear CG (strong Wolfe line search) reach the Rosenbrock "
+    "minimum where scipy.optimize.minimize's BFGS, L-BFGS-B and CG do (gtol 1e-5)",
+    reference_source="scipy.optimize.minimize",
+    kind="abs",
+    tolerance=1e-5,
+)
+def _quasi_newton_scipy():
+    runs = quasi_newton_rosenbrock()
+    ours = np.concatenate([r[0].theta for r in runs.values()])
+    theirs = np.concatenate([r[1].x for r in runs.values()])
+    return ours, theirs
+
+
+@reference_check(
+    "optimization.quasi-newton-logistic",
+    chapter="optimization",
+    description="BFGS, L-BFGS and nonlinear CG (gtol 1e-6) reach the minimum of the penalised "
+    "logistic-regression cost of the classification chapter (31 parameters)",
+    reference_source="Newton's method (IRLS) to round-off, physml.classification.fit_logistic_newton",
+    kind="abs",
+    tolerance=1e-4,
+)
+def _quasi_newton_logistic():
+    runs = quasi_newton_runs("logistic regression")
+    minimum = logistic_problem()[3]
+    ours = np.concatenate([r[0].theta for r in runs.values()])
+    return ours, np.tile(minimum, len(runs))

@@ -153,33 +153,34 @@ def set_flat_parameters(model: MLP, theta: np.ndarray) -> None:
 
 
 def fit_bfgs(model: MLP, X, y, max_iter: int = 1500) -> MLP:
-    """Minimise the full-batch cost of ``model`` with SciPy's quasi-Newton BFGS method.
+    """Minimise the full-batch cost of ``model`` with the quasi-Newton method BFGS.
 
     The cost and its gradient come from :meth:`MLP.loss_and_gradients` (backpropagation);
-    BFGS builds an approximation of the inverse Hessian from successive gradients. For a
-    small network fitted to a few hundred points this converges far further than
-    stochastic gradient descent in the same time. ``model`` is updated in place and returned.
+    :func:`physml.quasi_newton.bfgs` (chapter *Optimization*) builds an approximation of
+    the inverse Hessian from successive gradients and chooses each step by a Wolfe line
+    search. For a small network fitted to a few hundred points this converges far further
+    than stochastic gradient descent in the same time. ``model`` is updated in place and
+    returned.
     """
-    from scipy.optimize import minimize
+    from ..quasi_newton import bfgs
 
     _check_model(model)
     X = model._check_X(X)
     y = model._check_targets(y, X.shape[0])
     check_int(max_iter, "max_iter", minimum=1)
+    last = {}
 
-    def cost_and_gradient(theta):
-        set_flat_parameters(model, theta)
-        cost, grads = model.loss_and_gradients(X, y)
-        return cost, np.concatenate([g.ravel() for g in grads])
+    def evaluate(theta):  # cost and gradient come together; keep the last pair
+        key = theta.tobytes()
+        if key not in last:
+            set_flat_parameters(model, theta)
+            cost, grads = model.loss_and_gradients(X, y)
+            last.clear()
+            last[key] = (cost, np.concatenate([g.ravel() for g in grads]))
+        return last[key]
 
-    result = minimize(
-        cost_and_gradient,
-        flat_parameters(model),
-        jac=True,
-        method="BFGS",
-        options={"maxiter": max_iter, "gtol": 1e-10},
-    )
-    set_flat_parameters(model, result.x)
+    result = bfgs(lambda t: evaluate(t)[0], lambda t: evaluate(t)[1], flat_parameters(model), 1e-10, max_iter)
+    set_flat_parameters(model, result.theta)
     return model
 
 
