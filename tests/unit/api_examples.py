@@ -54,9 +54,6 @@ INSTANCES: dict[str, object] = {}
 SKIPPED_MODULES = {
     "physml.validation",  # covered by the lead engineer (reference-check registry rewrite)
     "physml.book",  # covered by the lead engineer
-    # merged from main after this layer was written; their examples follow in the next commit
-    "physml.classification",
-    "physml.quasi_newton",
 }
 #: Subpackages that are registries filled by decorators, not API.
 SKIPPED_PACKAGES = {"physml.checks", "physml.answers"}
@@ -1208,3 +1205,127 @@ for _name in ("blocking", "estimate"):
 _phi = Real(0.5, minimum=-1.0, maximum=1.0, include_min=False, include_max=False)
 example("physml.stats.ar1_series", n=Size(64), phi=_phi, sigma=Rate(1.0), seed=Rng(0))
 example("physml.stats.ar1_error_of_mean", n=Size(64), phi=_phi, sigma=Rate(1.0))
+
+
+# ----------------------------------------------------------------------------- physml.classification
+
+_LABELS3 = np.arange(8) % 3
+
+
+def _logistic_model():
+    from physml import classification
+
+    return classification.fit_logistic_newton(X8, _LABELS8)
+
+
+_binary = {"same_rows": [("X", "y")], "X": M(X8), "y": V(_LABELS8, extra=[Bad("not 0/1", np.full(8, 2.0))])}
+_theta3 = V([0.1, 0.2, 0.3], extra=[short([0.1, 0.2, 0.3])])
+_softmax_y = V(_LABELS3, extra=[Bad("fractional", np.full(8, 0.5))])
+_Theta = M(np.zeros((3, 3)), extra=[Bad("other shape", np.zeros((2, 3)))])
+
+example("physml.classification.sigmoid", z=Arr(Z23))
+example("physml.classification.softmax", Z=Arr(Z23))
+example("physml.classification.binary_cross_entropy", **_binary, theta=_theta3, lam=NonNeg(0.1))
+example("physml.classification.binary_gradient", **_binary, theta=_theta3, lam=NonNeg(0.1))
+example(
+    "physml.classification.binary_hessian",
+    same_rows=[("X", "y")],
+    theta=_theta3,
+    X=M(X8),
+    y=V(_LABELS8, optional=True),
+    lam=NonNeg(0.1),
+)
+record(
+    "physml.classification.LogisticModel",
+    intercept=0.1,
+    coef=np.ones(2),
+    n_iter=1,
+    converged=True,
+    costs=np.ones(1),
+)
+instance("physml.classification.LogisticModel", _logistic_model)
+for _name in ("decision_function", "predict_proba", "predict"):
+    example(f"physml.classification.LogisticModel.{_name}", X=M(X8, extra=[Bad("other columns", X8_3)]))
+    if _name != "decision_function":
+        example(
+            f"physml.classification.{_name}",
+            model=Obj(Lazy(_logistic_model), wrong=[Lazy(_linear_model)]),
+            X=M(X8, extra=[Bad("other columns", X8_3)]),
+        )
+example("physml.classification.accuracy", same_rows=[("y", "y_pred")], y=V(_LABELS8), y_pred=V(_LABELS8))
+example("physml.classification.logistic_lipschitz", X=M(X8), lam=NonNeg(0.1))
+example(
+    "physml.classification.fit_logistic_gd",
+    **_binary,
+    lam=NonNeg(0.1),
+    learning_rate=Rate(0.5, optional=True),
+    max_iter=Size(5),
+    tol=Rate(1.0),  # met after a few steps: no warning that it did not converge
+)
+example(
+    "physml.classification.fit_logistic_newton",
+    **_binary,
+    lam=NonNeg(0.1),
+    max_iter=Size(20),
+    tol=Rate(1e-10),
+)
+_multi = {"same_rows": [("X", "y")], "X": M(X8), "y": _softmax_y}
+example("physml.classification.softmax_cross_entropy", **_multi, Theta=_Theta, lam=NonNeg(0.1))
+example("physml.classification.softmax_gradient", **_multi, Theta=_Theta, lam=NonNeg(0.1))
+example("physml.classification.softmax_hessian", Theta=_Theta, X=M(X8), lam=NonNeg(0.1))
+example(
+    "physml.classification.fit_softmax",
+    **_multi,
+    lam=NonNeg(0.1),
+    method=Choice("newton"),
+    n_classes=Int(3, minimum=2, optional=True, extra=[Bad("fewer than the labels", 2)]),
+    learning_rate=Rate(0.5, optional=True),
+    max_iter=Size(5, optional=True),
+    tol=Rate(1e-10),
+)
+
+# ----------------------------------------------------------------------------- physml.quasi_newton
+
+record("physml.quasi_newton.LineSearchResult", alpha=1.0, cost=0.0, gradient=np.zeros(2), n_evaluations=1)
+record(
+    "physml.quasi_newton.QuasiNewtonResult",
+    theta=np.zeros(2),
+    path=np.zeros((1, 2)),
+    costs=np.zeros(1),
+    grad_norms=np.zeros(1),
+    converged=True,
+    n_evaluations=1,
+)
+_problem = {
+    "cost_fn": Fn(_quad_cost, extra=[Bad("returns NaN", _nan_cost, _NAN_ERRORS)]),
+    "grad_fn": Fn(_quad_grad, extra=[_nan_fn]),
+    "theta0": V([1.0, -1.0]),
+    "tol": Rate(1e-5),
+    "max_iter": Size(5),
+}
+example(
+    "physml.quasi_newton.wolfe_line_search",
+    cost_fn=_problem["cost_fn"],
+    grad_fn=_problem["grad_fn"],
+    theta=V([1.0, -1.0]),
+    direction=V([-1.0, 1.0], extra=[short([-1.0, 1.0]), Bad("ascent", np.array([1.0, -1.0]))]),
+    cost0=Real(2.0, optional=True),
+    grad0=V([2.0, -2.0], optional=True, extra=[short([2.0, -2.0])]),
+    c1=Real(1e-4, minimum=0.0, maximum=1.0, include_min=False, include_max=False),
+    c2=Real(0.9, maximum=1.0, include_max=False, extra=[Bad("below c1", 1e-5)]),
+    alpha0=Rate(1.0),
+    max_iter=Size(30),
+)
+example("physml.quasi_newton.bfgs", **_problem)
+example("physml.quasi_newton.lbfgs", **_problem, memory=Size(3))
+example("physml.quasi_newton.nonlinear_cg", **_problem)
+example(
+    "physml.quasi_newton.lbfgs_direction",
+    g=V([1.0, 2.0]),
+    s_list=Each(
+        [V([0.1, 0.2], extra=[short([0.1, 0.2])])],
+        empty_ok=True,
+        extra=[Bad("longer than y_list", [np.ones(2)] * 2)],
+    ),
+    y_list=Each([V([0.2, 0.3], extra=[short([0.2, 0.3])])], empty_ok=True),
+)
