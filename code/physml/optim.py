@@ -259,8 +259,13 @@ class Optimizer:
             if g.shape != p.shape:
                 raise ValueError(f"grads[{i}] has shape {g.shape}, but params[{i}] has shape {p.shape}")
             checked.append(g)
+        self._step(params, checked)
+
+    def _step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        """:meth:`step` without input checks, for a training loop that has checked its data
+        (``MLP.fit`` stops on a non-finite loss instead)."""
         self.t += 1
-        for i, (p, g) in enumerate(zip(params, checked, strict=True)):
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
             self._update(i, p, g)
 
     def _update(self, i: int, p: np.ndarray, g: np.ndarray) -> None:

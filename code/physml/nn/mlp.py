@@ -31,7 +31,7 @@ from .._validate import (
     check_scalar,
     check_type,
 )
-from ..optim import minibatches
+from ..optim import Optimizer, minibatches
 from ..progress import progress
 from .activations import _CORES as _ACTIVATION_CORES
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, _activation_backward, _apply_activation
@@ -457,6 +457,8 @@ class MLP:
                 raise ValueError("patience (early stopping) needs validation data X_val, y_val")
             patience = check_int(patience, "patience", minimum=1)
 
+        # physml's optimizers skip their per-step input checks here: the loss of every batch is checked
+        update = optimizer._step if isinstance(optimizer, Optimizer) else optimizer.step
         history: dict = {"train_loss": [], "val_loss": [], "best_epoch": None, "stopped_early": False}
         best_val, best_params = np.inf, None
         step = 0
@@ -469,7 +471,7 @@ class MLP:
                     zs, activations = self._forward(X[rows])
                     batch_loss = self._cost(activations[-1], Y_batch)
                     check_finite_loss(batch_loss, step)
-                    optimizer.step(self.params, self._backward(zs, activations, Y_batch))
+                    update(self.params, self._backward(zs, activations, Y_batch))
                     total += batch_loss * len(rows)
                     step += 1
                 history["train_loss"].append(total / X.shape[0])
