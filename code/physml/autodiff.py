@@ -57,7 +57,14 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """:func:`unbroadcast` without input checks (the backward rules call it on every node)."""
+    """Sum ``grad`` over the axes that broadcasting added or stretched, so that it has ``shape``.
+
+    If z = x + y with x.shape == (3, 1) and y.shape == (4,), then z has shape (3, 4):
+    x was copied along axis 1 and y along a new axis 0. Every copy contributes to the
+    adjoint, so x.grad[i, 0] = sum_j z.grad[i, j] and y.grad[j] = sum_i z.grad[i, j].
+
+    This is :func:`unbroadcast` without its input checks; the backward rules call it on every node.
+    """
     grad = np.asarray(grad, dtype=float)
     while grad.ndim > len(shape):  # axes that broadcasting added in front
         grad = grad.sum(axis=0)

@@ -58,6 +58,10 @@ def _sigmoid(z):
 
 
 def _sigmoid_derivative(z, a=None):
+    r""":math:`\sigma'(z) = \sigma(z)\,(1-\sigma(z)) = a(1-a)`.
+
+    The unchecked core of :func:`sigmoid_derivative`, which the network calls.
+    """
     if a is None:
         a = _sigmoid(z)
     return a * (1 - a)

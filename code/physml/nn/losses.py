@@ -34,7 +34,11 @@ def _mse_derivative(a: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _cross_entropy(a: np.ndarray, y: np.ndarray) -> float:
-    """The unchecked core of :func:`cross_entropy`."""
+    r"""Categorical cross-entropy :math:`C = -\frac1n\sum_i\sum_k y_{ik}\log a_{ik}`.
+
+    ``a`` are class probabilities (softmax outputs), ``y`` one-hot labels. This is the
+    unchecked core of :func:`cross_entropy`, which the network calls.
+    """
     return -float(np.vdot(y, _safe_log(a))) / a.shape[0]
 
 
