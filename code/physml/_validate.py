@@ -12,22 +12,54 @@ import numbers
 import numpy as np
 
 
-def as_float_array(x, name: str, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
-    """Return ``x`` as a finite float64 array, checking its number of dimensions."""
+def as_float_array(
+    x, name: str, ndim: int | tuple[int, ...] | None = None, *, dtype=float, nonempty: bool = False
+) -> np.ndarray:
+    """Return ``x`` as a finite real array, checking its number of dimensions.
+
+    The result is float64 (``dtype=float``), or, with ``dtype=None``, float32 and float64
+    input keep their precision and anything else becomes float64. Complex input is
+    refused (the imaginary part would be lost), and so are strings and other objects.
+    With ``nonempty`` the array must hold at least one number.
+    """
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name} must be array-like of numbers, got {type(x).__name__}")
     try:
-        arr = np.asarray(x, dtype=float)
+        arr = np.asarray(x)
+        if arr.dtype == object:
+            arr = arr.astype(float)
     except (TypeError, ValueError) as err:
         raise TypeError(f"{name} must be array-like of numbers: {err}") from None
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{name} must be real, got complex values (dtype {arr.dtype})")
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be array-like of numbers, got dtype {arr.dtype}")
+    if dtype is not None:
+        arr = arr.astype(dtype, copy=False)
+    elif arr.dtype not in (np.float32, np.float64):
+        arr = arr.astype(float)
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
             want = " or ".join(str(d) for d in allowed)
             raise ValueError(f"{name} must be {want}-dimensional, got shape {arr.shape}")
+    if nonempty:
+        check_nonempty(arr, name)
     if arr.size and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or inf values")
     return arr
+
+
+def check_nonempty(arr: np.ndarray, name: str) -> None:
+    """Raise if the array ``arr`` holds no numbers."""
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+
+
+def check_same_shape(a: np.ndarray, name_a: str, b: np.ndarray, name_b: str) -> None:
+    """Raise if ``a`` and ``b`` do not have the same shape."""
+    if a.shape != b.shape:
+        raise ValueError(f"{name_a} and {name_b} must have the same shape, got {a.shape} and {b.shape}")
 
 
 def check_same_length(a: np.ndarray, name_a: str, b: np.ndarray, name_b: str) -> None:
@@ -67,6 +99,44 @@ def check_int(x, name: str, *, minimum: int | None = None, maximum: int | None =
     return int(check_scalar(x, name, kind=numbers.Integral, minimum=minimum, maximum=maximum))
 
 
+def check_bool(x, name: str) -> bool:
+    """Check that ``x`` is ``True`` or ``False`` (not a string or a number) and return it."""
+    if not isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(x).__name__} {x!r}")
+    return bool(x)
+
+
+def check_type(obj, cls, name: str, what: str | None = None):
+    """Check that ``obj`` is an instance of ``cls`` (a class or a tuple) and return it."""
+    if not isinstance(obj, cls):
+        if what is None:
+            classes = cls if isinstance(cls, tuple) else (cls,)
+            what = " or ".join(f"{c.__module__}.{c.__qualname__}" for c in classes)
+        raise TypeError(f"{name} must be a {what}, got {type(obj).__name__}")
+    return obj
+
+
+def check_callable(f, name: str, what: str = "a callable"):
+    """Check that ``f`` can be called and return it."""
+    if not callable(f):
+        raise TypeError(f"{name} must be {what}, got {type(f).__name__}")
+    return f
+
+
+def check_string(x, name: str, *, optional: bool = False):
+    """Check that ``x`` is a string (or ``None`` when ``optional``) and return it."""
+    if (x is None and optional) or isinstance(x, str):
+        return x
+    raise TypeError(f"{name} must be a string{' or None' if optional else ''}, got {type(x).__name__}")
+
+
+def check_choice(value, name: str, choices):
+    """Check that ``value`` is one of the option strings ``choices`` and return it."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+    return value
+
+
 def as_rng(seed, name: str = "seed") -> np.random.Generator:
     """Turn an int seed or a ``numpy.random.Generator`` into a Generator.
 
@@ -80,6 +150,42 @@ def as_rng(seed, name: str = "seed") -> np.random.Generator:
             raise ValueError(f"{name} must be a non-negative integer, got {seed}")
         return np.random.default_rng(int(seed))
     raise TypeError(f"{name} must be an int or a numpy.random.Generator, got {type(seed).__name__}")
+
+
+def as_device(device, name: str = "device"):
+    """Turn ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or a ``torch.device`` into a ``torch.device``.
+
+    An unknown device, or CUDA on a machine without it, is a ``ValueError`` naming ``name``.
+    """
+    import torch
+
+    if isinstance(device, str):
+        try:
+            device = torch.device(device)
+        except RuntimeError:
+            raise ValueError(f"{name} must be 'cpu', 'cuda' or 'cuda:N', got {device!r}") from None
+    elif not isinstance(device, torch.device):
+        raise TypeError(f"{name} must be a string or a torch.device, got {type(device).__name__}")
+    if device.type == "cpu":
+        return device
+    if device.type != "cuda":
+        raise ValueError(f"{name} must be 'cpu', 'cuda' or 'cuda:N', got {str(device)!r}")
+    if not torch.cuda.is_available():
+        raise ValueError(f"{name}={str(device)!r} but CUDA is not available on this machine; use 'cpu'")
+    if device.index is not None and device.index >= torch.cuda.device_count():
+        raise ValueError(
+            f"{name}={str(device)!r} but this machine has {torch.cuda.device_count()} CUDA devices"
+        )
+    return device
+
+
+def check_finite_result(value, name: str, context: str = ""):
+    """Stop with a FloatingPointError when a user function ``name`` returned NaN or inf."""
+    arr = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(arr)):
+        where = f" {context}" if context else ""
+        raise FloatingPointError(f"{name} returned a NaN or infinite value{where}")
+    return value
 
 
 def check_finite_loss(loss: float, step: int, what: str = "loss") -> None:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ._validate import as_float_array, check_scalar
+from ._validate import as_float_array, check_bool, check_finite_result, check_int, check_scalar, check_string
 
 # ---------------------------------------------------------------------------------------
 # Reverse mode
@@ -40,6 +40,30 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     If z = x + y with x.shape == (3, 1) and y.shape == (4,), then z has shape (3, 4):
     x was copied along axis 1 and y along a new axis 0. Every copy contributes to the
     adjoint, so x.grad[i, 0] = sum_j z.grad[i, j] and y.grad[j] = sum_i z.grad[i, j].
+    """
+    grad = as_float_array(grad, "grad")
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, (tuple, list)):
+        raise TypeError(f"shape must be a tuple of ints, got {type(shape).__name__}")
+    for i, length in enumerate(shape):
+        check_int(length, f"shape[{i}]", minimum=0)
+    shape = tuple(int(length) for length in shape)
+    try:
+        compatible = np.broadcast_shapes(shape, grad.shape) == grad.shape
+    except ValueError:
+        compatible = False
+    if not compatible:
+        raise ValueError(f"shape {shape} does not broadcast to the shape {grad.shape} of grad")
+    return _unbroadcast(grad, shape)
+
+
+def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` over the axes that broadcasting added or stretched, so that it has ``shape``.
+
+    If z = x + y with x.shape == (3, 1) and y.shape == (4,), then z has shape (3, 4):
+    x was copied along axis 1 and y along a new axis 0. Every copy contributes to the
+    adjoint, so x.grad[i, 0] = sum_j z.grad[i, j] and y.grad[j] = sum_i z.grad[i, j].
+
+    This is :func:`unbroadcast` without its input checks; the backward rules call it on every node.
     """
     grad = np.asarray(grad, dtype=float)
     while grad.ndim > len(shape):  # axes that broadcasting added in front
@@ -81,6 +105,10 @@ class Tensor:
         """Add a contribution to the adjoint, summed back over broadcast axes."""
         self.grad += unbroadcast(grad, self.data.shape)
 
+    def _accumulate(self, grad: np.ndarray) -> None:
+        """:meth:`accumulate` without input checks, for the backward rules."""
+        self.grad += _unbroadcast(grad, self.data.shape)
+
     # -- properties ------------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
@@ -112,11 +140,12 @@ class Tensor:
     def __add__(self, other) -> Tensor:
         """z = x + y.   Rule: x.grad += z.grad, y.grad += z.grad (each summed back to its shape)."""
         other = as_tensor(other, "other")
+        _check_broadcast(self, other, "+")
         out = make_node(self.data + other.data, (self, other), "add")
 
         def backward():
-            self.accumulate(out.grad)
-            other.accumulate(out.grad)
+            self._accumulate(out.grad)
+            other._accumulate(out.grad)
 
         out.backward_rule = backward
         return out
@@ -124,11 +153,12 @@ class Tensor:
     def __sub__(self, other) -> Tensor:
         """z = x - y.   Rule: x.grad += z.grad, y.grad -= z.grad."""
         other = as_tensor(other, "other")
+        _check_broadcast(self, other, "-")
         out = make_node(self.data - other.data, (self, other), "sub")
 
         def backward():
-            self.accumulate(out.grad)
-            other.accumulate(-out.grad)
+            self._accumulate(out.grad)
+            other._accumulate(-out.grad)
 
         out.backward_rule = backward
         return out
@@ -136,11 +166,12 @@ class Tensor:
     def __mul__(self, other) -> Tensor:
         """z = x * y (element-wise).   Rule: x.grad += z.grad * y, y.grad += z.grad * x."""
         other = as_tensor(other, "other")
+        _check_broadcast(self, other, "*")
         out = make_node(self.data * other.data, (self, other), "mul")
 
         def backward():
-            self.accumulate(out.grad * other.data)
-            other.accumulate(out.grad * self.data)
+            self._accumulate(out.grad * other.data)
+            other._accumulate(out.grad * self.data)
 
         out.backward_rule = backward
         return out
@@ -148,11 +179,12 @@ class Tensor:
     def __truediv__(self, other) -> Tensor:
         """z = x / y.   Rule: x.grad += z.grad / y, y.grad -= z.grad * x / y**2."""
         other = as_tensor(other, "other")
+        _check_broadcast(self, other, "/")
         out = make_node(self.data / other.data, (self, other), "div")
 
         def backward():
-            self.accumulate(out.grad / other.data)
-            other.accumulate(-out.grad * self.data / other.data**2)
+            self._accumulate(out.grad / other.data)
+            other._accumulate(-out.grad * self.data / other.data**2)
 
         out.backward_rule = backward
         return out
@@ -171,8 +203,8 @@ class Tensor:
             x = self.data.reshape(-1, self.shape[-1])  # (1, k) for a vector
             y = other.data.reshape(other.shape[0], -1)  # (k, 1) for a vector
             g = out.grad.reshape(x.shape[0], y.shape[1])
-            self.accumulate((g @ y.T).reshape(self.shape))
-            other.accumulate((x.T @ g).reshape(other.shape))
+            self._accumulate((g @ y.T).reshape(self.shape))
+            other._accumulate((x.T @ g).reshape(other.shape))
 
         out.backward_rule = backward
         return out
@@ -187,7 +219,7 @@ class Tensor:
         out = make_node(self.data**p, (self,), f"pow {p:g}")
 
         def backward():
-            self.accumulate(out.grad * p * self.data ** (p - 1))
+            self._accumulate(out.grad * p * self.data ** (p - 1))
 
         out.backward_rule = backward
         return out
@@ -197,7 +229,7 @@ class Tensor:
         out = make_node(-self.data, (self,), "neg")
 
         def backward():
-            self.accumulate(-out.grad)
+            self._accumulate(-out.grad)
 
         out.backward_rule = backward
         return out
@@ -224,7 +256,7 @@ class Tensor:
         out = make_node(np.exp(self.data), (self,), "exp")
 
         def backward():
-            self.accumulate(out.grad * out.data)
+            self._accumulate(out.grad * out.data)
 
         out.backward_rule = backward
         return out
@@ -236,7 +268,7 @@ class Tensor:
         out = make_node(np.log(self.data), (self,), "log")
 
         def backward():
-            self.accumulate(out.grad / self.data)
+            self._accumulate(out.grad / self.data)
 
         out.backward_rule = backward
         return out
@@ -246,7 +278,7 @@ class Tensor:
         out = make_node(np.sin(self.data), (self,), "sin")
 
         def backward():
-            self.accumulate(out.grad * np.cos(self.data))
+            self._accumulate(out.grad * np.cos(self.data))
 
         out.backward_rule = backward
         return out
@@ -256,7 +288,7 @@ class Tensor:
         out = make_node(np.cos(self.data), (self,), "cos")
 
         def backward():
-            self.accumulate(-out.grad * np.sin(self.data))
+            self._accumulate(-out.grad * np.sin(self.data))
 
         out.backward_rule = backward
         return out
@@ -266,7 +298,7 @@ class Tensor:
         out = make_node(np.tanh(self.data), (self,), "tanh")
 
         def backward():
-            self.accumulate(out.grad * (1.0 - out.data**2))
+            self._accumulate(out.grad * (1.0 - out.data**2))
 
         out.backward_rule = backward
         return out
@@ -277,7 +309,7 @@ class Tensor:
         out = make_node(0.5 * (1.0 + np.tanh(0.5 * self.data)), (self,), "sigmoid")
 
         def backward():
-            self.accumulate(out.grad * out.data * (1.0 - out.data))
+            self._accumulate(out.grad * out.data * (1.0 - out.data))
 
         out.backward_rule = backward
         return out
@@ -287,7 +319,7 @@ class Tensor:
         out = make_node(np.maximum(self.data, 0.0), (self,), "relu")
 
         def backward():
-            self.accumulate(out.grad * (self.data > 0))
+            self._accumulate(out.grad * (self.data > 0))
 
         out.backward_rule = backward
         return out
@@ -297,7 +329,7 @@ class Tensor:
         out = make_node(np.abs(self.data), (self,), "abs")
 
         def backward():
-            self.accumulate(out.grad * np.sign(self.data))
+            self._accumulate(out.grad * np.sign(self.data))
 
         out.backward_rule = backward
         return out
@@ -306,11 +338,12 @@ class Tensor:
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """z = sum of x over ``axis`` (all axes if None).   Rule: x.grad += z.grad copied to every summand."""
         axes = _normalise_axis(axis, self.ndim)
+        check_bool(keepdims, "keepdims")
         out = make_node(self.data.sum(axis=axes, keepdims=keepdims), (self,), "sum")
 
         def backward():
             g = out.grad if keepdims else np.expand_dims(out.grad, axes)
-            self.accumulate(np.broadcast_to(g, self.shape))
+            self._accumulate(np.broadcast_to(g, self.shape))
 
         out.backward_rule = backward
         return out
@@ -318,25 +351,26 @@ class Tensor:
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """z = mean of x over ``axis`` (N terms).   Rule: x.grad += z.grad / N copied to every term."""
         axes = _normalise_axis(axis, self.ndim)
+        check_bool(keepdims, "keepdims")
         count = math.prod(self.shape[a] for a in axes)
         out = make_node(self.data.mean(axis=axes, keepdims=keepdims), (self,), "mean")
 
         def backward():
             g = out.grad if keepdims else np.expand_dims(out.grad, axes)
-            self.accumulate(np.broadcast_to(g, self.shape) / count)
+            self._accumulate(np.broadcast_to(g, self.shape) / count)
 
         out.backward_rule = backward
         return out
 
     def transpose(self, axes: Sequence[int] | None = None) -> Tensor:
         """z = x with its axes permuted (reversed if ``axes`` is None).   Rule: z.grad permuted back."""
-        perm = tuple(reversed(range(self.ndim))) if axes is None else tuple(_normalise_axis(axes, self.ndim))
+        perm = tuple(reversed(range(self.ndim))) if axes is None else _normalise_axis(axes, self.ndim, "axes")
         if len(perm) != self.ndim:
             raise ValueError(f"axes must be a permutation of {self.ndim} axes, got {axes}")
         out = make_node(np.transpose(self.data, perm), (self,), "transpose")
 
         def backward():
-            self.accumulate(np.transpose(out.grad, np.argsort(perm)))
+            self._accumulate(np.transpose(out.grad, np.argsort(perm)))
 
         out.backward_rule = backward
         return out
@@ -345,6 +379,10 @@ class Tensor:
         """z = the numbers of x in a new shape.   Rule: x.grad += z.grad reshaped back."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
+        for i, length in enumerate(shape):
+            check_int(length, f"shape[{i}]", minimum=-1)
+        if list(shape).count(-1) > 1:
+            raise ValueError(f"shape may contain -1 (an inferred length) only once, got {shape}")
         try:
             new = self.data.reshape(shape)
         except (TypeError, ValueError) as err:
@@ -352,7 +390,7 @@ class Tensor:
         out = make_node(new, (self,), "reshape")
 
         def backward():
-            self.accumulate(out.grad.reshape(self.shape))
+            self._accumulate(out.grad.reshape(self.shape))
 
         out.backward_rule = backward
         return out
@@ -422,6 +460,9 @@ def make_node(data, parents: tuple[Tensor, ...], op: str) -> Tensor:
     node's adjoint times the local derivatives to the parents' ``grad``
     (``out.backward_rule = rule``). No input checks: the operations check their inputs.
     """
+    if not isinstance(parents, (tuple, list)) or not all(isinstance(p, Tensor) for p in parents):
+        raise TypeError(f"parents must be a tuple of Tensors, got {parents!r}")
+    check_string(op, "op")
     out = Tensor.__new__(Tensor)
     out.data = np.asarray(data, dtype=float)
     out.grad = np.zeros_like(out.data)
@@ -434,11 +475,23 @@ def make_node(data, parents: tuple[Tensor, ...], op: str) -> Tensor:
 
 def as_tensor(x, name: str = "x") -> Tensor:
     """Return ``x`` if it is a :class:`Tensor`, else a new constant leaf made from array-like ``x``."""
+    check_string(name, "name")
     if isinstance(x, Tensor):
         return x
     if isinstance(x, Dual):
         raise TypeError(f"{name} is a Dual (forward mode); it cannot be combined with a Tensor")
     return Tensor(as_float_array(x, name))
+
+
+def _check_broadcast(x: Tensor, other: Tensor, op: str) -> None:
+    """Raise a ValueError naming the operands when their shapes do not broadcast."""
+    try:
+        np.broadcast_shapes(x.shape, other.shape)
+    except ValueError:
+        raise ValueError(
+            f"shapes do not broadcast in self {op} other: "
+            f"self has shape {x.shape}, other has shape {other.shape}"
+        ) from None
 
 
 def _check_matmul_shapes(shape_a: tuple[int, ...], shape_b: tuple[int, ...]) -> None:
@@ -453,24 +506,24 @@ def _check_matmul_shapes(shape_a: tuple[int, ...], shape_b: tuple[int, ...]) -> 
         )
 
 
-def _normalise_axis(axis, ndim: int) -> tuple[int, ...]:
+def _normalise_axis(axis, ndim: int, name: str = "axis") -> tuple[int, ...]:
     """``axis`` (None, an int or a sequence of ints) as a tuple of distinct non-negative axes."""
     if axis is None:
         return tuple(range(ndim))
-    if isinstance(axis, numbers.Integral):
+    if isinstance(axis, numbers.Integral) and not isinstance(axis, bool):
         axes = (axis,)
     elif isinstance(axis, (tuple, list)):
         axes = tuple(axis)
     else:
-        raise TypeError(f"axis must be an int, a sequence of ints or None, got {axis!r}")
+        raise TypeError(f"{name} must be an int, a sequence of ints or None, got {axis!r}")
     for a in axes:
         if isinstance(a, bool) or not isinstance(a, numbers.Integral):
-            raise TypeError(f"axis must be an int, a sequence of ints or None, got {axis!r}")
+            raise TypeError(f"{name} must be an int, a sequence of ints or None, got {axis!r}")
         if not -ndim <= a < ndim:
-            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+            raise ValueError(f"{name}={a} is out of range for a tensor with {ndim} dimensions")
     axes = tuple(int(a) % ndim for a in axes)
     if len(set(axes)) != len(axes):
-        raise ValueError(f"axis contains a repeated axis: {axis!r}")
+        raise ValueError(f"{name} contains a repeated axis: {axis!r}")
     return axes
 
 
@@ -482,6 +535,7 @@ def gradient(f: Callable[..., Tensor], *arrays) -> tuple[float, list[np.ndarray]
     """
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
+    arrays = [as_float_array(a, f"arrays[{k}]", nonempty=True) for k, a in enumerate(arrays)]
     leaves = [Tensor(a, name=f"arrays[{k}]") for k, a in enumerate(arrays)]
     cost = f(*leaves)
     if not isinstance(cost, Tensor):
@@ -502,9 +556,19 @@ def log_softmax(z: Tensor, axis: int = -1) -> Tensor:
     function, without overflow. m is a constant for the graph; since the function does
     not depend on m, its derivative is still exact.
     """
-    z = as_tensor(z, "z")
+    z = _nonempty_tensor(z, "z")
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"axis must be an int, got {type(axis).__name__}")
+    _normalise_axis(axis, z.ndim)
     shifted = z - z.data.max(axis=axis, keepdims=True)
     return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
+
+
+def _nonempty_tensor(z, name: str) -> Tensor:
+    z = as_tensor(z, name)
+    if z.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {z.shape}")
+    return z
 
 
 def softmax(z: Tensor, axis: int = -1) -> Tensor:
@@ -514,7 +578,7 @@ def softmax(z: Tensor, axis: int = -1) -> Tensor:
 
 def leaky_relu(z: Tensor, slope: float = 0.01) -> Tensor:
     """z for z > 0, slope * z otherwise, written as relu(z) - slope * relu(-z)."""
-    z = as_tensor(z, "z")
+    z = _nonempty_tensor(z, "z")
     slope = float(check_scalar(slope, "slope", minimum=0.0))
     return z.relu() - slope * (-z).relu()
 
@@ -552,11 +616,13 @@ def mlp_cost(
     plus l2 * sum ||W||^2 + l1 * sum |W| over the weight matrices. Nothing here is
     differentiated by hand: ``mlp_cost(...).backward()`` does it.
     """
-    if isinstance(params, Tensor) or not isinstance(params, Sequence) or len(params) % 2:
+    if isinstance(params, Tensor) or not isinstance(params, Sequence) or len(params) % 2 or not params:
         raise TypeError("params must be a list [W1, b1, W2, b2, ...] of Tensors")
     params = [as_tensor(p, f"params[{k}]") for k, p in enumerate(params)]
     weights, biases = params[0::2], params[1::2]
     n_hidden = len(weights) - 1
+    if not isinstance(hidden_activation, (str, Sequence)):
+        raise TypeError(f"hidden_activation must be a string or a list of strings, got {hidden_activation!r}")
     hidden = [hidden_activation] * n_hidden if isinstance(hidden_activation, str) else list(hidden_activation)
     if len(hidden) != n_hidden or any(h not in _HIDDEN for h in hidden):
         raise ValueError(f"hidden_activation must be one of {tuple(_HIDDEN)} or a list of {n_hidden} of them")
@@ -570,8 +636,9 @@ def mlp_cost(
         raise ValueError(f"loss={loss!r} needs output_activation={_LOSSES[loss]!r}")
     l2 = float(check_scalar(l2, "l2", minimum=0.0))
     l1 = float(check_scalar(l1, "l1", minimum=0.0))
-    a = as_tensor(as_float_array(X, "X", ndim=2), "X")
-    Y = as_tensor(as_float_array(Y, "Y", ndim=2), "Y")
+    a = as_tensor(as_float_array(X, "X", ndim=2, nonempty=True), "X")
+    Y = as_tensor(as_float_array(Y, "Y", ndim=2, nonempty=True), "Y")
+    _check_mlp_shapes(weights, biases, a.shape, Y.shape)
     n = a.shape[0]
 
     for W, b, f in zip(weights[:-1], biases[:-1], hidden, strict=True):
@@ -595,6 +662,31 @@ def mlp_cost(
     return cost
 
 
+def _check_mlp_shapes(weights: list[Tensor], biases: list[Tensor], x_shape, y_shape) -> None:
+    """The layers of :func:`mlp_cost` must chain from the columns of X to the columns of Y."""
+    width = x_shape[1]
+    if not weights:
+        raise ValueError("params must hold at least one layer [W1, b1]")
+    if weights[0].ndim == 2 and weights[0].shape[0] != width:
+        raise ValueError(
+            f"X has {width} columns, but params[0] has shape {weights[0].shape} ({weights[0].shape[0]} rows)"
+        )
+    for l, (W, b) in enumerate(zip(weights, biases, strict=True)):
+        if W.ndim != 2 or W.shape[0] != width:
+            raise ValueError(
+                f"params[{2 * l}] must be a weight matrix of shape ({width}, n_out), got shape {W.shape}"
+            )
+        width = W.shape[1]
+        if b.shape != (width,):
+            raise ValueError(
+                f"params[{2 * l + 1}] must be a bias vector of shape ({width},), got shape {b.shape}"
+            )
+    if y_shape != (x_shape[0], width):
+        raise ValueError(
+            f"Y must have shape ({x_shape[0]}, {width}) (one row per sample of X), got {y_shape}"
+        )
+
+
 # ---------------------------------------------------------------------------------------
 # Forward mode: dual numbers
 # ---------------------------------------------------------------------------------------
@@ -603,7 +695,37 @@ def mlp_cost(
 def _real(x, name: str) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
+    if not math.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {x}")
     return float(x)
+
+
+def _dual(value: float, deriv: float) -> Dual:
+    """A Dual from the result of an operation (no checks: inf and NaN follow IEEE arithmetic)."""
+    out = Dual.__new__(Dual)
+    out.value = value
+    out.deriv = deriv
+    return out
+
+
+def _divide(a: float, b: float) -> float:
+    """a / b with the IEEE result for b = 0 (+-inf, or NaN for 0 / 0), as NumPy gives."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a == 0 or math.isnan(a):
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+def _power(a: float, p: float) -> float:
+    """a**p with the IEEE result (inf) when it overflows or divides by zero."""
+    try:
+        return a**p
+    except OverflowError:
+        return math.inf if a > 0 or p % 2 == 0 else -math.inf
+    except ZeroDivisionError:  # 0.0 ** negative
+        return math.inf
 
 
 class Dual:
@@ -623,30 +745,30 @@ class Dual:
 
     def __add__(self, other) -> Dual:
         other = as_dual(other, "other")
-        return Dual(self.value + other.value, self.deriv + other.deriv)
+        return _dual(self.value + other.value, self.deriv + other.deriv)
 
     def __sub__(self, other) -> Dual:
         other = as_dual(other, "other")
-        return Dual(self.value - other.value, self.deriv - other.deriv)
+        return _dual(self.value - other.value, self.deriv - other.deriv)
 
     def __mul__(self, other) -> Dual:
         """(a + b eps)(c + d eps) = ac + (ad + bc) eps: the product rule."""
         other = as_dual(other, "other")
-        return Dual(self.value * other.value, self.value * other.deriv + self.deriv * other.value)
+        return _dual(self.value * other.value, self.value * other.deriv + self.deriv * other.value)
 
     def __truediv__(self, other) -> Dual:
         other = as_dual(other, "other")
-        quotient = self.value / other.value
-        return Dual(quotient, (self.deriv - quotient * other.deriv) / other.value)
+        quotient = _divide(self.value, other.value)
+        return _dual(quotient, _divide(self.deriv - quotient * other.deriv, other.value))
 
     def __pow__(self, exponent) -> Dual:
         p = _real(exponent, "exponent")
         if not p.is_integer() and self.value < 0:
             raise ValueError(f"a negative base needs an integer exponent, got exponent={p}")
-        return Dual(self.value**p, p * self.value ** (p - 1) * self.deriv)
+        return _dual(_power(self.value, p), p * _power(self.value, p - 1) * self.deriv)
 
     def __neg__(self) -> Dual:
-        return Dual(-self.value, -self.deriv)
+        return _dual(-self.value, -self.deriv)
 
     def __radd__(self, other) -> Dual:
         return as_dual(other, "other") + self
@@ -661,43 +783,47 @@ class Dual:
         return as_dual(other, "other") / self
 
     def exp(self) -> Dual:
-        e = math.exp(self.value)
-        return Dual(e, e * self.deriv)
+        try:
+            e = math.exp(self.value)
+        except OverflowError:  # IEEE, as NumPy and Tensor.exp: exp of a large value is inf
+            e = math.inf
+        return _dual(e, e * self.deriv)
 
     def log(self) -> Dual:
         if self.value <= 0:
             raise ValueError(f"log needs a positive value, got {self.value}")
-        return Dual(math.log(self.value), self.deriv / self.value)
+        return _dual(math.log(self.value), _divide(self.deriv, self.value))
 
     def sin(self) -> Dual:
-        return Dual(math.sin(self.value), math.cos(self.value) * self.deriv)
+        return _dual(math.sin(self.value), math.cos(self.value) * self.deriv)
 
     def cos(self) -> Dual:
-        return Dual(math.cos(self.value), -math.sin(self.value) * self.deriv)
+        return _dual(math.cos(self.value), -math.sin(self.value) * self.deriv)
 
     def tanh(self) -> Dual:
         t = math.tanh(self.value)
-        return Dual(t, (1.0 - t * t) * self.deriv)
+        return _dual(t, (1.0 - t * t) * self.deriv)
 
     def sigmoid(self) -> Dual:
         s = 0.5 * (1.0 + math.tanh(0.5 * self.value))
-        return Dual(s, s * (1.0 - s) * self.deriv)
+        return _dual(s, s * (1.0 - s) * self.deriv)
 
     def relu(self) -> Dual:
-        return Dual(max(self.value, 0.0), self.deriv if self.value > 0 else 0.0)
+        return _dual(max(self.value, 0.0), self.deriv if self.value > 0 else 0.0)
 
     def __abs__(self) -> Dual:
         sign = (self.value > 0) - (self.value < 0)  # sign(0) = 0, as for Tensor and PyTorch
-        return Dual(abs(self.value), sign * self.deriv)
+        return _dual(abs(self.value), sign * self.deriv)
 
 
 def as_dual(x, name: str = "x") -> Dual:
     """Return ``x`` if it is a :class:`Dual`, else the constant ``Dual(x, 0)``."""
+    check_string(name, "name")
     if isinstance(x, Dual):
         return x
     if isinstance(x, Tensor):
         raise TypeError(f"{name} is a Tensor (reverse mode); it cannot be combined with a Dual")
-    return Dual(_real(x, name), 0.0)
+    return _dual(_real(x, name), 0.0)
 
 
 # Element-wise functions that work on both kinds of numbers, so that one Python
@@ -767,6 +893,8 @@ def jacobian_forward(f: Callable, x) -> tuple[np.ndarray, int]:
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
     x = _as_vector(x, "x")
+    if x.size == 0:
+        raise ValueError("x must not be empty")
     columns = []
     for j in range(len(x)):
         inputs = [Dual(float(xi), 1.0 if i == j else 0.0) for i, xi in enumerate(x)]
@@ -786,6 +914,8 @@ def jacobian_reverse(f: Callable, x) -> tuple[np.ndarray, int]:
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
     x = _as_vector(x, "x")
+    if x.size == 0:
+        raise ValueError("x must not be empty")
     inputs = [Tensor(float(xi), name=f"x{i}") for i, xi in enumerate(x)]
     outputs = [as_tensor(y, "f(x)") for y in f(inputs)]
     rows = []
@@ -812,24 +942,28 @@ def finite_difference(f: Callable[[float], float], x: float, h: float, scheme: s
         raise TypeError(f"f must be callable, got {type(f).__name__}")
     x = _real(x, "x")
     h = float(check_scalar(h, "h", minimum=0.0, include_min=False))
+    if scheme not in ("forward", "central"):
+        raise ValueError(f"scheme must be 'forward' or 'central', got {scheme!r}")
     if scheme == "forward":
-        return (f(x + h) - f(x)) / h
-    if scheme == "central":
-        return (f(x + h) - f(x - h)) / (2.0 * h)
-    raise ValueError(f"scheme must be 'forward' or 'central', got {scheme!r}")
+        result = (f(x + h) - f(x)) / h
+    else:
+        result = (f(x + h) - f(x - h)) / (2.0 * h)
+    check_finite_result(result, "f", f"near x = {x} (the difference quotient is not finite)")
+    return result
 
 
 def numerical_gradient(f: Callable[[np.ndarray], float], x, h: float = 1e-6) -> np.ndarray:
     """Central-difference gradient: df/dx_k ~ (f(x + h e_k) - f(x - h e_k)) / (2h) for every k."""
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
-    x = as_float_array(x, "x")
+    x = as_float_array(x, "x", nonempty=True)
     h = float(check_scalar(h, "h", minimum=0.0, include_min=False))
     grad = np.zeros_like(x)
     for k in np.ndindex(x.shape):
         step = np.zeros_like(x)
         step[k] = h
         grad[k] = (f(x + step) - f(x - step)) / (2.0 * h)
+    check_finite_result(grad, "f", "near x (the central differences are not finite)")
     return grad
 
 
@@ -888,8 +1022,11 @@ def draw_graph(root: Tensor, ax=None):
     """Draw the computational graph of ``root``: inputs on the left, each node one column
     to the right of its deepest input, arrows along the flow of values. Returns the axes.
     """
+    import matplotlib.axes
     import matplotlib.pyplot as plt
 
+    if ax is not None and not isinstance(ax, matplotlib.axes.Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
     labels = node_labels(root)
     depth = graph_depths(root)
     order = list(depth)

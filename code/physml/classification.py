@@ -44,7 +44,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_float_array, check_finite_loss, check_int, check_same_length, check_scalar
+from ._validate import (
+    as_float_array,
+    check_finite_loss,
+    check_int,
+    check_same_length,
+    check_scalar,
+    check_type,
+)
 
 # --------------------------------------------------------------------------- input checks
 
@@ -119,7 +126,11 @@ def sigmoid(z) -> np.ndarray:
     Only :math:`e^{-|z|} \le 1` is ever computed, so no overflow occurs for large
     :math:`|z|`; the first form is used for :math:`z \ge 0`, the second for :math:`z < 0`.
     """
-    z = np.asarray(z, dtype=float)
+    return _sigmoid(as_float_array(z, "z", nonempty=True))
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """:func:`sigmoid` without input checks (the costs and gradients call it every iteration)."""
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
@@ -130,7 +141,14 @@ def softmax(Z) -> np.ndarray:
     Here :math:`m_i = \max_k z_{ik}`. Subtracting the row maximum changes nothing mathematically and
     keeps every exponential :math:`\le 1`, so large inputs cannot overflow.
     """
-    Z = np.asarray(Z, dtype=float)
+    Z = as_float_array(Z, "Z", nonempty=True)
+    if Z.ndim == 0:
+        raise ValueError("Z must have at least one dimension (softmax acts on the last axis)")
+    return _softmax(Z)
+
+
+def _softmax(Z: np.ndarray) -> np.ndarray:
+    """:func:`softmax` without input checks."""
     e = np.exp(Z - Z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
@@ -197,12 +215,12 @@ def _binary_cost(theta, X1, y, lam) -> float:
 
 
 def _binary_grad(theta, X1, y, lam) -> np.ndarray:
-    p = sigmoid(X1 @ theta)
+    p = _sigmoid(X1 @ theta)
     return X1.T @ (p - y) / X1.shape[0] + 2.0 * lam * _penalty_mask(theta.size) * theta
 
 
 def _binary_hess(theta, X1, lam) -> np.ndarray:
-    p = sigmoid(X1 @ theta)
+    p = _sigmoid(X1 @ theta)
     s = p * (1.0 - p)
     return (X1.T * s) @ X1 / X1.shape[0] + 2.0 * lam * np.diag(_penalty_mask(theta.size))
 
@@ -246,7 +264,7 @@ class LogisticModel:
     def predict_proba(self, X) -> np.ndarray:
         """p(y = 1 | x) (n,) for binary, the class probabilities (n, K) for softmax."""
         z = self.decision_function(X)
-        return softmax(z) if self.multiclass else sigmoid(z)
+        return _softmax(z) if self.multiclass else _sigmoid(z)
 
     def predict(self, X) -> np.ndarray:
         """The most probable label: 1 where p >= 1/2 (binary), the arg-max class (softmax)."""
@@ -256,12 +274,12 @@ class LogisticModel:
 
 def predict_proba(model: LogisticModel, X) -> np.ndarray:
     """``model.predict_proba(X)``."""
-    return model.predict_proba(X)
+    return check_type(model, LogisticModel, "model", "physml.classification.LogisticModel").predict_proba(X)
 
 
 def predict(model: LogisticModel, X) -> np.ndarray:
     """``model.predict(X)``."""
-    return model.predict(X)
+    return check_type(model, LogisticModel, "model", "physml.classification.LogisticModel").predict(X)
 
 
 def accuracy(y, y_pred) -> float:
@@ -403,7 +421,7 @@ def _softmax_cost(Theta, X1, Y, lam) -> float:
 
 
 def _softmax_grad(Theta, X1, Y, lam) -> np.ndarray:
-    A = softmax(X1 @ Theta)
+    A = _softmax(X1 @ Theta)
     G = X1.T @ (A - Y) / X1.shape[0]
     G[1:] += 2.0 * lam * Theta[1:]
     return G
@@ -413,7 +431,7 @@ def _softmax_hess(Theta, X1, lam) -> np.ndarray:
     """Hessian of the softmax cost w.r.t. the parameters flattened class by class, (qK, qK)."""
     n, q = X1.shape
     K = Theta.shape[1]
-    A = softmax(X1 @ Theta)
+    A = _softmax(X1 @ Theta)
     H = np.empty((K, q, K, q))
     for k in range(K):
         for m in range(k, K):
@@ -516,6 +534,8 @@ def fit_softmax(
         max_iter = 100 if method == "newton" else 100_000
     max_iter = check_int(max_iter, "max_iter", minimum=1)
     tol = float(check_scalar(tol, "tol", minimum=0.0, include_min=False))
+    if learning_rate is not None:
+        check_scalar(learning_rate, "learning_rate", minimum=0.0, include_min=False)
     X1 = _with_ones(X)
     Y = _one_hot(y, K)
     q = X1.shape[1]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_float_array, as_rng, check_int, check_same_length, check_scalar
+from ._validate import as_float_array, as_rng, check_bool, check_int, check_same_length, check_scalar
 
 
 def franke(x, y) -> np.ndarray:
@@ -107,6 +107,16 @@ class Scaler:
     mean: np.ndarray
     scale: np.ndarray
 
+    def __post_init__(self):
+        mean = as_float_array(self.mean, "mean", ndim=(0, 1), nonempty=True)
+        width = as_float_array(self.scale, "scale", ndim=(0, 1), nonempty=True)
+        if width.shape != mean.shape:
+            raise ValueError(f"scale must have the shape of mean {mean.shape}, got {width.shape}")
+        if np.any(width <= 0):
+            raise ValueError("scale must be positive (a constant column gets scale 1)")
+        object.__setattr__(self, "mean", mean)
+        object.__setattr__(self, "scale", width)
+
 
 def fit_scaler(X, with_std: bool = True) -> Scaler:
     """Learn the standardisation x -> (x - mean) / std of each column of ``X``.
@@ -119,6 +129,7 @@ def fit_scaler(X, with_std: bool = True) -> Scaler:
     X = as_float_array(X, "X", ndim=(1, 2))
     if X.shape[0] < 1:
         raise ValueError("X must contain at least one sample")
+    check_bool(with_std, "with_std")
     mean = X.mean(axis=0)
     std = X.std(axis=0) if with_std else np.ones_like(mean)
     std = np.where(std > 0, std, 1.0)
@@ -129,7 +140,7 @@ def scale(X, scaler: Scaler) -> np.ndarray:
     """Apply a fitted ``Scaler``: return ``(X - scaler.mean) / scaler.scale``."""
     if not isinstance(scaler, Scaler):
         raise TypeError(f"scaler must be a Scaler from fit_scaler, got {type(scaler).__name__}")
-    X = as_float_array(X, "X", ndim=(1, 2))
+    X = as_float_array(X, "X", ndim=(1, 2), nonempty=True)
     if X.shape[1:] != scaler.mean.shape:
         raise ValueError(
             f"X has {X.shape[1:]} feature shape, but the scaler was fitted on {scaler.mean.shape}"

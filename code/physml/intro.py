@@ -16,6 +16,8 @@ from ._validate import as_float_array, as_rng, check_finite_loss, check_int, che
 def noisy_line(n: int, slope: float, intercept: float, noise: float, seed) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``n`` points ``y = intercept + slope * x + noise * N(0, 1)`` with ``x`` uniform in [0, 1]."""
     check_int(n, "n", minimum=2)
+    check_scalar(slope, "slope")
+    check_scalar(intercept, "intercept")
     check_scalar(noise, "noise", minimum=0.0)
     rng = as_rng(seed)
     x = rng.uniform(0.0, 1.0, size=n)
@@ -32,8 +34,8 @@ def fit_line_gradient_descent(x, y, eta: float = 0.5, n_steps: int = 2000) -> tu
 
     Returns the final parameters ``theta`` and the cost after every step.
     """
-    x = as_float_array(x, "x", ndim=1)
-    y = as_float_array(y, "y", ndim=1)
+    x = as_float_array(x, "x", ndim=1, nonempty=True)
+    y = as_float_array(y, "y", ndim=1, nonempty=True)
     check_same_length(x, "x", y, "y")
     check_scalar(eta, "eta", minimum=0.0, include_min=False)
     check_int(n_steps, "n_steps", minimum=1)

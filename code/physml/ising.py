@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ellipk, logsumexp
 
-from ._validate import as_float_array, as_rng, check_int, check_scalar
+from ._validate import as_float_array, as_rng, check_bool, check_int, check_scalar
 
 ONSAGER_TC = 2.0 / math.log(1.0 + math.sqrt(2.0))
 r"""Critical temperature of the infinite lattice, :math:`T_c = 2/\ln(1+\sqrt2) \approx 2.269`."""
@@ -82,6 +82,27 @@ def _check_spins(spins, name: str = "spins") -> np.ndarray:
     return arr.astype(np.int8)
 
 
+def _check_state(spins, ndim: int) -> np.ndarray:
+    """A configuration that a Monte Carlo step updates in place: an int8 array of +-1."""
+    if not isinstance(spins, np.ndarray) or spins.dtype != np.int8:
+        raise TypeError("spins must be an int8 numpy array of +1/-1 (it is updated in place)")
+    if spins.ndim != ndim:
+        raise ValueError(f"spins must be {ndim}-dimensional, got shape {spins.shape}")
+    _check_spins(spins)
+    return spins
+
+
+def _check_masks(masks, L: int):
+    if masks is None:
+        return sublattice_masks(L)
+    if not isinstance(masks, (list, tuple)) or not masks:
+        raise TypeError("masks must be a list of boolean (L, L) arrays, as from sublattice_masks(L)")
+    for i, mask in enumerate(masks):
+        if not isinstance(mask, np.ndarray) or mask.dtype != bool or mask.shape != (L, L):
+            raise ValueError(f"masks[{i}] must be a boolean array of shape ({L}, {L})")
+    return masks
+
+
 # --------------------------------------------------------------------------- observables
 
 
@@ -100,6 +121,7 @@ def energy(spins, per_spin: bool = False):
     float or an array (n,). With ``per_spin=True`` the energy is divided by :math:`L^2`.
     """
     s = _check_spins(spins)
+    check_bool(per_spin, "per_spin")
     e = -_bond_sum(s).astype(float)
     if per_spin:
         e = e / (s.shape[-1] ** 2)
@@ -112,6 +134,7 @@ def magnetization(spins, per_spin: bool = False):
     Signed; take ``abs`` for :math:`|M|`. With ``per_spin=True`` it is divided by :math:`L^2`.
     """
     s = _check_spins(spins)
+    check_bool(per_spin, "per_spin")
     m = np.sum(s.astype(np.int64), axis=(-2, -1)).astype(float)
     if per_spin:
         m = m / (s.shape[-1] ** 2)
@@ -177,7 +200,17 @@ def metropolis_sweep(spins: np.ndarray, T: float, rng: np.random.Generator, mask
     Sublattice by sublattice, each spin is flipped with probability
     :math:`\min(1, e^{-\Delta E/T})`, where :math:`\Delta E = 2 s_i \sum_{j \in \partial i} s_j`
     takes one of the values :math:`-8, -4, 0, 4, 8`. Returns the number of accepted flips.
+    ``rng`` is a ``numpy.random.Generator`` (or a seed); ``masks`` default to
+    :func:`sublattice_masks`.
     """
+    spins = _check_state(spins, ndim=3)
+    T = _check_T(T)
+    rng = as_rng(rng, "rng")
+    return _metropolis_sweep(spins, T, rng, _check_masks(masks, spins.shape[-1]))
+
+
+def _metropolis_sweep(spins: np.ndarray, T: float, rng: np.random.Generator, masks=None) -> int:
+    """:func:`metropolis_sweep` without input checks (the loops of :func:`metropolis` and :func:`sample`)."""
     L = spins.shape[-1]
     masks = sublattice_masks(L) if masks is None else masks
     # acceptance probability for Delta E = -8, -4, 0, 4, 8, indexed by Delta E / 4 + 2
@@ -242,12 +275,12 @@ def metropolis(
     spins = _initial_spins(initial, n_chains, L, rng)
     masks = sublattice_masks(L)
     for _ in range(thermalization):
-        metropolis_sweep(spins, T, rng, masks)
+        _metropolis_sweep(spins, T, rng, masks)
     energies = np.empty((n_sweeps, n_chains))
     mags = np.empty((n_sweeps, n_chains))
     accepted = 0
     for t in range(n_sweeps):
-        accepted += metropolis_sweep(spins, T, rng, masks)
+        accepted += _metropolis_sweep(spins, T, rng, masks)
         energies[t], mags[t] = _per_spin_observables(spins)
     return MonteCarloRun(
         L=L,
@@ -278,6 +311,12 @@ def wolff_flip(spins: np.ndarray, T: float, rng: np.random.Generator) -> int:
     activated. Flipping the whole cluster is always accepted (U. Wolff, Phys. Rev. Lett.
     62, 361 (1989)).
     """
+    spins = _check_state(spins, ndim=2)
+    return _wolff_flip(spins, _check_T(T), as_rng(rng, "rng"))
+
+
+def _wolff_flip(spins: np.ndarray, T: float, rng: np.random.Generator) -> int:
+    """:func:`wolff_flip` without input checks (the loops of :func:`wolff` and :func:`sample`)."""
     L = spins.shape[-1]
     flat = spins.reshape(-1)
     neighbours = _neighbour_table(L)
@@ -313,12 +352,12 @@ def wolff(
     rng = as_rng(seed)
     spins = _initial_spins(initial, 1, L, rng)
     for _ in range(thermalization):
-        wolff_flip(spins[0], T, rng)
+        _wolff_flip(spins[0], T, rng)
     energies = np.empty((n_steps, 1))
     mags = np.empty((n_steps, 1))
     sizes = 0
     for t in range(n_steps):
-        sizes += wolff_flip(spins[0], T, rng)
+        sizes += _wolff_flip(spins[0], T, rng)
         energies[t], mags[t] = _per_spin_observables(spins)
     return MonteCarloRun(
         L=L,
@@ -344,13 +383,23 @@ def clusters_per_sweep(
     depend on the state and bias the samples towards the ordered ones (large clusters end
     a sweep early). Here only the state before thermalization depends on such a rule.
     """
+    spins = _check_state(spins, ndim=2)
+    warmup_sweeps = check_int(warmup_sweeps, "warmup_sweeps", minimum=0)
+    pilot_sweeps = check_int(pilot_sweeps, "pilot_sweeps", minimum=1)
+    return _clusters_per_sweep(spins, _check_T(T), as_rng(rng, "rng"), warmup_sweeps, pilot_sweeps)
+
+
+def _clusters_per_sweep(
+    spins: np.ndarray, T: float, rng: np.random.Generator, warmup_sweeps: int = 5, pilot_sweeps: int = 5
+) -> int:
+    """:func:`clusters_per_sweep` without input checks (used by :func:`sample`)."""
     n_sites = spins.size
     flipped = 0
     while flipped < warmup_sweeps * n_sites:
-        flipped += wolff_flip(spins, T, rng)
+        flipped += _wolff_flip(spins, T, rng)
     flips, flipped = 0, 0
     while flipped < pilot_sweeps * n_sites:
-        flipped += wolff_flip(spins, T, rng)
+        flipped += _wolff_flip(spins, T, rng)
         flips += 1
     return max(1, math.ceil(flips * n_sites / flipped))
 
@@ -391,13 +440,13 @@ def _sample_one_temperature(L, T, n_samples, rng, thermalization, spacing, metho
         # ordered start: near T_c, cluster sizes reach equilibrium from above far sooner
         # than domains grow from a random start
         spins = _initial_spins("ordered", 1, L, rng)[0]
-        per_sweep = clusters_per_sweep(spins, T, rng)
+        per_sweep = _clusters_per_sweep(spins, T, rng)
         for _ in range(thermalization * per_sweep):
-            wolff_flip(spins, T, rng)
+            _wolff_flip(spins, T, rng)
         out = np.empty((n_samples, L, L), dtype=np.int8)
         for k in range(n_samples):
             for _ in range(spacing * per_sweep):
-                wolff_flip(spins, T, rng)
+                _wolff_flip(spins, T, rng)
             out[k] = spins
         return out
     n_chains = min(n_chains, n_samples)
@@ -405,11 +454,11 @@ def _sample_one_temperature(L, T, n_samples, rng, thermalization, spacing, metho
     spins = _initial_spins(initial, n_chains, L, rng)
     masks = sublattice_masks(L)
     for _ in range(thermalization):
-        metropolis_sweep(spins, T, rng, masks)
+        _metropolis_sweep(spins, T, rng, masks)
     out = np.empty((per_chain, n_chains, L, L), dtype=np.int8)
     for k in range(per_chain):
         for _ in range(spacing):
-            metropolis_sweep(spins, T, rng, masks)
+            _metropolis_sweep(spins, T, rng, masks)
         out[k] = spins
     return out.reshape(-1, L, L)[:n_samples]
 

@@ -24,7 +24,7 @@ import numbers
 import numpy as np
 import scipy.linalg
 
-from ._validate import as_rng, check_int, check_scalar
+from ._validate import as_device, as_rng, check_int, check_scalar, check_string
 
 # ---------------------------------------------------------------------------------------
 # input validation (matrices may be complex, which physml._validate.as_float_array refuses)
@@ -462,6 +462,7 @@ def table_html(table: dict, corner: str = "") -> str:
     """An HTML table of a nested dict ``{row: {column: value}}``; booleans show as check marks."""
     if not isinstance(table, dict) or not table:
         raise TypeError("table must be a non-empty dict {row: {column: value}}")
+    check_string(corner, "corner")
 
     def cell(value) -> str:
         if isinstance(value, (bool, np.bool_)):
@@ -601,8 +602,20 @@ def solve_relative_error(A, x_true) -> float:
     x_true = _as_vector(x_true, "x_true")
     if x_true.shape[0] != A.shape[0]:
         raise ValueError(f"x_true must have length {A.shape[0]}, got {x_true.shape[0]}")
-    x_hat = np.linalg.solve(A, A @ x_true)
+    if not np.any(x_true):
+        raise ValueError("x_true must not be the zero vector: the relative error divides by ||x_true||")
+    x_hat = _solve(A, A @ x_true)
     return float(np.linalg.norm(x_hat - x_true) / np.linalg.norm(x_true))
+
+
+def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``numpy.linalg.solve`` with an error that says which matrix is singular."""
+    try:
+        return np.linalg.solve(A, b)
+    except np.linalg.LinAlgError:
+        raise np.linalg.LinAlgError(
+            f"A is singular (condition number {condition_number(A):.2e}): A x = b has no unique solution"
+        ) from None
 
 
 def condition_experiment(kappas, n: int, repeats: int, *, seed) -> dict[str, np.ndarray]:
@@ -654,8 +667,7 @@ def numpy_torch_deviations(A, b, *, device: str = "cpu") -> dict[str, float]:
         raise TypeError("A and b must be real")
     if b.shape[0] != A.shape[0]:
         raise ValueError(f"b must have length {A.shape[0]}, got {b.shape[0]}")
-    if not isinstance(device, (str, torch.device)):
-        raise TypeError(f"device must be a string or torch.device, got {type(device).__name__}")
+    device = as_device(device)
     sym = 0.5 * (A + A.T)
 
     def to_torch(x: np.ndarray):
@@ -673,7 +685,7 @@ def numpy_torch_deviations(A, b, *, device: str = "cpu") -> dict[str, float]:
                 "singular values": deviation(
                     np.linalg.svd(A, compute_uv=False), torch.linalg.svdvals(to_torch(A))
                 ),
-                "solve": deviation(np.linalg.solve(A, b), torch.linalg.solve(to_torch(A), to_torch(b))),
+                "solve": deviation(_solve(A, b), torch.linalg.solve(to_torch(A), to_torch(b))),
             }
     finally:
         torch.set_num_threads(torch_threads)

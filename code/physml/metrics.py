@@ -54,6 +54,8 @@ def _as_samples(x, name: str, min_rows: int = 2) -> np.ndarray:
     arr = as_float_array(x, name)
     if arr.ndim == 0:
         raise ValueError(f"{name} must be an array of samples, got a scalar")
+    if arr.shape[0] < min_rows:
+        raise ValueError(f"{name} must hold at least {min_rows} samples, got {arr.shape[0]}")
     arr = arr.reshape(len(arr), -1) if arr.ndim != 1 else arr[:, None]
     if arr.shape[0] < min_rows:
         raise ValueError(f"{name} must hold at least {min_rows} samples, got {arr.shape[0]}")
@@ -175,6 +177,8 @@ def gaussian_kernel(a, b, bandwidth: float) -> np.ndarray:
     r"""Kernel matrix :math:`k(a_i, b_j) = \exp\left(-\|a_i - b_j\|^2 / (2h^2)\right)`."""
     h = float(check_scalar(bandwidth, "bandwidth", minimum=0, include_min=False))
     a, b = _as_samples(a, "a", 1), _as_samples(b, "b", 1)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"a and b must have the same number of features, got {a.shape[1]} and {b.shape[1]}")
     return np.exp(-_squared_distances(a, b) / (2 * h * h))
 
 
@@ -324,6 +328,7 @@ def digits_judge(seed: int = 0):
     from sklearn.model_selection import train_test_split
     from sklearn.svm import SVC
 
+    seed = check_int(seed, "seed", minimum=0)
     digits = load_digits()
     X = digits.data / DIGIT_PIXEL_MAX
     X_tr, X_te, y_tr, y_te = train_test_split(

@@ -34,7 +34,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_float_array, as_rng, check_finite_loss, check_int, check_same_length, check_scalar
+from ._validate import (
+    as_float_array,
+    as_rng,
+    check_callable,
+    check_finite_loss,
+    check_finite_result,
+    check_int,
+    check_same_length,
+    check_scalar,
+)
 
 # ----------------------------------------------------------------------------------------------
 # 1. Newton's method
@@ -78,7 +87,7 @@ def newton_root(
         slope = float(df(x))
         if slope == 0.0 or not np.isfinite(slope):
             raise FloatingPointError(f"Newton step {k}: the derivative df(x) is {slope} at x = {x}")
-        x_new = x - float(f(x)) / slope
+        x_new = x - float(check_finite_result(f(x), "f", f"at x = {x}")) / slope
         check_finite_loss(x_new, k, "Newton iterate x")
         iterates.append(x_new)
         if abs(x_new - x) <= tol:
@@ -102,14 +111,14 @@ def bisection(
         raise ValueError(f"a must be smaller than b, got a={a}, b={b}")
     check_scalar(tol, "tol", minimum=0.0, include_min=False)
     check_int(max_iter, "max_iter", minimum=1)
-    fa = float(f(a))
-    if fa * float(f(b)) >= 0:
+    fa = float(check_finite_result(f(a), "f", f"at a = {a}"))
+    if fa * float(check_finite_result(f(b), "f", f"at b = {b}")) >= 0:
         raise ValueError("f(a) and f(b) must have opposite signs (a and b must bracket a root)")
     mids = []
     for _ in range(max_iter):
         mid = 0.5 * (a + b)
         mids.append(mid)
-        f_mid = float(f(mid))
+        f_mid = float(check_finite_result(f(mid), "f", f"at x = {mid}"))
         if fa * f_mid <= 0:
             b = mid
         else:
@@ -145,8 +154,15 @@ def _check_gradient(g, theta: np.ndarray, name: str, step: int) -> np.ndarray:
     g = np.asarray(g, dtype=float)
     if g.shape != theta.shape:
         raise ValueError(f"{name} returned shape {g.shape}, but theta has shape {theta.shape}")
-    check_finite_loss(float(np.linalg.norm(g)), step, "gradient norm")
+    check_finite_loss(float(np.linalg.norm(g)), step, f"the norm of the gradient from {name}")
     return g
+
+
+def _check_functions(**functions) -> None:
+    """Each keyword is a function argument: a callable, or None for the optional ``cost_fn``."""
+    for name, f in functions.items():
+        if f is not None or name != "cost_fn":
+            check_callable(f, name)
 
 
 def newton_minimize(
@@ -164,7 +180,8 @@ def newton_minimize(
     O(p^3) operations for p parameters (the inverse is never formed). Stops when the
     gradient norm is at most ``tol``. Chapter "Optimization".
     """
-    theta = as_float_array(theta0, "theta0", ndim=1).copy()
+    _check_functions(grad_fn=grad_fn, hess_fn=hess_fn, cost_fn=cost_fn)
+    theta = as_float_array(theta0, "theta0", ndim=1, nonempty=True).copy()
     check_scalar(tol, "tol", minimum=0.0, include_min=False)
     check_int(max_iter, "max_iter", minimum=1)
     path, costs, norms = [theta.copy()], [], []
@@ -174,7 +191,7 @@ def newton_minimize(
         norms.append(float(np.linalg.norm(g)))
         if cost_fn is not None:
             costs.append(float(cost_fn(theta)))
-            check_finite_loss(costs[-1], k, "cost")
+            check_finite_loss(costs[-1], k, "cost_fn(theta)")
         if norms[-1] <= tol:
             converged = True
             break
@@ -183,6 +200,7 @@ def newton_minimize(
         hessian = np.asarray(hess_fn(theta), dtype=float)
         if hessian.shape != (theta.size, theta.size):
             raise ValueError(f"hess_fn returned shape {hessian.shape}, expected {(theta.size, theta.size)}")
+        check_finite_result(hessian, "hess_fn", f"at step {k}")
         try:
             delta = np.linalg.solve(hessian, g)
         except np.linalg.LinAlgError:
@@ -231,14 +249,24 @@ class Optimizer:
             raise TypeError("params and grads must be lists of numpy arrays")
         if len(params) != len(grads):
             raise ValueError(f"params and grads must have the same length, got {len(params)}, {len(grads)}")
+        checked = []
         for i, (p, g) in enumerate(zip(params, grads, strict=True)):
             if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
                 raise TypeError(f"params[{i}] must be a floating-point numpy array (it is updated in place)")
-            if np.shape(g) != p.shape:
-                raise ValueError(f"grads[{i}] has shape {np.shape(g)}, but params[{i}] has shape {p.shape}")
+            if not np.all(np.isfinite(p)):
+                raise ValueError(f"params[{i}] contains NaN or inf values")
+            g = as_float_array(g, f"grads[{i}]", dtype=None)
+            if g.shape != p.shape:
+                raise ValueError(f"grads[{i}] has shape {g.shape}, but params[{i}] has shape {p.shape}")
+            checked.append(g)
+        self._step(params, checked)
+
+    def _step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        """:meth:`step` without input checks, for a training loop that has checked its data
+        (``MLP.fit`` stops on a non-finite loss instead)."""
         self.t += 1
         for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-            self._update(i, p, np.asarray(g))
+            self._update(i, p, g)
 
     def _update(self, i: int, p: np.ndarray, g: np.ndarray) -> None:
         raise NotImplementedError
@@ -520,9 +548,10 @@ def minimize(
     update k. A NaN or infinite cost or gradient stops the run with a
     FloatingPointError. Chapter "Optimization".
     """
+    _check_functions(grad_fn=grad_fn, cost_fn=cost_fn)
     _check_optimizer(optimizer)
     _check_schedule(schedule)
-    theta = as_float_array(theta0, "theta0", ndim=1).copy()
+    theta = as_float_array(theta0, "theta0", ndim=1, nonempty=True).copy()
     check_int(n_steps, "n_steps", minimum=0)
     check_scalar(tol, "tol", minimum=0.0)
     optimizer.reset()
@@ -532,7 +561,7 @@ def minimize(
         for k in range(n_steps + 1):
             if cost_fn is not None:
                 costs.append(float(cost_fn(theta)))
-                check_finite_loss(costs[-1], k, "cost")
+                check_finite_loss(costs[-1], k, "cost_fn(theta)")
             g = _check_gradient(grad_fn(theta), theta, "grad_fn", k)
             norms.append(float(np.linalg.norm(g)))
             if tol > 0 and norms[-1] <= tol:
@@ -549,7 +578,13 @@ def minimize(
 
 
 def minibatches(n_samples: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
-    """Shuffle the indices 0..n_samples-1 and cut them into batches of ``batch_size`` (last one shorter)."""
+    """Shuffle the indices 0..n_samples-1 and cut them into batches of ``batch_size`` (last one shorter).
+
+    ``rng`` is a ``numpy.random.Generator`` (advanced by the shuffle) or an int seed.
+    """
+    check_int(n_samples, "n_samples", minimum=1)
+    check_int(batch_size, "batch_size", minimum=1)
+    rng = as_rng(rng, "rng")
     order = rng.permutation(n_samples)
     return [order[start : start + batch_size] for start in range(0, n_samples, batch_size)]
 
@@ -575,9 +610,10 @@ def sgd(
     and full-gradient norm are recorded once per epoch. The optimizer is reset first.
     Chapter "Optimization".
     """
+    _check_functions(grad_fn=grad_fn, cost_fn=cost_fn)
     _check_optimizer(optimizer)
     _check_schedule(schedule)
-    theta = as_float_array(theta0, "theta0", ndim=1).copy()
+    theta = as_float_array(theta0, "theta0", ndim=1, nonempty=True).copy()
     check_int(n_samples, "n_samples", minimum=1)
     check_int(batch_size, "batch_size", minimum=1, maximum=n_samples)
     check_int(n_epochs, "n_epochs", minimum=0)
@@ -589,7 +625,7 @@ def sgd(
     def record(epoch: int) -> None:
         if cost_fn is not None:
             costs.append(float(cost_fn(theta)))
-            check_finite_loss(costs[-1], epoch, "cost")
+            check_finite_loss(costs[-1], epoch, "cost_fn(theta)")
         full_gradient = _check_gradient(grad_fn(theta, everything), theta, "grad_fn", epoch)
         norms.append(float(np.linalg.norm(full_gradient)))
 
@@ -641,8 +677,8 @@ class RidgeProblem:
     lam: float
 
     def __post_init__(self):
-        X = as_float_array(self.X, "X", ndim=2)
-        y = as_float_array(self.y, "y", ndim=1)
+        X = as_float_array(self.X, "X", ndim=2, nonempty=True)
+        y = as_float_array(self.y, "y", ndim=1, nonempty=True)
         check_same_length(X, "X", y, "y")
         object.__setattr__(self, "X", X)
         object.__setattr__(self, "y", y)
@@ -658,22 +694,58 @@ class RidgeProblem:
         """Number of parameters."""
         return self.X.shape[1]
 
+    def _check_theta(self, theta) -> np.ndarray:
+        theta = as_float_array(theta, "theta", ndim=1)
+        if theta.shape != (self.p,):
+            raise ValueError(f"theta must have shape ({self.p},), one entry per feature, got {theta.shape}")
+        return theta
+
+    def _check_batch(self, batch) -> np.ndarray:
+        batch = np.asarray(batch)
+        if batch.dtype == bool or not np.issubdtype(batch.dtype, np.integer):
+            raise TypeError(f"batch must be an array of integer sample indices, got dtype {batch.dtype}")
+        if batch.ndim != 1 or batch.size == 0:
+            raise ValueError(
+                f"batch must be a non-empty 1-dimensional array of indices, got shape {batch.shape}"
+            )
+        if batch.min() < 0 or batch.max() >= self.n:
+            raise ValueError(
+                f"batch indices must lie in [0, {self.n - 1}], got {batch.min()} to {batch.max()}"
+            )
+        return batch
+
     def cost(self, theta: np.ndarray) -> float:
         """C(theta) = (1/n) ||y - X theta||^2 + lam ||theta||^2."""
+        theta = self._check_theta(theta)
         r = self.y - self.X @ theta
         return float(r @ r / self.n + self.lam * theta @ theta)
 
     def gradient(self, theta: np.ndarray, batch: np.ndarray | None = None) -> np.ndarray:
         """g = -(2/|B|) X_B^T (y_B - X_B theta) + 2 lam theta, on the samples in ``batch`` (all if None)."""
-        X, y = (self.X, self.y) if batch is None else (self.X[batch], self.y[batch])
+        theta = self._check_theta(theta)
+        if batch is None:
+            X, y = self.X, self.y
+        else:
+            batch = self._check_batch(batch)
+            X, y = self.X[batch], self.y[batch]
         return -2.0 / len(y) * X.T @ (y - X @ theta) + 2.0 * self.lam * theta
 
     def hessian(self, theta: np.ndarray | None = None) -> np.ndarray:
-        """H = (2/n) X^T X + 2 lam I, the same everywhere: the cost is quadratic."""
+        """H = (2/n) X^T X + 2 lam I, the same everywhere: the cost is quadratic (``theta`` is not needed)."""
+        if theta is not None:
+            self._check_theta(theta)
         return 2.0 / self.n * self.X.T @ self.X + 2.0 * self.lam * np.eye(self.p)
 
     def closed_form(self) -> np.ndarray:
-        """theta_hat = (X^T X + n lam I)^{-1} X^T y (solved, not inverted)."""
+        """theta_hat = (X^T X + n lam I)^{-1} X^T y (solved, not inverted).
+
+        With lam = 0 this needs X^T X to be invertible, that is X of full column rank.
+        """
+        if self.lam == 0 and np.linalg.matrix_rank(self.X) < self.p:
+            raise np.linalg.LinAlgError(
+                f"X has rank {np.linalg.matrix_rank(self.X)} < {self.p} columns and lam = 0, so "
+                "X^T X is singular: add a penalty lam > 0, or use the SVD (physml.regression.ols_fit)"
+            )
         return np.linalg.solve(self.X.T @ self.X + self.n * self.lam * np.eye(self.p), self.X.T @ self.y)
 
 
@@ -697,19 +769,29 @@ def make_ridge_problem(
     return RidgeProblem(X, y, lam)
 
 
+def _rosenbrock_point(theta, a, b) -> tuple[float, float]:
+    """Validate the arguments of the Rosenbrock functions; return the point (x, y)."""
+    theta = as_float_array(theta, "theta", ndim=1)
+    if theta.shape != (2,):
+        raise ValueError(f"theta must be a point (x, y) of shape (2,), got shape {theta.shape}")
+    check_scalar(a, "a")
+    check_scalar(b, "b")
+    return theta[0], theta[1]
+
+
 def rosenbrock(theta, a: float = 1.0, b: float = 100.0) -> float:
     """The Rosenbrock function f(x, y) = (a - x)^2 + b (y - x^2)^2, minimum 0 at (a, a^2)."""
-    x, y = theta
+    x, y = _rosenbrock_point(theta, a, b)
     return (a - x) ** 2 + b * (y - x**2) ** 2
 
 
 def rosenbrock_gradient(theta, a: float = 1.0, b: float = 100.0) -> np.ndarray:
     """grad f = (-2 (a - x) - 4 b x (y - x^2),  2 b (y - x^2))."""
-    x, y = theta
+    x, y = _rosenbrock_point(theta, a, b)
     return np.array([-2.0 * (a - x) - 4.0 * b * x * (y - x**2), 2.0 * b * (y - x**2)])
 
 
 def rosenbrock_hessian(theta, a: float = 1.0, b: float = 100.0) -> np.ndarray:
     """H = [[2 - 4 b (y - 3 x^2), -4 b x], [-4 b x, 2 b]]."""
-    x, y = theta
+    x, y = _rosenbrock_point(theta, a, b)
     return np.array([[2.0 - 4.0 * b * (y - 3.0 * x**2), -4.0 * b * x], [-4.0 * b * x, 2.0 * b]])

@@ -17,6 +17,8 @@ from pathlib import Path
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 
+from ._validate import check_int, check_scalar
+
 BOOK_STYLE = {
     "figure.figsize": (6.4, 4.0),
     "figure.dpi": 100,
@@ -46,6 +48,10 @@ def use_style() -> None:
 
 def axis_labels(fig) -> list[dict]:
     """For each axes of ``fig``: its x and y labels and whether the axis shows tick labels."""
+    import matplotlib.figure
+
+    if not isinstance(fig, matplotlib.figure.Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
 
     def shows_ticks(axis, labels) -> bool:
         return bool(axis.get_visible() and any(t.get_visible() and t.get_text() for t in labels))
@@ -85,8 +91,11 @@ def _watch_labels(fig) -> None:
 
 def new_figure(ncols: int = 1, nrows: int = 1, width: float | None = None, height: float | None = None):
     """Create ``fig, axes`` in the book style; size scales with the panel count."""
-    if not (isinstance(ncols, int) and isinstance(nrows, int)) or ncols < 1 or nrows < 1:
-        raise ValueError(f"ncols and nrows must be positive integers, got ncols={ncols!r}, nrows={nrows!r}")
+    check_int(ncols, "ncols", minimum=1)
+    check_int(nrows, "nrows", minimum=1)
+    for name, value in (("width", width), ("height", height)):
+        if value is not None:
+            check_scalar(value, name, minimum=0.0, include_min=False)
     use_style()
     w = width if width is not None else 4.2 * ncols + 1.0
     h = height if height is not None else 3.4 * nrows + 0.4

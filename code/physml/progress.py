@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
+from ._validate import check_int, check_string
+
 
 def quiet() -> bool:
     """True while the book is being built or tested."""
@@ -22,6 +24,11 @@ def progress(iterable: Iterable, desc: str | None = None, total: int | None = No
     The plain-text tqdm bar is used on purpose: ``tqdm.auto`` warns on stderr when
     ipywidgets is missing.
     """
+    if not isinstance(iterable, Iterable):
+        raise TypeError(f"iterable must be something to iterate over, got {type(iterable).__name__}")
+    check_string(desc, "desc", optional=True)
+    if total is not None:
+        check_int(total, "total", minimum=0)
     if quiet():
         return iterable
     from tqdm import tqdm

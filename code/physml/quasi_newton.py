@@ -55,8 +55,10 @@ def _evaluate(
     g = np.asarray(grad_fn(theta), dtype=float)
     if g.shape != theta.shape:
         raise ValueError(f"grad_fn returned shape {g.shape}, but theta has shape {theta.shape}")
-    if not (np.isfinite(c) and np.all(np.isfinite(g))):
-        raise FloatingPointError(f"the cost or its gradient became non-finite at theta = {theta}")
+    if not np.isfinite(c):
+        raise FloatingPointError(f"cost_fn returned a non-finite cost ({c}) at theta = {theta}")
+    if not np.all(np.isfinite(g)):
+        raise FloatingPointError(f"grad_fn returned a non-finite gradient at theta = {theta}")
     return c, g
 
 
@@ -91,10 +93,17 @@ def wolfe_line_search(
     is shrunk ("zoom") with cubic interpolation. ``direction`` must be a descent
     direction, :math:`\boldsymbol g^T\boldsymbol p < 0`.
     """
-    theta = as_float_array(theta, "theta", ndim=1)
+    _check_functions(cost_fn, grad_fn)
+    theta = as_float_array(theta, "theta", ndim=1, nonempty=True)
     p = as_float_array(direction, "direction", ndim=1)
     if p.shape != theta.shape:
         raise ValueError(f"direction has shape {p.shape}, but theta has shape {theta.shape}")
+    if cost0 is not None:
+        cost0 = float(check_scalar(cost0, "cost0"))
+    if grad0 is not None:
+        grad0 = as_float_array(grad0, "grad0", ndim=1)
+        if grad0.shape != theta.shape:
+            raise ValueError(f"grad0 has shape {grad0.shape}, but theta has shape {theta.shape}")
     check_scalar(c1, "c1", minimum=0.0, maximum=1.0, include_min=False, include_max=False)
     check_scalar(c2, "c2", minimum=c1, maximum=1.0, include_min=False, include_max=False)
     check_scalar(alpha0, "alpha0", minimum=0.0, include_min=False)
@@ -146,11 +155,15 @@ def wolfe_line_search(
     raise LineSearchError(f"the line search did not bracket a Wolfe step within max_iter = {max_iter} steps")
 
 
-def _check_problem(cost_fn, grad_fn, theta0, tol, max_iter):
+def _check_functions(cost_fn, grad_fn) -> None:
     if not callable(cost_fn):
         raise TypeError(f"cost_fn must be callable, got {type(cost_fn).__name__}")
     if not callable(grad_fn):
         raise TypeError(f"grad_fn must be callable, got {type(grad_fn).__name__}")
+
+
+def _check_problem(cost_fn, grad_fn, theta0, tol, max_iter):
+    _check_functions(cost_fn, grad_fn)
     theta = as_float_array(theta0, "theta0", ndim=1).copy()
     if theta.size == 0:
         raise ValueError("theta0 must not be empty")
@@ -235,6 +248,26 @@ def lbfgs_direction(g: np.ndarray, s_list: list[np.ndarray], y_list: list[np.nda
     :math:`\gamma_k I` with :math:`\gamma_k = s^T y / y^T y`
     of the newest pair; it is never formed.
     """
+    g = as_float_array(g, "g", ndim=1, nonempty=True)
+    for name, pairs in (("s_list", s_list), ("y_list", y_list)):
+        if isinstance(pairs, (str, bytes)) or not isinstance(pairs, (list, tuple)):
+            raise TypeError(f"{name} must be a list of vectors, got {type(pairs).__name__}")
+    if len(s_list) != len(y_list):
+        raise ValueError(f"s_list and y_list must have the same length, got {len(s_list)} and {len(y_list)}")
+    s_list = [_check_pair_vector(s, f"s_list[{i}]", g) for i, s in enumerate(s_list)]
+    y_list = [_check_pair_vector(y, f"y_list[{i}]", g) for i, y in enumerate(y_list)]
+    return _lbfgs_direction(g, s_list, y_list)
+
+
+def _check_pair_vector(v, name: str, g: np.ndarray) -> np.ndarray:
+    v = as_float_array(v, name, ndim=1)
+    if v.shape != g.shape:
+        raise ValueError(f"{name} must have the shape of g {g.shape}, got {v.shape}")
+    return v
+
+
+def _lbfgs_direction(g: np.ndarray, s_list: list[np.ndarray], y_list: list[np.ndarray]) -> np.ndarray:
+    """:func:`lbfgs_direction` without input checks (the loop of :func:`lbfgs`)."""
     q = g.copy()
     alphas = []
     for s, y in zip(reversed(s_list), reversed(y_list), strict=True):
@@ -264,7 +297,7 @@ def lbfgs(
     for _ in range(max_iter):
         if converged:
             break
-        p = lbfgs_direction(g, s_list, y_list)
+        p = _lbfgs_direction(g, s_list, y_list)
         if g @ p >= 0:  # rounding has spoilt the stored pairs: forget them
             s_list, y_list, p = [], [], -g
         try:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_float_array, check_int, check_same_length, check_scalar
+from ._validate import as_float_array, check_bool, check_int, check_same_length, check_scalar, check_type
 from .data import Scaler, fit_scaler, scale
 
 OLS_METHODS = ("normal", "svd", "pinv")
@@ -58,6 +58,8 @@ def polynomial_powers(degree: int, two_dimensional: bool = True, intercept: bool
     1-D: ``(i,)`` for the column x^i.
     """
     check_int(degree, "degree", minimum=0)
+    check_bool(two_dimensional, "two_dimensional")
+    check_bool(intercept, "intercept")
     start = 0 if intercept else 1
     if not two_dimensional:
         return [(i,) for i in range(start, degree + 1)]
@@ -74,6 +76,7 @@ def polynomial_design_matrix(x, y=None, degree: int = 1, intercept: bool = True)
     """
     x = as_float_array(x, "x", ndim=1)
     check_int(degree, "degree", minimum=0)
+    check_bool(intercept, "intercept")
     if y is None:
         powers = polynomial_powers(degree, two_dimensional=False, intercept=intercept)
         columns = [x**i for (i,) in powers]
@@ -104,7 +107,18 @@ def ols_fit(X, y, method: str = "svd") -> np.ndarray:
     if method not in OLS_METHODS:
         raise ValueError(f"method must be one of {OLS_METHODS}, got {method!r}")
     if method == "normal":
-        return np.linalg.solve(X.T @ X, X.T @ y)
+        if np.linalg.matrix_rank(X) < X.shape[1]:
+            raise np.linalg.LinAlgError(
+                f"X has rank {np.linalg.matrix_rank(X)} < {X.shape[1]} columns, so X^T X is singular and the "
+                "normal equations have no unique solution: use method='svd' (minimum-norm solution) or Ridge"
+            )
+        try:
+            return np.linalg.solve(X.T @ X, X.T @ y)
+        except np.linalg.LinAlgError:
+            raise np.linalg.LinAlgError(
+                f"X has rank below its {X.shape[1]} columns, so X^T X is singular and the normal "
+                "equations have no unique solution: use method='svd' (minimum-norm solution) or Ridge"
+            ) from None
     if method == "pinv":
         return np.linalg.pinv(X) @ y
     U, s, Vt = np.linalg.svd(X, full_matrices=False)
@@ -175,6 +189,7 @@ def lasso_fit(
     check_scalar(lam, "lam", minimum=0.0)
     check_scalar(tol, "tol", minimum=0.0, include_min=False)
     check_int(max_sweeps, "max_sweeps", minimum=1)
+    check_bool(return_n_sweeps, "return_n_sweeps")
     n, p = X.shape
     if theta0 is None:
         theta = np.zeros(p)
@@ -257,9 +272,22 @@ class LinearModel:
     intercept: float
     scaler: Scaler | None = None
 
+    def __post_init__(self):
+        theta = as_float_array(self.theta, "theta", ndim=1, nonempty=True)
+        intercept = float(check_scalar(self.intercept, "intercept"))
+        if self.scaler is not None:
+            check_type(self.scaler, Scaler, "scaler", "physml.data.Scaler or None")
+            if self.scaler.mean.shape != theta.shape:
+                raise ValueError(
+                    f"scaler was fitted on {self.scaler.mean.shape} features, "
+                    f"but theta has shape {theta.shape}"
+                )
+        object.__setattr__(self, "theta", theta)
+        object.__setattr__(self, "intercept", intercept)
+
     def predict(self, X) -> np.ndarray:
         """Predictions for the rows of ``X`` (raw features, as passed to ``fit_linear``)."""
-        X = as_float_array(X, "X", ndim=2)
+        X = as_float_array(X, "X", ndim=2, nonempty=True)
         if X.shape[1] != self.theta.shape[0]:
             raise ValueError(f"X must have {self.theta.shape[0]} columns, got {X.shape[1]}")
         if self.scaler is not None:
@@ -291,6 +319,7 @@ def fit_linear(X, y, method: str = "ols", lam: float = 0.0, standardize: bool = 
     if method not in FIT_METHODS:
         raise ValueError(f"method must be one of {FIT_METHODS}, got {method!r}")
     check_scalar(lam, "lam", minimum=0.0)
+    check_bool(standardize, "standardize")
     if method == "ols" and lam != 0.0:
         raise ValueError(f"lam must be 0 for method='ols' (OLS has no penalty), got {lam}")
     scaler = fit_scaler(X, with_std=standardize)

@@ -29,10 +29,18 @@ def _check_fit(fit) -> None:
         raise TypeError(f"fit must be a callable fit(X, y) returning a model, got {type(fit).__name__}")
 
 
-def _check_train(X, y) -> tuple[np.ndarray, np.ndarray]:
-    X = as_float_array(X, "X", ndim=2)
-    y = as_float_array(y, "y", ndim=1)
-    check_same_length(X, "X", y, "y")
+def _fitted(fit, X: np.ndarray, y: np.ndarray):
+    """Call ``fit(X, y)`` and check that it returned a model with a ``predict`` method."""
+    model = fit(X, y)
+    if not callable(getattr(model, "predict", None)):
+        raise TypeError(f"fit must return a model with a predict(X) method, got {type(model).__name__}")
+    return model
+
+
+def _check_train(X, y, name_X: str = "X", name_y: str = "y") -> tuple[np.ndarray, np.ndarray]:
+    X = as_float_array(X, name_X, ndim=2, nonempty=True)
+    y = as_float_array(y, name_y, ndim=1, nonempty=True)
+    check_same_length(X, name_X, y, name_y)
     return X, y
 
 
@@ -44,8 +52,8 @@ def bootstrap(fit: Callable, X_train, y_train, X_test, n_bootstraps: int, seed) 
     is the prediction of the model fitted to resample ``b``.
     """
     _check_fit(fit)
-    X_train, y_train = _check_train(X_train, y_train)
-    X_test = as_float_array(X_test, "X_test", ndim=2)
+    X_train, y_train = _check_train(X_train, y_train, "X_train", "y_train")
+    X_test = as_float_array(X_test, "X_test", ndim=2, nonempty=True)
     if X_test.shape[1] != X_train.shape[1]:
         raise ValueError(
             "X_test must have the same number of columns as X_train, "
@@ -58,7 +66,7 @@ def bootstrap(fit: Callable, X_train, y_train, X_test, n_bootstraps: int, seed) 
     with threadpool_limits(limits=1, user_api="blas"):
         for b in range(n_bootstraps):
             idx = rng.integers(0, n, size=n)
-            model = fit(X_train[idx], y_train[idx])
+            model = _fitted(fit, X_train[idx], y_train[idx])
             predictions[b] = model.predict(X_test)
     return predictions
 
@@ -138,6 +146,6 @@ def cross_validate(fit: Callable, X, y, k: int = 5, seed=0, metric: Callable = m
     scores = []
     with threadpool_limits(limits=1, user_api="blas"):
         for train_idx, test_idx in kfold_indices(X.shape[0], k, seed):
-            model = fit(X[train_idx], y[train_idx])
+            model = _fitted(fit, X[train_idx], y[train_idx])
             scores.append(metric(y[test_idx], model.predict(X[test_idx])))
     return np.asarray(scores, dtype=float)

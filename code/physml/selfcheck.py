@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._registry import find_registration, import_all
+from ._validate import check_bool, check_scalar, check_string
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,10 @@ _ANSWERS: dict[str, Answer] = {}
 
 def answer(name: str, *, hint: str, rtol: float = 1e-6, atol: float = 0.0):
     """Register ``compute`` as the function that produces the answer to ``name``."""
-    if rtol < 0 or atol < 0:
-        raise ValueError("rtol and atol must be non-negative")
+    check_string(name, "name")
+    check_string(hint, "hint")
+    check_scalar(rtol, "rtol", minimum=0.0)
+    check_scalar(atol, "atol", minimum=0.0)
 
     def decorator(compute: Callable[[], object]) -> Callable[[], object]:
         if name in _ANSWERS:
@@ -91,6 +94,7 @@ def check(name: str, given, *, quiet: bool = False) -> bool:
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a string, got {type(name).__name__}")
+    check_bool(quiet, "quiet")
     answers = _load_one(name)
     if name not in answers:
         raise ValueError(f"name {name!r} is not a known exercise; known: {', '.join(sorted(answers))}")

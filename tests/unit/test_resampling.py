@@ -119,7 +119,7 @@ def test_bootstrap_bad_input():
         resampling.bootstrap(fit, X, y, X, n_bootstraps=0, seed=0)
     with pytest.raises(ValueError, match="X_test"):
         resampling.bootstrap(fit, X, y, X[:, :2], n_bootstraps=2, seed=0)
-    with pytest.raises(ValueError, match="X and y"):
+    with pytest.raises(ValueError, match="X_train and y_train"):
         resampling.bootstrap(fit, X, y[:3], X, n_bootstraps=2, seed=0)
     with pytest.raises(TypeError, match="fit"):
         resampling.bootstrap(None, X, y, X, n_bootstraps=2, seed=0)

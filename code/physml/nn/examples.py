@@ -13,8 +13,40 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .. import data
-from .._validate import check_int, check_scalar
+from .._validate import (
+    as_float_array,
+    as_rng,
+    check_bool,
+    check_callable,
+    check_choice,
+    check_finite_result,
+    check_int,
+    check_same_length,
+    check_scalar,
+    check_string,
+    check_type,
+)
+from .activations import HIDDEN_ACTIVATIONS
 from .mlp import MLP
+
+
+def _check_model(model) -> MLP:
+    return check_type(model, MLP, "model", "physml.nn.MLP")
+
+
+def _check_sizes(sizes, name: str) -> list[int]:
+    """A non-empty list of positive integers (layer or hidden-layer sizes)."""
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+        raise TypeError(f"{name} must be a list of positive integers, got {type(sizes).__name__}")
+    if len(sizes) == 0:
+        raise ValueError(f"{name} must not be empty")
+    return [check_int(s, f"{name}[{i}]", minimum=1) for i, s in enumerate(sizes)]
+
+
+def _check_strings(values, name: str) -> list[str]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise TypeError(f"{name} must be a list of strings, got {type(values).__name__}")
+    return [check_string(v, f"{name}[{i}]") for i, v in enumerate(values)]
 
 
 def digits_data(
@@ -28,6 +60,9 @@ def digits_data(
     """
     from sklearn.datasets import load_digits
 
+    as_rng(seed)
+    check_scalar(test_size, "test_size", minimum=0.0, maximum=1.0, include_min=False, include_max=False)
+    check_bool(standardise, "standardise")
     digits = load_digits()
     X_train, X_test, y_train, y_test = data.train_test_split(
         digits.data, digits.target, test_size=test_size, seed=seed
@@ -43,6 +78,8 @@ def franke_data(n: int = 1000, noise: float = 0.1, seed: int = 2026, test_size: 
 
     Returns ``X_train, X_test, z_train, z_test`` with ``X`` the ``(n, 2)`` points in the unit square.
     """
+    check_int(n, "n", minimum=2)
+    check_int(seed, "seed", minimum=0)
     x, y, z = data.franke_samples(n, noise, seed)
     X = np.column_stack([x, y])
     X_train, X_test, z_train, z_test = data.train_test_split(X, z, test_size=test_size, seed=seed + 1)
@@ -62,8 +99,16 @@ def sklearn_digits_classifier(
     from sklearn.neural_network import MLPClassifier
 
     names = {"sigmoid": "logistic", "tanh": "tanh", "relu": "relu"}
-    if activation not in names:
-        raise ValueError(f"activation must be one of {tuple(names)}, got {activation!r}")
+    check_choice(activation, "activation", names)
+    X_train = as_float_array(X_train, "X_train", ndim=2, nonempty=True)
+    labels_train = as_float_array(labels_train, "labels_train", ndim=1, nonempty=True)
+    check_same_length(X_train, "X_train", labels_train, "labels_train")
+    if np.any(labels_train != np.round(labels_train)):
+        raise ValueError("labels_train must hold integer class labels")
+    hidden = _check_sizes(hidden, "hidden")
+    check_int(epochs, "epochs", minimum=1)
+    check_int(batch_size, "batch_size", minimum=1)
+    check_int(seed, "seed", minimum=0)
     clf = MLPClassifier(
         hidden_layer_sizes=tuple(hidden),
         activation=names[activation],
@@ -85,17 +130,20 @@ def sklearn_digits_classifier(
 def wiggly_function(x: np.ndarray) -> np.ndarray:
     r"""The 1-D target of the universal-approximation demonstration,
     :math:`f(x) = \sin(2\pi x) + \tfrac12\cos(5\pi x) + x^2` on :math:`[0, 1]`."""
+    x = as_float_array(x, "x")
     return np.sin(2 * np.pi * x) + 0.5 * np.cos(5 * np.pi * x) + x**2
 
 
 def flat_parameters(model: MLP) -> np.ndarray:
     """All weights and biases of ``model`` as one vector (in the order of ``model.params``)."""
+    _check_model(model)
     return np.concatenate([p.ravel() for p in model.params])
 
 
 def set_flat_parameters(model: MLP, theta: np.ndarray) -> None:
     """Copy the vector ``theta`` (as from :func:`flat_parameters`) into the parameters of ``model``."""
-    theta = np.asarray(theta)
+    _check_model(model)
+    theta = as_float_array(theta, "theta", ndim=1)
     if theta.shape != (model.n_parameters,):
         raise ValueError(f"theta must have shape ({model.n_parameters},), got {theta.shape}")
     start = 0
@@ -116,6 +164,9 @@ def fit_bfgs(model: MLP, X, y, max_iter: int = 1500) -> MLP:
     """
     from ..quasi_newton import bfgs
 
+    _check_model(model)
+    X = model._check_X(X)
+    y = model._check_targets(y, X.shape[0])
     check_int(max_iter, "max_iter", minimum=1)
     last = {}
 
@@ -146,13 +197,17 @@ def universal_approximation(
     Each network (``[1, width, 1]``, identity output, mean squared error, Xavier start) is
     trained with :func:`fit_bfgs`. Returns ``{width: (model, mse on a fine grid)}``.
     """
+    widths = _check_sizes(widths, "widths")
+    check_callable(target, "target", "a function of an array x")
     check_int(n_points, "n_points", minimum=2)
+    check_choice(activation, "activation", HIDDEN_ACTIVATIONS)
+    check_int(max_iter, "max_iter", minimum=1)
+    as_rng(seed)
     x = np.linspace(0.0, 1.0, n_points)[:, None]
-    y = target(x)
+    y = check_finite_result(target(x), "target", "on [0, 1]")
     grid = np.linspace(0.0, 1.0, 2001)[:, None]
     results = {}
     for width in widths:
-        check_int(width, "width", minimum=1)
         model = MLP([1, width, 1], hidden_activation=activation, init="xavier", seed=seed)
         fit_bfgs(model, x, y, max_iter=max_iter)
         error = float(np.mean((model.forward(grid) - target(grid)) ** 2))
@@ -162,6 +217,7 @@ def universal_approximation(
 
 def layer_gradient_norms(model: MLP, X, y) -> np.ndarray:
     r"""Frobenius norms :math:`\|\partial C/\partial\boldsymbol W^l\|` for :math:`l = 1, \dots, L`."""
+    _check_model(model)
     grads = model.gradients(X, y)
     return np.array([np.linalg.norm(g) for g in grads[0::2]])
 
@@ -180,14 +236,17 @@ def staircase_network(
     :math:`f(c_k)`. The steepness is :math:`s = \mathtt{steepness}/h`, so the steps
     sharpen as the cells shrink, and the mean squared error falls like :math:`h^2`.
     """
+    check_callable(target, "target", "a function of an array x")
     width = check_int(width, "width", minimum=1)
     check_scalar(steepness, "steepness", minimum=0.0, include_min=False)
-    lo, hi = (float(v) for v in interval)
+    if isinstance(interval, (str, bytes)) or not isinstance(interval, Sequence) or len(interval) != 2:
+        raise TypeError(f"interval must be a pair (low, high), got {interval!r}")
+    lo, hi = (float(check_scalar(v, f"interval[{i}]")) for i, v in enumerate(interval))
     if not hi > lo:
         raise ValueError(f"interval must be (low, high) with high > low, got {interval!r}")
     h = (hi - lo) / width
     centres = lo + h * (np.arange(width) + 0.5)
-    values = np.asarray(target(centres), dtype=float)
+    values = np.asarray(check_finite_result(target(centres), "target", f"on {interval!r}"), dtype=float)
     jumps = np.diff(values, prepend=0.0)  # f(c_0), f(c_1) - f(c_0), f(c_2) - f(c_1), ...
     switch_on = lo + h * np.arange(width)  # left edges of the cells ...
     switch_on[0] = lo - h / 2  # ... but unit 0 is on everywhere in the interval
@@ -203,8 +262,6 @@ def staircase_network(
 def noisy_sine(n: int, noise: float, seed) -> tuple[np.ndarray, np.ndarray]:
     r"""``n`` points :math:`y = \sin(\pi x) + \epsilon` with :math:`x` uniform in [-1, 1] and
     :math:`\epsilon\sim N(0, \mathtt{noise}^2)`, as ``(n, 1)`` columns (the overfitting example)."""
-    from .._validate import as_rng
-
     check_int(n, "n", minimum=1)
     check_scalar(noise, "noise", minimum=0.0)
     rng = as_rng(seed)
@@ -214,7 +271,14 @@ def noisy_sine(n: int, noise: float, seed) -> tuple[np.ndarray, np.ndarray]:
 
 def draw_network(ax, layer_sizes: Sequence[int], labels: Sequence[str] | None = None) -> None:
     """Draw a fully connected network: one column of circles per layer, a line per weight."""
-    sizes = [check_int(s, "layer size", minimum=1) for s in layer_sizes]
+    import matplotlib.axes
+
+    check_type(ax, matplotlib.axes.Axes, "ax", "matplotlib Axes")
+    sizes = _check_sizes(layer_sizes, "layer_sizes")
+    if labels is not None:
+        labels = _check_strings(labels, "labels")
+        if len(labels) != len(sizes):
+            raise ValueError(f"labels must have one entry per layer ({len(sizes)}), got {len(labels)}")
     top = max(sizes)
     positions = [[(l, (top - 1) / 2 - j) for j in range(m)] for l, m in enumerate(sizes)]
     for left, right in zip(positions[:-1], positions[1:], strict=True):
@@ -235,6 +299,14 @@ def draw_network(ax, layer_sizes: Sequence[int], labels: Sequence[str] | None = 
 
 def html_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
     """A small HTML table (strings are inserted as given; numbers should be formatted already)."""
+    header = _check_strings(header, "header")
+    if not header:
+        raise ValueError("header must not be empty")
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence):
+        raise TypeError(f"rows must be a list of rows, got {type(rows).__name__}")
+    for i, row in enumerate(rows):
+        if isinstance(row, (str, bytes)) or not isinstance(row, Sequence) or len(row) != len(header):
+            raise ValueError(f"rows[{i}] must be a list of {len(header)} cells, one per header entry")
     head = "".join(f"<th>{h}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

@@ -21,16 +21,21 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._validate import as_float_array, as_rng, check_finite_loss, check_int, check_same_length, check_scalar
-from ..optim import minibatches
-from ..progress import progress
-from .activations import (
-    ACTIVATIONS,
-    HIDDEN_ACTIVATIONS,
-    OUTPUT_ACTIVATIONS,
-    activation_backward,
-    apply_activation,
+from .._validate import (
+    as_float_array,
+    as_rng,
+    check_choice,
+    check_finite_loss,
+    check_int,
+    check_same_length,
+    check_scalar,
+    check_type,
 )
+from ..optim import Optimizer, minibatches
+from ..progress import progress
+from .activations import _CORES as _ACTIVATION_CORES
+from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, _activation_backward, _apply_activation
+from .losses import _CORES as _LOSS_CORES
 from .losses import LOSSES, REQUIRED_OUTPUT
 
 INITS = ("xavier", "he", "normal")
@@ -45,7 +50,13 @@ def initial_weights(n_in: int, n_out: int, init: str, rng: np.random.Generator) 
       :math:`\mathrm{Var}\,w = 2/(n_\mathrm{in}+n_\mathrm{out})`;
     * ``"he"`` (He et al. 2015): normal with :math:`\mathrm{Var}\,w = 2/n_\mathrm{in}`, for ReLU;
     * ``"normal"``: standard normal, :math:`\mathrm{Var}\,w = 1` (the naive choice).
+
+    ``rng`` is a ``numpy.random.Generator`` (or an int seed).
     """
+    check_int(n_in, "n_in", minimum=1)
+    check_int(n_out, "n_out", minimum=1)
+    check_choice(init, "init", INITS)
+    rng = as_rng(rng, "rng")
     if init == "xavier":
         limit = np.sqrt(6.0 / (n_in + n_out))
         return rng.uniform(-limit, limit, size=(n_in, n_out))
@@ -154,6 +165,8 @@ class MLP:
         self.l2 = float(check_scalar(l2, "l2", minimum=0.0))
         self.l1 = float(check_scalar(l1, "l1", minimum=0.0))
         self.init = _check_choice(init, "init", INITS)
+        if dtype is None:
+            raise TypeError("dtype must be np.float32 or np.float64, got None")
         try:
             self.dtype = np.dtype(dtype)
         except TypeError:
@@ -184,7 +197,7 @@ class MLP:
                 "weights and biases must be non-empty lists of the same length, "
                 f"got {len(weights)} and {len(biases)}"
             )
-        mats = [as_float_array(w, f"weights[{i}]", ndim=2) for i, w in enumerate(weights)]
+        mats = [as_float_array(w, f"weights[{i}]", ndim=2, nonempty=True) for i, w in enumerate(weights)]
         for i in range(len(mats) - 1):
             if mats[i].shape[1] != mats[i + 1].shape[0]:
                 raise ValueError(
@@ -248,19 +261,25 @@ class MLP:
     # ------------------------------------------------------------------ input checks
     def _check_X(self, X, name: str = "X") -> np.ndarray:
         X = as_float_array(X, name, ndim=2)
+        if X.shape[0] == 0:
+            raise ValueError(f"{name} must contain at least one sample (row), got shape {X.shape}")
         if X.shape[1] != self.layer_sizes[0]:
             raise ValueError(
                 f"{name} has {X.shape[1]} features (columns), "
                 f"but the input layer has {self.layer_sizes[0]} units"
             )
-        return X.astype(self.dtype, copy=False)
+        with np.errstate(over="ignore"):
+            cast = X.astype(self.dtype, copy=False)
+        if cast is not X and not np.all(np.isfinite(cast)):
+            raise ValueError(f"{name} has values too large for the network's dtype {self.dtype.name}")
+        return cast
 
-    def _check_targets(self, y, n: int, name: str = "y") -> np.ndarray:
+    def _check_targets(self, y, n: int, name: str = "y", x_name: str = "X") -> np.ndarray:
         """Targets as an ``(n, n_out)`` array; class labels become one-hot rows."""
         n_out = self.layer_sizes[-1]
         arr = as_float_array(y, name, ndim=(1, 2))
         if arr.shape[0] != n:
-            raise ValueError(f"{name} has {arr.shape[0]} samples, but the inputs have {n}")
+            raise ValueError(f"{name} has {arr.shape[0]} samples, but {x_name} has {n}")
         if self.loss_name == "cross_entropy" and arr.ndim == 1:
             if np.any(arr != np.round(arr)) or arr.min() < 0 or arr.max() >= n_out:
                 raise ValueError(f"{name} as a 1-d array must hold integer class labels in [0, {n_out - 1}]")
@@ -295,7 +314,7 @@ class MLP:
             z = activations[-1] @ W
             z += b
             zs.append(z)
-            activations.append(apply_activation(name, z))
+            activations.append(_apply_activation(name, z))
         return zs, activations
 
     def _regularisation(self) -> float:
@@ -309,7 +328,7 @@ class MLP:
 
     def _cost(self, output: np.ndarray, Y: np.ndarray) -> float:
         """The cost of a batch whose output activations are ``output``."""
-        return LOSSES[self.loss_name][0](output, Y) + self._regularisation()
+        return _LOSS_CORES[self.loss_name][0](output, Y) + self._regularisation()
 
     def _output_delta(self, z: np.ndarray, a: np.ndarray, Y: np.ndarray) -> np.ndarray:
         r"""The output error :math:`\boldsymbol\delta^L` (equation BP1), one row per sample of the batch.
@@ -326,7 +345,7 @@ class MLP:
             return (a - Y) / n
         if self.output_activation == "identity":
             return (2 / n) * (a - Y)
-        return activation_backward(self.output_activation, z, a, LOSSES["mse"][1](a, Y))
+        return _activation_backward(self.output_activation, z, a, _LOSS_CORES["mse"][1](a, Y))
 
     def _backward(
         self, zs: list[np.ndarray], activations: list[np.ndarray], Y: np.ndarray
@@ -352,7 +371,7 @@ class MLP:
             grads[2 * l] = grad_W
             grads[2 * l + 1] = delta.sum(axis=0)
             if l > 0:
-                derivative = ACTIVATIONS[self.hidden_activations[l - 1]][1]
+                derivative = _ACTIVATION_CORES[self.hidden_activations[l - 1]][1]
                 delta = (delta @ W.T) * derivative(zs[l - 1], activations[l])
         return grads
 
@@ -432,12 +451,14 @@ class MLP:
             raise ValueError("X_val and y_val must be given together")
         if X_val is not None:
             X_val = self._check_X(X_val, "X_val")
-            Y_val = self._check_targets(y_val, X_val.shape[0], "y_val")
+            Y_val = self._check_targets(y_val, X_val.shape[0], "y_val", "X_val")
         if patience is not None:
             if X_val is None:
                 raise ValueError("patience (early stopping) needs validation data X_val, y_val")
             patience = check_int(patience, "patience", minimum=1)
 
+        # physml's optimizers skip their per-step input checks here: the loss of every batch is checked
+        update = optimizer._step if isinstance(optimizer, Optimizer) else optimizer.step
         history: dict = {"train_loss": [], "val_loss": [], "best_epoch": None, "stopped_early": False}
         best_val, best_params = np.inf, None
         step = 0
@@ -450,7 +471,7 @@ class MLP:
                     zs, activations = self._forward(X[rows])
                     batch_loss = self._cost(activations[-1], Y_batch)
                     check_finite_loss(batch_loss, step)
-                    optimizer.step(self.params, self._backward(zs, activations, Y_batch))
+                    update(self.params, self._backward(zs, activations, Y_batch))
                     total += batch_loss * len(rows)
                     step += 1
                 history["train_loss"].append(total / X.shape[0])
@@ -473,7 +494,16 @@ class MLP:
 
 
 def accuracy(model: MLP, X, labels) -> float:
-    """Fraction of rows of ``X`` whose predicted class equals ``labels``."""
+    """Fraction of rows of ``X`` whose predicted class equals ``labels``.
+
+    ``model`` must be a classifier: an :class:`MLP` with a cross-entropy loss.
+    """
+    check_type(model, MLP, "model", "physml.nn.MLP")
+    if model.loss_name not in ("cross_entropy", "binary_cross_entropy"):
+        raise ValueError(
+            f"model must be a classifier (loss 'cross_entropy' or 'binary_cross_entropy'), "
+            f"got loss={model.loss_name!r}: accuracy compares class labels"
+        )
     labels = as_float_array(labels, "labels", ndim=1)
     predicted = model.predict(X)
     check_same_length(predicted, "X", labels, "labels")

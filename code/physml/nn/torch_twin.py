@@ -18,7 +18,15 @@ import contextlib
 
 import numpy as np
 
-from .._validate import as_rng, check_finite_loss, check_int, check_scalar
+from .._validate import (
+    as_device,
+    as_rng,
+    check_finite_loss,
+    check_int,
+    check_scalar,
+    check_string,
+    check_type,
+)
 from ..optim import minibatches
 from .mlp import MLP
 
@@ -49,6 +57,7 @@ def to_torch(model: MLP, device="cpu"):
     import torch
 
     _check_model(model)
+    device = as_device(device)
     modules = {
         "sigmoid": torch.nn.Sigmoid,
         "tanh": torch.nn.Tanh,
@@ -78,6 +87,18 @@ def torch_cost(model: MLP, logits, targets, weights=None):
     import torch
     import torch.nn.functional as F
 
+    _check_model(model)
+    n_out = model.layer_sizes[-1]
+    check_type(logits, torch.Tensor, "logits", "torch.Tensor")
+    check_type(targets, torch.Tensor, "targets", "torch.Tensor")
+    if logits.ndim != 2 or logits.shape[0] == 0 or logits.shape[1] != n_out:
+        raise ValueError(f"logits must have shape (n, {n_out}) with n >= 1, got {tuple(logits.shape)}")
+    if targets.shape != logits.shape:
+        raise ValueError(
+            f"targets must have the shape of logits {tuple(logits.shape)}, got {tuple(targets.shape)}"
+        )
+    if weights is not None:
+        _check_torch_weights(model, weights)
     n = logits.shape[0]
     if model.loss_name == "cross_entropy":
         data = F.cross_entropy(logits, targets)  # softmax + cross-entropy, targets as probabilities
@@ -98,6 +119,23 @@ def torch_cost(model: MLP, logits, targets, weights=None):
         if model.l1:
             data = data + model.l1 * sum(W.abs().sum() for W in weights)
     return data
+
+
+def _check_torch_weights(model: MLP, weights) -> None:
+    """``weights`` must be the torch weight tensors of the model's layers, shaped (n_out, n_in)."""
+    import torch
+
+    if not isinstance(weights, (list, tuple)) or len(weights) != len(model.weights):
+        raise TypeError(f"weights must be a list of {len(model.weights)} torch tensors, one per layer")
+    for l, (W, ours) in enumerate(zip(weights, model.weights, strict=True)):
+        if not isinstance(W, torch.Tensor) or tuple(W.shape) != ours.T.shape:
+            raise ValueError(f"weights[{l}] must be a torch tensor of shape {ours.T.shape}")
+
+
+def _check_net(net, name: str = "net"):
+    import torch
+
+    return check_type(net, torch.nn.Module, name, "torch.nn.Module (from to_torch)")
 
 
 def autograd_gradients(model: MLP, X, y) -> tuple[float, list[np.ndarray]]:
@@ -131,6 +169,7 @@ def _torch_weights(net) -> list:
 
 def torch_params_as_numpy(net) -> list[np.ndarray]:
     """``[W^1, b^1, ...]`` of a network made by :func:`to_torch`, in the layout of ``MLP.params``."""
+    _check_net(net)
     out = []
     for linear in _linears(net):
         out += [linear.weight.detach().cpu().numpy().T.copy(), linear.bias.detach().cpu().numpy().copy()]
@@ -141,6 +180,7 @@ def make_torch_optimizer(net, optimizer: str, learning_rate: float):
     """``torch.optim.SGD`` or ``torch.optim.Adam`` (default betas and eps) over the parameters of ``net``."""
     import torch
 
+    _check_net(net)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
     check_scalar(learning_rate, "learning_rate", minimum=0.0, include_min=False)
@@ -149,20 +189,28 @@ def make_torch_optimizer(net, optimizer: str, learning_rate: float):
     return torch.optim.Adam(net.parameters(), lr=learning_rate)
 
 
-@contextlib.contextmanager
-def torch_threads(n: int | None):
+def torch_threads(n: int | None, name: str = "n"):
     """Run a block with ``n`` torch intra-op threads and restore the previous number afterwards.
 
     ``None`` leaves torch's setting alone. For networks as small as the chapter's, the
     bookkeeping of several threads costs more than it saves (and on a busy machine waiting
     for a descheduled thread can make every operation slow), so :func:`train_twin` uses one.
+    ``n`` is checked when the function is called (``name`` is the argument name an error
+    gives, e.g. ``num_threads`` for :func:`train_twin`).
     """
+    check_string(name, "name")
+    if n is not None:
+        check_int(n, name, minimum=1)
+    return _torch_threads(n)
+
+
+@contextlib.contextmanager
+def _torch_threads(n: int | None):
     import torch
 
     if n is None:
         yield
         return
-    check_int(n, "num_threads", minimum=1)
     previous = torch.get_num_threads()
     torch.set_num_threads(n)
     try:
@@ -199,13 +247,15 @@ def train_twin(
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     rng = as_rng(seed)
+    device = as_device(device)
+    threads = torch_threads(num_threads, "num_threads")
     net = to_torch(model, device=device)
     opt = make_torch_optimizer(net, optimizer, learning_rate)
     X_t = torch.from_numpy(X).to(device)
     Y_t = torch.from_numpy(Y).to(device)
     weights = _torch_weights(net)
     losses, step = [], 0
-    with torch_threads(num_threads):
+    with threads:
         for _ in range(epochs):
             total = 0.0
             for rows in minibatches(X.shape[0], batch_size, rng):
