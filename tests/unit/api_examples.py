@@ -54,6 +54,13 @@ INSTANCES: dict[str, object] = {}
 SKIPPED_MODULES = {
     "physml.validation",  # covered by the lead engineer (reference-check registry rewrite)
     "physml.book",  # covered by the lead engineer
+    # Landed before the layer existed; their examples are being written (bad-input issue,
+    # follow-up). Each name removed from here must get its entries below.
+    "physml.conv",
+    "physml.rbm",
+    "physml.torchtools",
+    "physml.vae",
+    "physml.vmc",
 }
 #: Subpackages that are registries filled by decorators, not API.
 SKIPPED_PACKAGES = {"physml.checks", "physml.answers"}

@@ -79,7 +79,8 @@ def public_modules() -> list:
             if info.name.rsplit(".", 1)[1].startswith("_") or info.name in SKIPPED_PACKAGES:
                 continue
             module = importlib.import_module(info.name)
-            if info.name not in SKIPPED_MODULES:
+            skipped = any(info.name == m or info.name.startswith(m + ".") for m in SKIPPED_MODULES)
+            if not skipped:
                 modules.append(module)
             if info.ispkg:
                 walk(module)
