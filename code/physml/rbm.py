@@ -499,6 +499,7 @@ def fit(
     seed,
     monitor=None,
     exact: bool = False,
+    schedule=None,
 ) -> TrainingHistory:
     r"""Train ``rbm`` in place by stochastic gradient *ascent* on the log-likelihood, with CD-k or PCD.
 
@@ -507,7 +508,8 @@ def fit(
     carry over from batch to batch, started at the first batch), and ``optimizer`` (a
     ``physml.optim`` optimizer, which *minimises*) takes a step along minus the gradient.
     After every epoch the mean pseudo-log-likelihood of ``monitor`` (or, with ``exact=True``,
-    its exact log-likelihood) is recorded; a NaN or infinite value stops training.
+    its exact log-likelihood) is recorded; a NaN or infinite value stops training. A
+    ``physml.optim`` learning-rate ``schedule`` sets the optimizer's rate at each epoch.
     """
     if not isinstance(rbm, BinaryRBM):
         raise TypeError(f"rbm must be a BinaryRBM, got {type(rbm).__name__}")
@@ -522,6 +524,8 @@ def fit(
     history = TrainingHistory()
     chains = None
     for epoch in range(epochs):
+        if schedule is not None:
+            optimizer.learning_rate = schedule(epoch)
         for batch in minibatches(x.shape[0], batch_size, rng):
             xb = x[batch]
             if persistent and chains is None:
