@@ -139,5 +139,15 @@ def test_diverging_training_stops_with_a_clear_error():
     x = (np.random.default_rng(1).random((40, 4)) < 0.5).astype(float)
     rbm = small(0)
     rbm.W[0, 0] = np.inf  # an overflowing parameter makes the monitored value NaN
-    with pytest.raises((FloatingPointError, ValueError)):
+    with np.errstate(all="ignore"), pytest.raises((FloatingPointError, ValueError)):
         fit(rbm, x, epochs=2, batch_size=10, optimizer=optim.GradientDescent(0.1), seed=0, exact=True)
+
+
+def test_symmetry_copies_keep_the_energy_and_magnetisation():
+    from physml import ising
+    from physml.checks.boltzmann import symmetry_copies
+
+    spins = ising.sample(4, (2.5,), 20, seed=0).spins
+    copies = symmetry_copies(spins, seed=1)
+    np.testing.assert_array_equal(ising.energy(copies), ising.energy(spins))
+    np.testing.assert_array_equal(np.abs(ising.magnetization(copies)), np.abs(ising.magnetization(spins)))

@@ -53,6 +53,7 @@ ISING_CHAINS = {False: 300, True: 100}
 ISING_BURN_IN = 200
 ISING_RECORDS = {False: 40, True: 20}
 ISING_SPACING = 5
+ISING_MONITOR = 200  # training configurations whose pseudo-log-likelihood is recorded per epoch
 
 # --- digits
 DIGIT_HIDDEN = 64
@@ -107,14 +108,23 @@ def tiny_data(short: bool = False) -> np.ndarray:
 def tiny_training(short: bool = False) -> dict:
     """Train the tiny RBM by exact gradient, CD-1, CD-10 and PCD-1 (same start, same batches' seed).
 
+    PCD-1 runs twice: at the constant rate of the others, and with a cosine-decayed rate.
+
     Returns the exact mean log-likelihood of the training data per epoch for each, the
     best value any model can reach on these data (minus their empirical entropy), and
     the trained models."""
     x = tiny_data(short)
     epochs = TINY_EPOCHS[short]
     runs = {}
-    for name, k, persistent in (("CD-1", 1, False), ("CD-10", 10, False), ("PCD-1", 1, True)):
+    settings = (
+        ("CD-1", 1, False, False),
+        ("CD-10", 10, False, False),
+        ("PCD-1", 1, True, False),
+        ("PCD-1, decaying rate", 1, True, True),
+    )
+    for name, k, persistent, decay in settings:
         rbm = BinaryRBM.random(x.shape[1], TINY_HIDDEN, seed=SEED, scale=0.1)
+        schedule = optim.CosineDecay(TINY_RATE, epochs, minimum=TINY_RATE / 20) if decay else None
         hist = fit(
             rbm,
             x,
@@ -125,6 +135,7 @@ def tiny_training(short: bool = False) -> dict:
             persistent=persistent,
             seed=SEED,
             exact=True,
+            schedule=schedule,
         )
         runs[name] = {"rbm": rbm, "ll": np.array(hist.monitor)}
     rbm = BinaryRBM.random(x.shape[1], TINY_HIDDEN, seed=SEED, scale=0.1)
@@ -262,7 +273,7 @@ def ising_study(short: bool = False) -> dict:
             k=1,
             persistent=True,
             seed=SEED + t,
-            monitor=x[:200],
+            monitor=x[:ISING_MONITOR],
         )
         e_mc, m_mc = _observables(x)
         chains = ISING_CHAINS[short]
