@@ -54,6 +54,7 @@ ISING_CHAINS = {False: 300, True: 100}
 ISING_BURN_IN = 200
 ISING_RECORDS = {False: 40, True: 20}
 ISING_SPACING = 5
+SPREAD_SEEDS = {False: 3, True: 1}
 ISING_MONITOR = 200  # training configurations whose pseudo-log-likelihood is recorded per epoch
 
 # --- digits
@@ -248,60 +249,85 @@ def gibbs_observables(rbm: BinaryRBM, start: np.ndarray, seed, records: int, bur
     return sums / records, x
 
 
+def train_ising_rbm(x: np.ndarray, seed: int, short: bool):
+    """Train one Ising RBM by PCD-1 (plain gradient ascent, cosine-decayed rate) and run its Gibbs chains.
+
+    Returns the model, its training history, the per-chain averages of energy and |M| per
+    spin (chains, 2) and the chains' last state. The chains start at training configurations
+    (so that both ordered states are represented below T_c)."""
+    rbm = BinaryRBM.random(x.shape[1], ISING_HIDDEN, seed=seed)
+    epochs = ISING_EPOCHS[short]
+    hist = fit(
+        rbm,
+        x,
+        epochs=epochs,
+        batch_size=ISING_BATCH,
+        optimizer=optim.GradientDescent(ISING_RATE),
+        schedule=optim.CosineDecay(ISING_RATE, epochs, minimum=ISING_RATE / 20),
+        k=1,
+        persistent=True,
+        seed=seed,
+        monitor=x[:ISING_MONITOR],
+    )
+    start = x[np.random.default_rng(seed).choice(len(x), size=ISING_CHAINS[short], replace=False)]
+    per_chain, last = gibbs_observables(
+        rbm, start, seed + 100, ISING_RECORDS[short], ISING_BURN_IN, ISING_SPACING
+    )
+    return rbm, hist, per_chain, last
+
+
+@_cached
+def ising_data(short: bool = False):
+    """Monte Carlo configurations of the ISING_L lattice (``short``: lowest and highest temperature only)."""
+    temperatures = (ISING_TEMPERATURES[0], ISING_TEMPERATURES[-1]) if short else ISING_TEMPERATURES
+    return ising.sample(ISING_L, temperatures, N_ISING[short], seed=SEED)
+
+
 @_cached
 @_one_thread
 def ising_study(short: bool = False) -> dict:
-    """One RBM per temperature trained by PCD-1 on Monte Carlo data; observables of its Gibbs chains.
+    """One RBM per temperature (``train_ising_rbm``); observables of its Gibbs chains and of the data.
 
-    Training is plain gradient ascent with a cosine-decayed learning rate.
-
-    The Monte Carlo means carry blocking errors. The RBM's chains start at training
-    configurations (so that both ordered states are represented below T_c), run
-    ``ISING_BURN_IN`` steps and are then recorded ``ISING_RECORDS`` times; chains are
-    independent, so the error is the spread of the per-chain averages over sqrt(chains).
-    ``short=True`` takes only the lowest and highest temperature, and fewer samples and chains."""
-    n = N_ISING[short]
-    temperatures = (ISING_TEMPERATURES[0], ISING_TEMPERATURES[-1]) if short else ISING_TEMPERATURES
-    data = ising.sample(ISING_L, temperatures, n, seed=SEED)
+    The Monte Carlo means carry blocking errors. The RBM's chains run ``ISING_BURN_IN``
+    steps and are then recorded ``ISING_RECORDS`` times; chains are independent, so the
+    error is the spread of the per-chain averages over sqrt(chains). ``short=True`` takes
+    only the lowest and highest temperature, and fewer samples and chains."""
+    data = ising_data(short)
     rows = []
-    for t, T in enumerate(temperatures):
-        spins = data.spins[data.temperatures == T]
-        x = spins_to_binary(symmetry_copies(spins, SEED + t))
-        rbm = BinaryRBM.random(x.shape[1], ISING_HIDDEN, seed=SEED + t)
-        epochs = ISING_EPOCHS[short]
-        hist = fit(
-            rbm,
-            x,
-            epochs=epochs,
-            batch_size=ISING_BATCH,
-            optimizer=optim.GradientDescent(ISING_RATE),
-            schedule=optim.CosineDecay(ISING_RATE, epochs, minimum=ISING_RATE / 20),
-            k=1,
-            persistent=True,
-            seed=SEED + t,
-            monitor=x[:ISING_MONITOR],
-        )
-        e_mc, m_mc = _observables(x)
-        chains = ISING_CHAINS[short]
-        start = x[np.random.default_rng(SEED + t).choice(len(x), size=chains, replace=False)]
-        per_chain, last = gibbs_observables(
-            rbm, start, SEED + 100 + t, ISING_RECORDS[short], ISING_BURN_IN, ISING_SPACING
-        )
+    for t, T in enumerate(np.unique(data.temperatures)):
+        x = spins_to_binary(symmetry_copies(data.spins[data.temperatures == T], SEED + t))
+        rbm, hist, per_chain, last = train_ising_rbm(x, SEED + t, short)
         row = {
-            "T": T,
+            "T": float(T),
             "method": data.methods[T],
             "rbm": rbm,
             "pll": np.array(hist.monitor),
             "samples": last,
             "data": x,
         }
-        for j, (name, mc) in enumerate((("energy", e_mc), ("absm", m_mc))):
+        for j, (name, mc) in enumerate(zip(("energy", "absm"), _observables(x), strict=True)):
             b = stats.blocking(mc)
             row[f"mc_{name}"], row[f"mc_{name}_error"] = b.mean, b.error
             row[f"rbm_{name}"] = float(per_chain[:, j].mean())
-            row[f"rbm_{name}_error"] = float(per_chain[:, j].std(ddof=1) / np.sqrt(chains))
+            row[f"rbm_{name}_error"] = float(per_chain[:, j].std(ddof=1) / np.sqrt(len(per_chain)))
         rows.append(row)
     return {"L": ISING_L, "rows": rows}
+
+
+@_cached
+@_one_thread
+def ising_seed_spread(short: bool = False) -> np.ndarray:
+    """Energy per spin of the RBM's chains at the lowest temperature for ``SPREAD_SEEDS`` other seeds.
+
+    The same data and settings as ``ising_study``, other initial weights, batches and chains:
+    how much of the agreement at low temperature is the training run's luck."""
+    data = ising_data(short)
+    T = data.temperatures.min()
+    energies = []
+    for s in range(1, SPREAD_SEEDS[short] + 1):
+        x = spins_to_binary(symmetry_copies(data.spins[data.temperatures == T], SEED + 1000 * s))
+        energies.append(train_ising_rbm(x, SEED + 1000 * s, short)[2][:, 0].mean())
+    return np.array(energies)
 
 
 # --------------------------------------------------------------------------- digits
@@ -368,7 +394,7 @@ def digit_study(short: bool = False) -> dict:
 # --------------------------------------------------------------------------- reference checks
 
 ISING_LOW, ISING_HIGH = 0, -1  # the first and last temperature (the short configuration has only these)
-ISING_SYSTEMATIC_LOW = 0.03  # energy per spin at T = 1.5: the RBM reaches about 0.015
+ISING_SYSTEMATIC_LOW = 0.12  # energy per spin at T = 1.5: across seeds the RBM lands 0.01 to 0.11 above
 ISING_SYSTEMATIC_HIGH = 0.05  # |M| per spin at T = 3.5: the RBM reaches about 0.03
 DIGIT_SYSTEMATIC = 0.5  # nats per digit: two implementations with different random streams
 
@@ -405,8 +431,8 @@ def _cd_long(short: bool):
     "boltzmann.ising-energy-low-t",
     chapter="boltzmann",
     description="Energy per spin of the RBM's Gibbs chains at T = 1.5 equals the Monte Carlo data's",
-    reference_source="Metropolis data of physml.ising (6x6); systematic 0.03 = the RBM's approximation; "
-    "short: fewer samples and chains",
+    reference_source="Metropolis data of physml.ising (6x6); systematic 0.12 = the spread of the RBM's "
+    "energy across training seeds; short: fewer samples and chains",
     kind="stat",
     systematic=ISING_SYSTEMATIC_LOW,
     short_systematic=0.15,
