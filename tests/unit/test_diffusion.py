@@ -107,3 +107,13 @@ def test_bad_input():
         dm.gaussian_optimal_eps(np.zeros((1, 1)), 0, [0.0], [[1.0]], SCHED)
     with pytest.raises(ValueError, match="cov"):
         dm.gaussian_noised_moments([0.0, 0.0], [[1.0]], 0.5)
+
+
+def test_gaussian_predictor_module_equals_the_formula():
+    mu, cov = [0.5, -1.0], [[1.0, 0.3], [0.3, 0.4]]
+    model = dm.GaussianNoisePredictor(mu, cov, SCHED)
+    x = np.random.default_rng(5).normal(size=(30, 2))
+    t = np.arange(1, 31)
+    with torch.no_grad():
+        got = model(torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(t)).numpy()
+    assert np.allclose(got, dm.gaussian_optimal_eps(x, t, mu, cov, SCHED), atol=1e-5)
