@@ -1,0 +1,361 @@
+r"""Denoising diffusion probabilistic models (DDPM), for the chapter "Diffusion models".
+
+The *forward process* adds Gaussian noise in :math:`T` small steps,
+
+.. math::
+
+    q(\boldsymbol x_t|\boldsymbol x_{t-1}) = \mathcal N(\sqrt{1-\beta_t}\,\boldsymbol x_{t-1}, \beta_t I),
+    \qquad
+    q(\boldsymbol x_t|\boldsymbol x_0) = \mathcal N(\sqrt{\bar\alpha_t}\,\boldsymbol x_0, (1-\bar\alpha_t) I),
+
+with :math:`\alpha_t = 1-\beta_t` and :math:`\bar\alpha_t = \prod_{s\le t}\alpha_s`. A network
+:math:`\boldsymbol\epsilon_\theta(\boldsymbol x_t, t)` learns to predict the noise
+(Ho, Jain and Abbeel 2020); ancestral sampling runs the learnt reverse process from pure noise.
+
+* :func:`linear_betas`, :func:`cosine_betas` and :class:`Schedule` (the noise schedule);
+* :func:`q_sample` (closed-form noising) and :func:`forward_steps` (step by step);
+* :class:`NoisePredictor`, a small MLP with a sinusoidal time embedding;
+* :func:`ddpm_loss`, :func:`fit_ddpm` (Adam, NaN stop) and :func:`sample_ddpm`;
+* :func:`gaussian_optimal_eps`, the exact optimal noise predictor for Gaussian data.
+
+Torch code takes a ``device`` argument (CPU by default) and runs unchanged on CUDA.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._validate import as_float_array, check_finite_loss, check_int, check_scalar
+from .nn.torch_twin import torch_threads
+from .progress import progress
+from .torchtools import as_device, make_generator
+
+# --------------------------------------------------------------------------- schedules
+
+
+def linear_betas(T: int, beta_1: float = 1e-4, beta_T: float = 0.02) -> np.ndarray:
+    r"""The linear schedule of Ho et al.: :math:`\beta_t` from ``beta_1`` to ``beta_T``, :math:`t = 1..T`."""
+    T = check_int(T, "T", minimum=1)
+    beta_1 = check_scalar(beta_1, "beta_1", minimum=0.0, maximum=1.0, include_min=False, include_max=False)
+    beta_T = check_scalar(beta_T, "beta_T", minimum=0.0, maximum=1.0, include_min=False, include_max=False)
+    return np.linspace(beta_1, beta_T, T)
+
+
+def cosine_betas(T: int, s: float = 0.008, max_beta: float = 0.999) -> np.ndarray:
+    r"""The cosine schedule of Nichol and Dhariwal: :math:`\bar\alpha_t = f(t)/f(0)`.
+
+    .. math::
+
+        f(t) = \cos^2\Bigl(\frac{t/T + s}{1 + s}\,\frac{\pi}{2}\Bigr), \qquad
+        \beta_t = 1 - \bar\alpha_t/\bar\alpha_{t-1} \ (\text{clipped at } \texttt{max\_beta}).
+    """
+    T = check_int(T, "T", minimum=1)
+    s = check_scalar(s, "s", minimum=0.0)
+    f = np.cos((np.arange(T + 1) / T + s) / (1 + s) * np.pi / 2) ** 2
+    return np.minimum(1 - f[1:] / f[:-1], max_beta)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    r"""A noise schedule: ``betas[t-1]`` is :math:`\beta_t` for :math:`t = 1..T`.
+
+    ``alpha_bars[t-1]`` is :math:`\bar\alpha_t = \prod_{s=1}^t (1-\beta_s)`.
+    """
+
+    betas: np.ndarray
+
+    def __post_init__(self):
+        b = as_float_array(self.betas, "betas", ndim=1)
+        if b.size == 0 or np.any((b <= 0) | (b >= 1)):
+            raise ValueError("betas must be a non-empty array of values strictly between 0 and 1")
+        object.__setattr__(self, "betas", b)
+
+    @property
+    def T(self) -> int:
+        return len(self.betas)
+
+    @property
+    def alphas(self) -> np.ndarray:
+        return 1.0 - self.betas
+
+    @property
+    def alpha_bars(self) -> np.ndarray:
+        return np.cumprod(1.0 - self.betas)
+
+    def tensors(self, device="cpu") -> dict[str, torch.Tensor]:
+        """betas, alphas, alpha_bars as float32 tensors on ``device`` (index t - 1)."""
+        dev = as_device(device)
+        return {
+            name: torch.as_tensor(getattr(self, name), dtype=torch.float32, device=dev)
+            for name in ("betas", "alphas", "alpha_bars")
+        }
+
+
+def _check_schedule(schedule) -> Schedule:
+    if not isinstance(schedule, Schedule):
+        raise TypeError(f"schedule must be a physml.diffusion.Schedule, got {type(schedule).__name__}")
+    return schedule
+
+
+# --------------------------------------------------------------------------- the forward process
+
+
+def q_sample(
+    x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor, alpha_bars: torch.Tensor
+) -> torch.Tensor:
+    r"""Closed-form noising, the chapter's eq. (eq-dif-closed-form).
+
+    .. math::
+
+        \boldsymbol x_t = \sqrt{\bar\alpha_t}\,\boldsymbol x_0 + \sqrt{1-\bar\alpha_t}\,\boldsymbol\epsilon
+
+
+    ``t`` holds integer steps :math:`1..T` (one per row of ``x0``); ``alpha_bars`` is the
+    tensor of :meth:`Schedule.tensors`.
+    """
+    ab = alpha_bars[t - 1].unsqueeze(-1)
+    return ab.sqrt() * x0 + (1 - ab).sqrt() * noise
+
+
+def forward_steps(x0, schedule: Schedule, t: int, seed: int = 0) -> np.ndarray:
+    r"""Run the forward process step by step up to step ``t``.
+
+    .. math::
+
+        \boldsymbol x_s = \sqrt{1-\beta_s}\,\boldsymbol x_{s-1} + \sqrt{\beta_s}\,\boldsymbol\epsilon_s
+
+
+    A NumPy reference for :func:`q_sample`, which jumps there in one step.
+    """
+    x = as_float_array(x0, "x0", ndim=2).copy()
+    schedule = _check_schedule(schedule)
+    t = check_int(t, "t", minimum=0, maximum=schedule.T)
+    rng = np.random.default_rng(check_int(seed, "seed", minimum=0))
+    for beta in schedule.betas[:t]:
+        x = np.sqrt(1 - beta) * x + np.sqrt(beta) * rng.standard_normal(x.shape)
+    return x
+
+
+# --------------------------------------------------------------------------- the network
+
+
+def time_embedding(t: torch.Tensor, T: int, n_frequencies: int = 8) -> torch.Tensor:
+    r"""Sinusoidal features of the step, shape (n, 2K).
+
+    :math:`\sin(2^k \pi t/T)` and :math:`\cos(2^k \pi t/T)` for :math:`k = 0..K-1`.
+    """
+    phase = (t.float() / T).unsqueeze(-1) * math.pi * 2.0 ** torch.arange(n_frequencies, device=t.device)
+    return torch.cat([torch.sin(phase), torch.cos(phase)], dim=-1)
+
+
+class NoisePredictor(nn.Module):
+    r"""A small MLP :math:`\boldsymbol\epsilon_\theta(\boldsymbol x_t, t)`.
+
+    Its input is :math:`\boldsymbol x_t` and the time embedding; hidden layers use SiLU.
+    """
+
+    def __init__(self, dim: int, T: int, width: int = 128, depth: int = 3, n_frequencies: int = 8):
+        super().__init__()
+        self.dim = check_int(dim, "dim", minimum=1)
+        self.T = check_int(T, "T", minimum=1)
+        self.n_frequencies = check_int(n_frequencies, "n_frequencies", minimum=1)
+        width = check_int(width, "width", minimum=1)
+        depth = check_int(depth, "depth", minimum=1)
+        layers: list[nn.Module] = [nn.Linear(self.dim + 2 * self.n_frequencies, width), nn.SiLU()]
+        for _ in range(depth - 1):
+            layers += [nn.Linear(width, width), nn.SiLU()]
+        layers.append(nn.Linear(width, self.dim))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return self.net(torch.cat([x, time_embedding(t, self.T, self.n_frequencies)], dim=-1))
+
+
+class GaussianNoisePredictor(NoisePredictor):
+    r"""The exact optimal noise predictor of Gaussian data :math:`\mathcal N(\boldsymbol\mu, \Sigma)`.
+
+    ``forward`` returns :func:`gaussian_optimal_eps` (in torch, for every step at once), so
+    that :func:`sample_ddpm` can be run with a perfect network: what remains of the error of
+    the samples is the discretisation of the reverse process.
+    """
+
+    def __init__(self, mu, cov, schedule: Schedule):
+        schedule = _check_schedule(schedule)
+        mu = as_float_array(mu, "mu", ndim=1)
+        super().__init__(len(mu), schedule.T, width=1, depth=1)
+        inv = []
+        for ab in schedule.alpha_bars:
+            m, c = gaussian_noised_moments(mu, cov, float(ab))
+            inv.append(np.sqrt(1 - ab) * np.linalg.inv(c))
+        self.register_buffer("mu", torch.as_tensor(mu, dtype=torch.float32))
+        self.register_buffer("sqrt_ab", torch.as_tensor(np.sqrt(schedule.alpha_bars), dtype=torch.float32))
+        self.register_buffer("gain", torch.as_tensor(np.stack(inv), dtype=torch.float32))
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        centred = x - self.sqrt_ab[t - 1].unsqueeze(-1) * self.mu
+        return torch.einsum("nij,nj->ni", self.gain[t - 1], centred)
+
+
+# --------------------------------------------------------------------------- training
+
+
+def ddpm_loss(model: NoisePredictor, x0: torch.Tensor, alpha_bars: torch.Tensor, generator) -> torch.Tensor:
+    r"""The simplified DDPM objective, the chapter's eq. (eq-dif-loss), per coordinate.
+
+    .. math::
+
+        \mathbb E_{t,\boldsymbol x_0,\boldsymbol\epsilon}\,
+        \lVert\boldsymbol\epsilon - \boldsymbol\epsilon_\theta(\boldsymbol x_t, t)\rVert^2 / d
+
+
+    ``t`` uniform in :math:`1..T`, :math:`\boldsymbol\epsilon \sim \mathcal N(0, I)`, :math:`\boldsymbol x_t`
+    from :func:`q_sample`; the mean is over the batch and the :math:`d` coordinates.
+    """
+    n = x0.shape[0]
+    t = torch.randint(1, len(alpha_bars) + 1, (n,), generator=generator, device=x0.device)
+    noise = torch.randn(x0.shape, generator=generator, device=x0.device)
+    return ((noise - model(q_sample(x0, t, noise, alpha_bars), t)) ** 2).mean()
+
+
+def _check_model(model) -> NoisePredictor:
+    if not isinstance(model, NoisePredictor):
+        raise TypeError(f"model must be a NoisePredictor, got {type(model).__name__}")
+    return model
+
+
+def fit_ddpm(
+    model: NoisePredictor,
+    data,
+    schedule: Schedule,
+    *,
+    steps: int = 2000,
+    lr: float = 2e-3,
+    batch_size: int = 256,
+    seed: int = 0,
+    device="cpu",
+    num_threads: int | None = 1,
+) -> dict:
+    r"""Train ``model`` on ``data`` (n, d) with Adam on :func:`ddpm_loss` for ``steps`` mini-batches.
+
+    Mini-batches are drawn with replacement; the learning rate decays linearly to zero
+    (a cosine or linear decay makes the last iterates less noisy). Returns
+    ``{"loss": [...]}``, the loss of every step. A NaN or infinite loss stops training.
+    """
+    model = _check_model(model)
+    schedule = _check_schedule(schedule)
+    X = as_float_array(data, "data", ndim=2)
+    if X.shape[0] == 0 or X.shape[1] != model.dim:
+        raise ValueError(f"data must have shape (n, {model.dim}) with n > 0, got {X.shape}")
+    if schedule.T != model.T:
+        raise ValueError(f"schedule has T = {schedule.T} but the model was built for T = {model.T}")
+    steps = check_int(steps, "steps", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    lr = check_scalar(lr, "lr", minimum=0.0, include_min=False)
+    device = as_device(device)
+    seed = check_int(seed, "seed", minimum=0)
+    torch.manual_seed(seed)
+    model.to(device)
+    X_t = torch.as_tensor(X, dtype=torch.float32, device=device)
+    alpha_bars = schedule.tensors(device)["alpha_bars"]
+    gen = make_generator(seed, device)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    decay = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 1.0 - k / steps)
+    history: dict = {"loss": []}
+    with torch_threads(num_threads):
+        for step in progress(range(steps), desc="steps"):
+            idx = torch.randint(0, len(X_t), (batch_size,), generator=gen, device=device)
+            loss = ddpm_loss(model, X_t[idx], alpha_bars, gen)
+            check_finite_loss(loss.item(), step)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            decay.step()
+            history["loss"].append(loss.item())
+    return history
+
+
+# --------------------------------------------------------------------------- sampling
+
+
+@torch.no_grad()
+def sample_ddpm(model: NoisePredictor, schedule: Schedule, n: int, seed: int = 0, device="cpu") -> np.ndarray:
+    r"""Ancestral sampling of the learnt reverse process, from :math:`\boldsymbol x_T \sim \mathcal N(0, I)`.
+
+    .. math::
+
+        \boldsymbol x_{t-1} = \frac{1}{\sqrt{\alpha_t}}\Bigl(\boldsymbol x_t
+        - \frac{\beta_t}{\sqrt{1-\bar\alpha_t}}
+        \boldsymbol\epsilon_\theta(\boldsymbol x_t, t)\Bigr) + \tilde\sigma_t\boldsymbol z, \qquad
+        \tilde\sigma_t^2 = \frac{1-\bar\alpha_{t-1}}{1-\bar\alpha_t}\beta_t,
+
+    with :math:`\boldsymbol z \sim \mathcal N(0, I)` and no noise in the last step. Returns (n, d).
+    """
+    model = _check_model(model)
+    schedule = _check_schedule(schedule)
+    n = check_int(n, "n", minimum=1)
+    device = as_device(device)
+    model.to(device)
+    s = schedule.tensors(device)
+    gen = make_generator(check_int(seed, "seed", minimum=0), device)
+    x = torch.randn(n, model.dim, generator=gen, device=device)
+    for t in range(schedule.T, 0, -1):
+        beta, alpha, ab = s["betas"][t - 1], s["alphas"][t - 1], s["alpha_bars"][t - 1]
+        eps = model(x, torch.full((n,), t, device=device, dtype=torch.long))
+        x = (x - beta / (1 - ab).sqrt() * eps) / alpha.sqrt()
+        if t > 1:
+            ab_prev = s["alpha_bars"][t - 2]
+            x = x + ((1 - ab_prev) / (1 - ab) * beta).sqrt() * torch.randn(
+                x.shape, generator=gen, device=device
+            )
+    return x.cpu().numpy().astype(float)
+
+
+# --------------------------------------------------------------------------- Gaussian data: exact results
+
+
+def gaussian_noised_moments(mu, cov, alpha_bar: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""Mean and covariance of :math:`x_t` for Gaussian data :math:`\mathcal N(\boldsymbol\mu, \Sigma)`.
+
+    .. math::
+
+        \boldsymbol x_t \sim \mathcal N\bigl(\sqrt{\bar\alpha_t}\,\boldsymbol\mu,\
+        \bar\alpha_t\Sigma + (1-\bar\alpha_t)I\bigr).
+    """
+    mu = as_float_array(mu, "mu", ndim=1)
+    cov = as_float_array(cov, "cov", ndim=2)
+    if cov.shape != (len(mu), len(mu)):
+        raise ValueError(f"cov must have shape ({len(mu)}, {len(mu)}), got {cov.shape}")
+    ab = check_scalar(alpha_bar, "alpha_bar", minimum=0.0, maximum=1.0)
+    return np.sqrt(ab) * mu, ab * cov + (1 - ab) * np.eye(len(mu))
+
+
+def gaussian_optimal_eps(x_t, t, mu, cov, schedule: Schedule) -> np.ndarray:
+    r"""The exact minimiser of the DDPM loss for Gaussian data, :math:`\mathbb E[\epsilon|x_t]`.
+
+    With :math:`C_t = \bar\alpha_t\Sigma + (1-\bar\alpha_t)I` the score of the noised density is
+    :math:`\nabla\ln q_t(\boldsymbol x) = -C_t^{-1}(\boldsymbol x - \sqrt{\bar\alpha_t}\boldsymbol\mu)`, and
+
+    .. math::
+
+        \boldsymbol\epsilon^\ast(\boldsymbol x_t, t) = -\sqrt{1-\bar\alpha_t}\,\nabla\ln q_t(\boldsymbol x_t)
+        = \sqrt{1-\bar\alpha_t}\,C_t^{-1}(\boldsymbol x_t - \sqrt{\bar\alpha_t}\boldsymbol\mu).
+
+    ``x_t`` is (n, d), ``t`` an int or n ints in 1..T.
+    """
+    schedule = _check_schedule(schedule)
+    x = as_float_array(x_t, "x_t", ndim=2)
+    steps = np.broadcast_to(np.asarray(t), (len(x),))
+    if not np.issubdtype(steps.dtype, np.integer) or np.any((steps < 1) | (steps > schedule.T)):
+        raise ValueError(f"t must hold integers from 1 to {schedule.T}")
+    out = np.empty_like(x)
+    for step in np.unique(steps):
+        ab = schedule.alpha_bars[step - 1]
+        m, c = gaussian_noised_moments(mu, cov, ab)
+        rows = steps == step
+        out[rows] = np.sqrt(1 - ab) * np.linalg.solve(c, (x[rows] - m).T).T
+    return out

@@ -1,0 +1,119 @@
+"""Tests of physml.diffusion: schedules, closed-form noising, the loss, sampling, the Gaussian optimum."""
+
+import numpy as np
+import pytest
+import torch
+
+from physml import diffusion as dm
+
+SCHED = dm.Schedule(dm.linear_betas(50, 1e-3, 0.3))
+
+
+def test_alpha_bar_is_the_product():
+    b = dm.linear_betas(5, 0.1, 0.5)
+    assert np.allclose(b, [0.1, 0.2, 0.3, 0.4, 0.5])
+    assert dm.Schedule(b).alpha_bars[-1] == pytest.approx(0.9 * 0.8 * 0.7 * 0.6 * 0.5)
+
+
+def test_cosine_schedule_ends_near_zero():
+    s = dm.Schedule(dm.cosine_betas(200))
+    assert s.alpha_bars[-1] < 1e-4
+    assert np.all(np.diff(s.alpha_bars) < 0)
+
+
+def test_closed_form_matches_step_by_step():
+    rng = np.random.default_rng(0)
+    x0 = rng.normal(2.0, 0.5, size=(40_000, 1))
+    t = 10
+    xt = dm.forward_steps(x0, SCHED, t, seed=1)
+    mean, cov = dm.gaussian_noised_moments([2.0], [[0.25]], SCHED.alpha_bars[t - 1])
+    n = len(xt)
+    assert abs(xt.mean() - mean[0]) < 4 * np.sqrt(cov[0, 0] / n)
+    assert abs(xt.var(ddof=1) - cov[0, 0]) < 4 * cov[0, 0] * np.sqrt(2 / (n - 1))
+    # q_sample with the same alpha_bar gives the same moments
+    ab = SCHED.tensors()["alpha_bars"]
+    xq = dm.q_sample(
+        torch.as_tensor(x0, dtype=torch.float32),
+        torch.full((n,), t),
+        torch.randn(n, 1, dtype=torch.float32),
+        ab,
+    ).numpy()
+    assert abs(xq.mean() - mean[0]) < 4 * np.sqrt(cov[0, 0] / n)
+
+
+def test_optimal_eps_minimises_the_loss():
+    # for Gaussian data the exact predictor beats small perturbations of it
+    rng = np.random.default_rng(2)
+    mu, cov = [0.5, -1.0], [[1.0, 0.3], [0.3, 0.4]]
+    x0 = rng.multivariate_normal(mu, cov, size=50_000)
+    t = rng.integers(1, SCHED.T + 1, size=len(x0))
+    eps = rng.standard_normal(x0.shape)
+    ab = SCHED.alpha_bars[t - 1][:, None]
+    xt = np.sqrt(ab) * x0 + np.sqrt(1 - ab) * eps
+    best = dm.gaussian_optimal_eps(xt, t, mu, cov, SCHED)
+    loss = np.mean((eps - best) ** 2)
+    for scale in (0.9, 1.1):
+        assert loss < np.mean((eps - scale * best) ** 2)
+
+
+def test_optimal_eps_for_point_data_is_all_noise():
+    x = np.array([[0.7]])
+    t = 20
+    ab = SCHED.alpha_bars[t - 1]
+    got = dm.gaussian_optimal_eps(x, t, [0.0], [[1e-12]], SCHED)
+    assert got[0, 0] == pytest.approx(0.7 / np.sqrt(1 - ab), rel=1e-6)
+
+
+def test_training_and_sampling_run_and_are_reproducible():
+    data = np.random.default_rng(0).normal(size=(200, 2))
+
+    def run():
+        torch.manual_seed(0)
+        model = dm.NoisePredictor(2, SCHED.T, width=16, depth=1)
+        hist = dm.fit_ddpm(model, data, SCHED, steps=20, batch_size=32, seed=3)
+        return hist["loss"], dm.sample_ddpm(model, SCHED, 10, seed=4)
+
+    (l1, s1), (l2, s2) = run(), run()
+    assert l1 == l2 and np.array_equal(s1, s2)
+    assert s1.shape == (10, 2) and np.all(np.isfinite(s1))
+
+
+def test_nan_loss_stops_training():
+    model = dm.NoisePredictor(1, SCHED.T, width=4, depth=1)
+    model.net[0].bias.data[:] = float("nan")
+    with pytest.raises(FloatingPointError, match="loss"):
+        dm.fit_ddpm(model, np.zeros((10, 1)), SCHED, steps=2)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="betas"):
+        dm.Schedule(np.array([0.1, 1.0]))
+    with pytest.raises(ValueError, match="beta_T"):
+        dm.linear_betas(10, 1e-3, 1.5)
+    model = dm.NoisePredictor(2, SCHED.T, width=4, depth=1)
+    with pytest.raises(ValueError, match="data"):
+        dm.fit_ddpm(model, np.zeros((5, 3)), SCHED)
+    with pytest.raises(ValueError, match="NaN"):
+        dm.fit_ddpm(model, np.full((5, 2), np.nan), SCHED)
+    with pytest.raises(ValueError, match="T ="):
+        dm.fit_ddpm(model, np.zeros((5, 2)), dm.Schedule(dm.linear_betas(10)))
+    with pytest.raises(TypeError, match="schedule"):
+        dm.sample_ddpm(model, np.ones(3) * 0.1, 5)
+    with pytest.raises(TypeError, match="model"):
+        dm.fit_ddpm(torch.nn.Linear(2, 2), np.zeros((5, 2)), SCHED)
+    with pytest.raises(ValueError, match="device"):
+        dm.sample_ddpm(model, SCHED, 5, device="tpu")
+    with pytest.raises(ValueError, match="t must"):
+        dm.gaussian_optimal_eps(np.zeros((1, 1)), 0, [0.0], [[1.0]], SCHED)
+    with pytest.raises(ValueError, match="cov"):
+        dm.gaussian_noised_moments([0.0, 0.0], [[1.0]], 0.5)
+
+
+def test_gaussian_predictor_module_equals_the_formula():
+    mu, cov = [0.5, -1.0], [[1.0, 0.3], [0.3, 0.4]]
+    model = dm.GaussianNoisePredictor(mu, cov, SCHED)
+    x = np.random.default_rng(5).normal(size=(30, 2))
+    t = np.arange(1, 31)
+    with torch.no_grad():
+        got = model(torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(t)).numpy()
+    assert np.allclose(got, dm.gaussian_optimal_eps(x, t, mu, cov, SCHED), atol=1e-5)
