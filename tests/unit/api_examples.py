@@ -61,6 +61,8 @@ SKIPPED_MODULES = {
     "physml.torchtools",
     "physml.vae",
     "physml.vmc",
+    "physml.autoregressive",
+    "physml.diffusion",
 }
 #: Subpackages that are registries filled by decorators, not API.
 SKIPPED_PACKAGES = {"physml.checks", "physml.answers"}
