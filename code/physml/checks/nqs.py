@@ -96,6 +96,38 @@ def gaussian_product_energy(omega: float = 1.0) -> tuple[float, float]:
     return exact.gaussian_product_energy(omega)
 
 
+FFNN = {
+    False: Config(n_walkers=1000, n_steps=16, n_iter=16, final_walkers=1000, final_steps=128),
+    True: Config(n_walkers=300, n_steps=16, n_iter=4, final_walkers=300, final_steps=16),
+}
+FFNN_START = (0.49, 0.39)  # near the optimum of the Pade-Jastrow function alone
+
+
+@functools.cache
+def feed_forward(short: bool = False) -> Run:
+    """The Pade-Jastrow function times exp(MLP), all derivatives from torch.func, trained with Adam."""
+    from ..vmc.torch_nqs import FeedForwardJastrow
+
+    cfg = FFNN[short]
+    ham = vmc.HarmonicTrap(1.0, coulomb=True)
+    sampler = vmc.Metropolis(1.2)
+    history = vmc.optimize(
+        ham,
+        FeedForwardJastrow(*FFNN_START, n_hidden=8, seed=5),
+        sampler,
+        optim.Adam(0.01),
+        n_iter=cfg.n_iter,
+        n_walkers=cfg.n_walkers,
+        n_steps=cfg.n_steps,
+        seed=60,
+        desc="feed-forward",
+    )
+    final = vmc.energy(
+        ham, history.wf, sampler, n_walkers=cfg.final_walkers, n_steps=cfg.final_steps, seed=61
+    )
+    return Run(history, final, 3.0)
+
+
 @reference_check(
     "nqs.free-energy",
     chapter="nqs",
@@ -193,4 +225,40 @@ def _dot_rbm_jastrow(short: bool):
 )
 def _dot_rbm(short: bool):
     run = dot("RBM, psi = sqrt(F), Gibbs", short)
+    return run.final.mean, run.final.error, 3.0
+
+
+@reference_check(
+    "nqs.feed-forward-start",
+    chapter="nqs",
+    description="With zero output weights the torch (autograd) trial function has the local energy "
+    "of the analytic Pade-Jastrow function",
+    reference_source="physml.vmc.PadeJastrow with analytic derivatives",
+    kind="abs",
+    tolerance=1e-11,
+)
+def _feed_forward_start():
+    from ..vmc.torch_nqs import FeedForwardJastrow
+
+    ham = vmc.HarmonicTrap(1.0, coulomb=True)
+    x = np.random.default_rng(6).standard_normal((50, 2, 2))
+    return ham.local_energy(FeedForwardJastrow(*FFNN_START, seed=5), x), ham.local_energy(
+        vmc.PadeJastrow(*FFNN_START), x
+    )
+
+
+@reference_check(
+    "nqs.dot-feed-forward",
+    chapter="nqs",
+    description="Pade-Jastrow x exp(feed-forward network), Laplacian by torch autograd, dot at omega = 1",
+    reference_source="Taut's exact E = 3 (J. Phys. A 27, 1045 (1994))",
+    kind="stat",
+    k=3.0,
+    systematic=5e-3,
+    short_systematic=3e-2,
+    variational=True,
+    glued=("nqs-ffnn-energy",),
+)
+def _dot_feed_forward(short: bool):
+    run = feed_forward(short)
     return run.final.mean, run.final.error, 3.0
