@@ -7,7 +7,6 @@ statistical check (value +- blocking error against an exact energy, variational)
 
 from __future__ import annotations
 
-import functools
 import itertools
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from .. import optim, vmc
 from ..rbm import GaussianBinaryRBM
 from ..validation import reference_check
 from ..vmc import exact
+from ._cache import run_once
 
 N_HIDDEN = 4
 
@@ -79,13 +79,13 @@ def train(ansatz: str, coulomb: bool, short: bool, seed: int) -> Run:
     return Run(history, final, reference)
 
 
-@functools.cache
+@run_once
 def noninteracting(short: bool = False) -> Run:
     """psi = sqrt(F), Gibbs sampling, two particles without interaction: the exact E = 2 is in the family."""
     return train("RBM, psi = sqrt(F), Gibbs", coulomb=False, short=short, seed=10)
 
 
-@functools.cache
+@run_once
 def dot(ansatz: str, short: bool = False) -> Run:
     """The two-electron quantum dot at omega = 1 with one of the RBM ansatze."""
     return train(ansatz, coulomb=True, short=short, seed=20 + list(ANSATZE).index(ansatz) * 10)
@@ -97,13 +97,13 @@ def gaussian_product_energy(omega: float = 1.0) -> tuple[float, float]:
 
 
 FFNN = {
-    False: Config(n_walkers=1000, n_steps=16, n_iter=16, final_walkers=1000, final_steps=128),
+    False: Config(n_walkers=500, n_steps=16, n_iter=12, final_walkers=500, final_steps=256),
     True: Config(n_walkers=300, n_steps=16, n_iter=4, final_walkers=300, final_steps=16),
 }
 FFNN_START = (0.49, 0.39)  # near the optimum of the Pade-Jastrow function alone
 
 
-@functools.cache
+@run_once
 def feed_forward(short: bool = False) -> Run:
     """The Pade-Jastrow function times exp(MLP), all derivatives from torch.func, trained with Adam."""
     from ..vmc.torch_nqs import FeedForwardJastrow
