@@ -144,7 +144,6 @@ def book_env(threads: int | None = None) -> dict[str, str]:
     env.pop("MPLBACKEND", None)  # Agg inside a kernel silently drops inline figures
     env["PHYSML_QUIET"] = "1"  # no progress bars in the rendered book
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # no debugger notice on stderr
-    env["PHYSML_BUILD_DIR"] = str(BUILD)
     if threads is not None:
         for name in THREAD_VARIABLES:
             env[name] = str(threads)
@@ -350,6 +349,7 @@ def main() -> int:
     full = reset or changed or last_build_failed()
     build_id = next_build_id()
     env = book_env(threads)
+    env["PHYSML_BUILD_DIR"] = str(BUILD)  # chapters write the records of their checks there
     env["PHYSML_BUILD_ID"] = str(build_id)
     record: dict = {"build_id": build_id, "jobs": jobs, "threads_per_kernel": threads, "full": full}
     os.environ.update(env)  # inherited by the workers' kernels

@@ -51,6 +51,11 @@ def _registrations(package_name: str, decorator: str) -> dict[str, str]:
     return found
 
 
+def registrations(package_name: str, decorator: str) -> dict[str, str]:
+    """``{key: module}`` of everything registered with ``decorator`` in the package, in source order."""
+    return dict(_registrations(package_name, decorator))
+
+
 def find_registration(package_name: str, decorator: str, key: str) -> str | None:
     """The module of ``package_name`` whose source registers ``key`` with ``decorator``, or None."""
     return _registrations(package_name, decorator).get(key)

@@ -11,12 +11,11 @@ function in ``physml/answers/<chapter>.py`` with the :func:`answer` decorator.
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-
-import importlib
 
 from ._registry import find_registration, import_all
 

@@ -12,6 +12,7 @@ from book_pages import toc_pages  # noqa: E402
 BUILD = ROOT / "_build"
 HTML = BUILD / "html"
 PAGE_BUDGET_SECONDS = 60.0
+BUILD_BUDGET_SECONDS = 12 * 60.0  # a cold build of the whole book on 2 cores
 
 
 def toc_files() -> list[str]:

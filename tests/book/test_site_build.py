@@ -1,7 +1,8 @@
-"""The built site: served MathJax, downloads, the two appendices and a cheap unchanged rebuild.
+"""The built site: served MathJax, downloads, the two appendices, and rebuilds that execute
+only what a change touched.
 
-``test_unchanged_rebuild_executes_nothing`` builds the book once more (as ``make book``
-does) and therefore runs last in this directory (pytest orders files by name).
+The rebuild tests build the book again (as ``make book`` does) and therefore run last
+in this directory (pytest orders files by name, and tests in a file by definition).
 """
 
 import json
@@ -11,6 +12,7 @@ import sys
 
 import pytest
 from book_helpers import BUILD, ROOT, is_notebook, toc_files
+from book_pages import page_metadata
 from bs4 import BeautifulSoup
 
 PAGES = toc_files()
@@ -67,10 +69,14 @@ def test_validation_appendix_lists_every_check(built):
     soup = BeautifulSoup(_html(built, "appendix/validation"), "html.parser")
     tables = soup.select("table.physml-checks")
     assert len(tables) == 1, "the validation appendix shows one table"
+    head = [th.get_text(strip=True) for th in tables[0].select("thead th")]
+    assert {"σ", "dev./σ", "computed"} <= set(head), head
     rows = tables[0].select("tbody tr")
     assert [row.select_one("td b").get_text(strip=True) for row in rows] == ids
-    verdicts = [row.select("td")[-1].get_text(strip=True) for row in rows]
+    verdicts = [row.select("td")[head.index("result")].get_text(strip=True) for row in rows]
     assert verdicts == ["pass"] * len(ids)
+    builds = [row.select("td")[head.index("computed")].get_text(" ", strip=True) for row in rows]
+    assert all(re.fullmatch(r"build \d+ \S+", b) for b in builds), builds
     text = " ".join(soup.select_one("main").get_text(" ").split())
     assert f"The book makes {len(ids)} reference checks" in text
     assert f"and {len(ids)} of them pass" in text
@@ -112,3 +118,48 @@ def test_unchanged_rebuild_executes_nothing(built):
     assert not record.get("preexecuted"), f"pages executed again: {record['preexecuted']}"
     assert not record["executed_in_sphinx"], f"pages executed again: {record['executed_in_sphinx']}"
     assert record["seconds"] <= REBUILD_BUDGET_SECONDS, f"unchanged rebuild took {record['seconds']} s"
+
+
+def _rebuild() -> dict:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "build_book.py")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    return json.loads((BUILD / "build-time.json").read_text())
+
+
+def _leaf_module(pages: dict) -> tuple[str, set[str]]:
+    """The physml file that the fewest pages imported (at least one), and those pages."""
+    users: dict[str, set[str]] = {}
+    for page, entry in pages.items():
+        for name in entry["files"]:
+            users.setdefault(name, set()).add(page)
+    name = min(sorted(users), key=lambda n: len(users[n]))
+    return name, users[name]
+
+
+def test_editing_a_leaf_module_executes_only_the_pages_that_imported_it(built):
+    """Touch one physml module: exactly the pages that imported it (and the summary pages,
+    which read their records) are executed again; then undo the change."""
+    import physml.book
+
+    deps = json.loads((BUILD / "page-deps.json").read_text())
+    name, users = _leaf_module(deps["pages"])
+    assert 0 < len(users) < len(NOTEBOOKS)
+    summary = {p for p in NOTEBOOKS if page_metadata(p, ROOT).get("summary")}
+    path = physml.book.package_dir() / name
+    original = path.read_text()
+    try:
+        path.write_text(original + "\n# touched by the dependency test of the book\n")
+        record = _rebuild()
+        assert set(record["preexecuted"]) == users | summary, record["reasons"]
+        assert all(name in record["reasons"][p] for p in users), record["reasons"]
+        assert not record["executed_in_sphinx"]
+    finally:
+        path.write_text(original)
+    record = _rebuild()  # the original module: the same pages once more
+    assert set(record["preexecuted"]) == users | summary

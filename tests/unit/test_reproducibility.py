@@ -10,7 +10,8 @@ import sys
 DUMP = """
 import json
 from physml import validation
-print(json.dumps({r.id: [r.value, r.reference, r.sigma, r.deviation] for r in validation.run_all(short=True)}))
+results = validation.run_all(short=True)
+print(json.dumps({r.id: [r.value, r.reference, r.sigma, r.deviation] for r in results}))
 """
 
 

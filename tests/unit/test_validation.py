@@ -15,6 +15,10 @@ def test_every_chapter_page_has_checks():
     assert "introduction" in validation.chapters()
 
 
+def test_ids_read_from_source_equal_the_registry():
+    assert validation.registered_ids() == ALL_IDS
+
+
 @pytest.mark.parametrize("check_id", ALL_IDS)
 def test_reference_check_passes_in_short_configuration(check_id):
     result = validation.run_check(check_id, short=True)
@@ -121,9 +125,13 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="kind"):
         validation.reference_check("x", chapter="c", description="d", reference_source="r", kind="max")
     with pytest.raises(ValueError, match="tolerance"):
-        validation.reference_check("x", chapter="c", description="d", reference_source="r", tolerance=math.nan)
+        validation.reference_check(
+            "x", chapter="c", description="d", reference_source="r", tolerance=math.nan
+        )
     with pytest.raises(ValueError, match="short_tolerance"):
-        validation.reference_check("x", chapter="c", description="d", reference_source="r", short_tolerance=-1)
+        validation.reference_check(
+            "x", chapter="c", description="d", reference_source="r", short_tolerance=-1
+        )
     with pytest.raises(ValueError, match="variational"):
         validation.reference_check("x", chapter="c", description="d", reference_source="r", variational=True)
     with pytest.raises(TypeError, match="variational"):
@@ -157,7 +165,7 @@ def _build_folder(tmp_path, monkeypatch, scratch_checks, page="chapters/selftest
 
 def _selftest_only(monkeypatch):
     """Let the appendix's completeness rule see only the selftest checks."""
-    monkeypatch.setattr(validation, "check_ids", lambda chapter=None: ["selftest.rec-a", "selftest.rec-b"])
+    monkeypatch.setattr(validation, "registered_ids", lambda: ["selftest.rec-a", "selftest.rec-b"])
 
 
 def test_show_writes_a_record_that_is_read_back(tmp_path, monkeypatch, scratch_checks):
@@ -197,7 +205,7 @@ def test_record_of_an_unknown_page_and_missing_records_are_refused(tmp_path, mon
     with pytest.raises(validation.StaleRecordError, match="no execution record"):
         validation.recorded_results(tmp_path)
     (tmp_path / "page-deps.json").write_text(json.dumps(deps))
-    monkeypatch.setattr(validation, "check_ids", lambda chapter=None: ["selftest.rec-a", "selftest.other"])
+    monkeypatch.setattr(validation, "registered_ids", lambda: ["selftest.rec-a", "selftest.other"])
     with pytest.raises(validation.StaleRecordError, match="selftest.other"):
         validation.recorded_results(tmp_path)
 
@@ -215,6 +223,8 @@ def test_package_digest_follows_the_files():
     a = book.package_digest(["validation.py"])
     assert a == book.package_digest(["validation.py"])
     assert a != book.package_digest(["book.py"])
-    assert book.package_digest(["validation.py", "book.py"]) == book.package_digest(["book.py", "validation.py"])
+    assert book.package_digest(["validation.py", "book.py"]) == book.package_digest(
+        ["book.py", "validation.py"]
+    )
     with pytest.raises(TypeError, match="files"):
         book.package_digest("validation.py")

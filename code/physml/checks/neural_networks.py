@@ -165,5 +165,7 @@ def _digits_accuracy(short: bool):
 def _torch_twin(short: bool):
     epochs = SHORT_EPOCHS if short else DIGITS["epochs"]
     ours = np.concatenate([p.ravel() for p in digits_physml(epochs)["model"].params])
-    theirs = np.concatenate([p.ravel() for p in torch_twin.torch_params_as_numpy(digits_torch(epochs)["net"])])
+    theirs = np.concatenate(
+        [p.ravel() for p in torch_twin.torch_params_as_numpy(digits_torch(epochs)["net"])]
+    )
     return ours, theirs
