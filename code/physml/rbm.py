@@ -42,8 +42,12 @@ from .optim import minibatches
 
 
 def softplus(t: np.ndarray) -> np.ndarray:
-    r""":math:`\log(1 + e^t)`, computed without overflow."""
-    return np.logaddexp(0.0, t)
+    r""":math:`\log(1 + e^t) = \max(t, 0) + \log(1 + e^{-|t|})`, computed without overflow.
+
+    (The same as ``np.logaddexp(0, t)``, several times faster.)
+    """
+    t = np.asarray(t, dtype=float)
+    return np.maximum(t, 0.0) + np.log1p(np.exp(-np.abs(t)))
 
 
 def sigmoid(t: np.ndarray) -> np.ndarray:

@@ -268,6 +268,8 @@ def test_bad_input_raises_clear_errors():
     ham = vmc.HarmonicTrap(1.0, coulomb=True)
     with pytest.raises(ValueError, match="n_walkers"):
         vmc.energy(ham, wf, vmc.Metropolis(1.0), n_walkers=0, n_steps=32, seed=0)
+    with pytest.raises(ValueError, match="n_steps"):
+        vmc.energy(ham, wf, vmc.Metropolis(1.0), n_walkers=10, n_steps=8, seed=0)
     with pytest.raises(TypeError, match="seed"):
         vmc.energy(ham, wf, vmc.Metropolis(1.0), n_walkers=10, n_steps=32, seed=None)
     with pytest.raises(TypeError, match="optimizer"):

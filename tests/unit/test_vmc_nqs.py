@@ -112,3 +112,48 @@ def test_rbm_bad_input():
     wf = vmc.RBMWaveFunction(rbm, 2, 2)
     with pytest.raises(ValueError, match="finite"):
         wf.with_params(np.full(wf.n_params, np.nan))
+
+
+# ----------------------------------------------------------------------------------------------
+# the feed-forward correction, differentiated by torch.func
+# ----------------------------------------------------------------------------------------------
+
+
+def test_feed_forward_starts_as_pade_jastrow():
+    from physml.vmc.torch_nqs import FeedForwardJastrow
+
+    wf = FeedForwardJastrow(0.45, 0.3, n_hidden=5, seed=2)
+    pj = vmc.PadeJastrow(0.45, 0.3)
+    x = np.random.default_rng(0).standard_normal((20, 2, 2))
+    np.testing.assert_allclose(wf.log_psi(x), pj.log_psi(x), rtol=1e-13)
+    np.testing.assert_allclose(wf.grad_log_psi(x), pj.grad_log_psi(x), rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(wf.laplacian_log_psi(x), pj.laplacian_log_psi(x), rtol=1e-11)
+    np.testing.assert_allclose(wf.param_grad_log_psi(x)[:, :2], pj.param_grad_log_psi(x), rtol=1e-12)
+
+
+def test_feed_forward_derivatives_equal_finite_differences():
+    from physml.vmc.torch_nqs import FeedForwardJastrow
+
+    base = FeedForwardJastrow(0.45, 0.3, n_hidden=3, seed=4, scale=0.5)
+    rng = np.random.default_rng(1)
+    params = base.params.copy()
+    params[2:] = 0.5 * rng.standard_normal(params.size - 2)  # non-zero network
+    wf = base.with_params(params)
+    x = rng.standard_normal((3, 2, 2))
+    h = 1e-5
+    grad, lap = np.zeros_like(x), np.zeros(3)
+    for idx in np.ndindex(2, 2):
+        e = np.zeros_like(x)
+        e[:, idx[0], idx[1]] = h
+        up, mid, down = wf.log_psi(x + e), wf.log_psi(x), wf.log_psi(x - e)
+        grad[:, idx[0], idx[1]] = (up - down) / (2 * h)
+        lap += (up - 2 * mid + down) / h**2
+    np.testing.assert_allclose(wf.grad_log_psi(x), grad, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(wf.laplacian_log_psi(x), lap, rtol=1e-4, atol=1e-4)
+    pgrad = np.zeros((3, wf.n_params))
+    for k in range(wf.n_params):
+        p_up, p_down = params.copy(), params.copy()
+        p_up[k] += h
+        p_down[k] -= h
+        pgrad[:, k] = (wf.with_params(p_up).log_psi(x) - wf.with_params(p_down).log_psi(x)) / (2 * h)
+    np.testing.assert_allclose(wf.param_grad_log_psi(x), pgrad, rtol=1e-6, atol=1e-8)

@@ -7,7 +7,6 @@ statistical check (value +- blocking error against an exact energy, variational)
 
 from __future__ import annotations
 
-import functools
 import itertools
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from .. import optim, vmc
 from ..rbm import GaussianBinaryRBM
 from ..validation import reference_check
 from ..vmc import exact
+from ._cache import run_once
 
 N_HIDDEN = 4
 
@@ -79,13 +79,13 @@ def train(ansatz: str, coulomb: bool, short: bool, seed: int) -> Run:
     return Run(history, final, reference)
 
 
-@functools.cache
+@run_once
 def noninteracting(short: bool = False) -> Run:
     """psi = sqrt(F), Gibbs sampling, two particles without interaction: the exact E = 2 is in the family."""
     return train("RBM, psi = sqrt(F), Gibbs", coulomb=False, short=short, seed=10)
 
 
-@functools.cache
+@run_once
 def dot(ansatz: str, short: bool = False) -> Run:
     """The two-electron quantum dot at omega = 1 with one of the RBM ansatze."""
     return train(ansatz, coulomb=True, short=short, seed=20 + list(ANSATZE).index(ansatz) * 10)
@@ -94,6 +94,38 @@ def dot(ansatz: str, short: bool = False) -> Run:
 def gaussian_product_energy(omega: float = 1.0) -> tuple[float, float]:
     """(alpha, energy) of the best Gaussian product: see ``physml.vmc.exact``."""
     return exact.gaussian_product_energy(omega)
+
+
+FFNN = {
+    False: Config(n_walkers=500, n_steps=16, n_iter=12, final_walkers=500, final_steps=256),
+    True: Config(n_walkers=300, n_steps=16, n_iter=4, final_walkers=300, final_steps=16),
+}
+FFNN_START = (0.49, 0.39)  # near the optimum of the Pade-Jastrow function alone
+
+
+@run_once
+def feed_forward(short: bool = False) -> Run:
+    """The Pade-Jastrow function times exp(MLP), all derivatives from torch.func, trained with Adam."""
+    from ..vmc.torch_nqs import FeedForwardJastrow
+
+    cfg = FFNN[short]
+    ham = vmc.HarmonicTrap(1.0, coulomb=True)
+    sampler = vmc.Metropolis(1.2)
+    history = vmc.optimize(
+        ham,
+        FeedForwardJastrow(*FFNN_START, n_hidden=8, seed=5),
+        sampler,
+        optim.Adam(0.01),
+        n_iter=cfg.n_iter,
+        n_walkers=cfg.n_walkers,
+        n_steps=cfg.n_steps,
+        seed=60,
+        desc="feed-forward",
+    )
+    final = vmc.energy(
+        ham, history.wf, sampler, n_walkers=cfg.final_walkers, n_steps=cfg.final_steps, seed=61
+    )
+    return Run(history, final, 3.0)
 
 
 @reference_check(
@@ -193,4 +225,40 @@ def _dot_rbm_jastrow(short: bool):
 )
 def _dot_rbm(short: bool):
     run = dot("RBM, psi = sqrt(F), Gibbs", short)
+    return run.final.mean, run.final.error, 3.0
+
+
+@reference_check(
+    "nqs.feed-forward-start",
+    chapter="nqs",
+    description="With zero output weights the torch (autograd) trial function has the local energy "
+    "of the analytic Pade-Jastrow function",
+    reference_source="physml.vmc.PadeJastrow with analytic derivatives",
+    kind="abs",
+    tolerance=1e-11,
+)
+def _feed_forward_start():
+    from ..vmc.torch_nqs import FeedForwardJastrow
+
+    ham = vmc.HarmonicTrap(1.0, coulomb=True)
+    x = np.random.default_rng(6).standard_normal((50, 2, 2))
+    return ham.local_energy(FeedForwardJastrow(*FFNN_START, seed=5), x), ham.local_energy(
+        vmc.PadeJastrow(*FFNN_START), x
+    )
+
+
+@reference_check(
+    "nqs.dot-feed-forward",
+    chapter="nqs",
+    description="Pade-Jastrow x exp(feed-forward network), Laplacian by torch autograd, dot at omega = 1",
+    reference_source="Taut's exact E = 3 (J. Phys. A 27, 1045 (1994))",
+    kind="stat",
+    k=3.0,
+    systematic=5e-3,
+    short_systematic=3e-2,
+    variational=True,
+    glued=("nqs-ffnn-energy",),
+)
+def _dot_feed_forward(short: bool):
+    run = feed_forward(short)
     return run.final.mean, run.final.error, 3.0

@@ -8,7 +8,6 @@ iterations (unit tests).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +15,7 @@ import numpy as np
 from .. import optim, vmc
 from ..validation import reference_check
 from ..vmc import exact
+from ._cache import run_once
 
 DOT_START = (0.3, 0.1)  # a poor start for (alpha, beta)
 
@@ -39,7 +39,7 @@ def config(short: bool) -> Config:
     return SHORT if short else FULL
 
 
-@functools.cache
+@run_once
 def alpha_scan(dims: int, short: bool = False) -> dict[str, np.ndarray]:
     """Energy, blocking error and variance of E_L of one particle in d dimensions (omega = 1)
     for Gaussian trial functions on a grid of alpha."""
@@ -78,7 +78,7 @@ class Run:
 N_BOSONS, BOSON_DIMS = 10, 3
 
 
-@functools.cache
+@run_once
 def bosons(short: bool = False) -> Run:
     """N non-interacting bosons in 3D, Gaussian trial function, gradient descent from alpha = 0.2."""
     cfg = config(short)
@@ -100,7 +100,7 @@ def bosons(short: bool = False) -> Run:
     return Run(history, final, exact.noninteracting_energy(N_BOSONS, BOSON_DIMS, 1.0))
 
 
-@functools.cache
+@run_once
 def dot(omega: float, short: bool = False) -> Run:
     """Two electrons in a 2D trap with Coulomb repulsion, Gaussian x Pade-Jastrow, Adam from a poor start."""
     cfg = config(short)
@@ -134,7 +134,7 @@ SAMPLER_SETTINGS = {
 }
 
 
-@functools.cache
+@run_once
 def sampler_comparison(short: bool = False) -> list[dict]:
     """Acceptance, autocorrelation time and blocking error of brute-force Metropolis (step
     size) and Langevin importance sampling (time step) for the dot at omega = 1 with fixed

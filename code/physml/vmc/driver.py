@@ -156,10 +156,10 @@ def measure(
     The local energy is measured after every step on every walker. The walker-averaged
     series (combined over all ranks) goes to :func:`physml.stats.blocking`.
     """
-    from ..stats import blocking
+    from ..stats import MIN_SAMPLES, blocking
 
     comm = as_comm(comm)
-    n_steps = check_int(n_steps, "n_steps", minimum=1)
+    n_steps = check_int(n_steps, "n_steps", minimum=MIN_SAMPLES)  # blocking needs at least 16 steps
     k = wf.n_params
     series = np.empty(n_steps)
     sum_e2 = 0.0

@@ -124,7 +124,8 @@ class RBMWaveFunction(WaveFunction):
         a, b, W = self._split()
         v = x.reshape(x.shape[0], -1)
         s2 = self.sigma**2
-        out = self.power * (softplus(b + v @ W / s2).sum(axis=1) - ((v - a) ** 2).sum(axis=1) / (2 * s2))
+        d = v - a
+        out = self.power * (softplus(b + v @ W / s2).sum(axis=1) - np.einsum("wi,wi->w", d, d) / (2 * s2))
         if self.jastrow:
             pade = self._jastrow()
             out = out + pade._pair_value(pade._pair_vectors(x)[1]).sum(axis=1)

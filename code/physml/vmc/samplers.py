@@ -160,10 +160,11 @@ class Metropolis(Sampler):
         # accept when 2 (log psi' - log psi) > -e, computed in place in e
         e += 2.0 * (new - walkers.log_psi)
         np.greater(e, 0.0, out=mask)
-        xi *= mask[:, None, None]  # rejected walkers do not move
-        walkers.x += xi
-        np.copyto(walkers.log_psi, new, where=mask)
-        return int(np.count_nonzero(mask))
+        accepted = np.flatnonzero(mask)  # only the accepted walkers move
+        n = walkers.x.shape[0]
+        walkers.x.reshape(n, -1)[accepted] = np.take(trial.reshape(n, -1), accepted, axis=0)
+        walkers.log_psi[accepted] = new[accepted]
+        return int(accepted.size)
 
 
 class Langevin(Sampler):
