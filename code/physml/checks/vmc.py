@@ -220,7 +220,7 @@ def _dot_omega1(short: bool):
     "vmc.dot-omega05",
     chapter="vmc",
     description="Two electrons in a 2D dot, omega = 0.5: Gaussian x Pade-Jastrow optimised with Adam",
-    reference_source="numerical solution of the relative motion (physml.vmc.exact.dot_energy)",
+    reference_source="numerical solution of the relative motion (physml.vmc.exact.two_electron_dot_energy)",
     kind="stat",
     k=3.0,
     systematic=5e-3,
