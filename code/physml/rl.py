@@ -580,8 +580,8 @@ def reinforce(
         \nabla_{\theta_{s\cdot}}\ln\pi_\theta(a|s) = \boldsymbol e_a - \pi_\theta(\cdot|s),
 
     with :math:`G_t=\sum_{k\ge t}\gamma^{k-t}r_{k+1}` the return from step :math:`t`, and the
-    baseline moved towards the returns, :math:`b(s_t)\leftarrow b(s_t)+\beta[G_t-b(s_t)]`
-    (``baseline_rate`` :math:`=\beta`). The baseline does not bias the gradient,
+    baseline moved towards the returns, :math:`b(s_t)\leftarrow b(s_t)+\eta_b[G_t-b(s_t)]`
+    (``baseline_rate`` :math:`=\eta_b`). The baseline does not bias the gradient,
     :math:`\sum_a\pi\nabla\ln\pi = 0`, but lowers its variance.
     """
     n_episodes = check_int(n_episodes, "n_episodes", minimum=1)

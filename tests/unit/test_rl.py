@@ -68,7 +68,7 @@ def test_q_learning_is_reproducible():
     np.testing.assert_array_equal(a.Q, b.Q)
 
 
-def test_sarsa_runs_and_learns_below_optimum():
+def test_sarsa_runs_and_counts_visits():
     solved = study.solved_world()
     res = rl.sarsa(solved["world"].mdp, 300, 3, V_ref=solved["vi"].V)
     assert np.all(np.isfinite(res.Q))
