@@ -218,6 +218,75 @@ def grid_world(
     return GridWorld(mdp, tuple(layout), cells, slip)
 
 
+@dataclass(frozen=True)
+class ParticleTask:
+    """The particle-on-a-line task: its MDP and the ``(x, v)`` lattice point of every state."""
+
+    mdp: MDP
+    x: np.ndarray  # position of each state, in lattice units
+    v: np.ndarray  # velocity of each state, in lattice units per step
+    forces: tuple[int, ...]
+    fail: float  # probability that a push fails
+    wall_cost: float  # extra cost of a crash into a wall
+
+
+def particle_on_line(
+    n_x: int = 12, n_v: int = 5, *, fail: float = 0.1, wall_cost: float = 10.0, gamma: float = 0.99
+) -> ParticleTask:
+    r"""A particle on a line, pushed to rest at the origin: a discretised double integrator.
+
+    The state is an integer position :math:`x\in\{-n_x,\dots,n_x\}` and velocity
+    :math:`v\in\{-n_v,\dots,n_v\}`; the action is a force :math:`u\in\{-1, 0, +1\}`.
+    One time step integrates Newton's equation :math:`\ddot x = u` exactly on the lattice
+    (semi-implicit Euler with unit step and mass),
+
+    .. math::
+        v_{t+1} = v_t + u_t, \qquad x_{t+1} = x_t + v_{t+1},
+
+    with :math:`v` clipped to :math:`\pm n_v`, and a particle that would leave
+    :math:`[-n_x, n_x]` stops at the wall (:math:`v = 0`) and pays ``wall_cost`` on top. With
+    probability ``fail`` the push fails (:math:`u = 0`). Every step costs 1;
+    :math:`(x, v) = (0, 0)` is terminal. With
+    :math:`\gamma` close to one, maximising the return means reaching rest at the origin
+    in the shortest expected time.
+    """
+    n_x = check_int(n_x, "n_x", minimum=1)
+    n_v = check_int(n_v, "n_v", minimum=1)
+    fail = float(check_scalar(fail, "fail", minimum=0.0, maximum=1.0, include_max=False))
+    wall_cost = float(check_scalar(wall_cost, "wall_cost", minimum=0.0))
+    gamma = check_gamma(gamma)
+    forces = (-1, 0, 1)
+    xs, vs = np.meshgrid(np.arange(-n_x, n_x + 1), np.arange(-n_v, n_v + 1), indexing="ij")
+    xs, vs = xs.ravel(), vs.ravel()
+    index = {(int(x), int(v)): s for s, (x, v) in enumerate(zip(xs, vs, strict=True))}
+    n_s = xs.size
+    terminal = (xs == 0) & (vs == 0)
+    P = np.zeros((n_s, len(forces), n_s))
+    R = np.zeros((n_s, len(forces), n_s))
+
+    def advance(x, v, u):
+        """Next (x, v) and the cost of the step."""
+        v = int(np.clip(v + u, -n_v, n_v))
+        x_new = x + v
+        if abs(x_new) > n_x:
+            return (int(np.sign(x_new)) * n_x, 0), 1.0 + wall_cost
+        return (x_new, v), 1.0
+
+    for s in range(n_s):
+        if terminal[s]:
+            P[s, :, s] = 1.0
+            continue
+        for a, u in enumerate(forces):
+            for force, prob in ((u, 1.0 - fail), (0, fail)):
+                if prob > 0:
+                    target, cost = advance(int(xs[s]), int(vs[s]), force)
+                    P[s, a, index[target]] += prob
+                    R[s, a, index[target]] = -cost
+    start = index[(-n_x, 0)]
+    mdp = make_mdp(P, R, gamma, terminal=terminal, start=start)
+    return ParticleTask(mdp, xs, vs, forces, fail, wall_cost)
+
+
 # --------------------------------------------------------------------------- exact solutions
 
 

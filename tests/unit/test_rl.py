@@ -123,3 +123,32 @@ def test_bad_input_is_rejected():
         rl.grid_world(("S.", "..Z"))
     with pytest.raises(ValueError, match="slip"):
         rl.grid_world(slip=-0.1)
+
+
+def test_particle_task_is_a_valid_mdp_and_reaches_the_origin():
+    task = rl.particle_on_line(n_x=5, n_v=3)
+    np.testing.assert_allclose(task.mdp.P.sum(axis=2), 1.0)
+    assert task.mdp.terminal.sum() == 1
+    vi = rl.value_iteration(task.mdp)
+    states, _, rewards = rl.run_episode(task.mdp, vi.policy, 0)
+    assert len(rewards) < 30 and task.x[states[0]] == -5
+
+
+def test_particle_values_equal_minimum_time_by_search():
+    task = rl.particle_on_line(n_x=6, n_v=3, fail=0.0, wall_cost=0.0)
+    T = study.minimum_steps(task.mdp)
+    g = task.mdp.gamma
+    np.testing.assert_allclose(rl.value_iteration(task.mdp).V, -(1 - g**T) / (1 - g), atol=1e-9)
+    # far from the origin with zero velocity the optimal policy pushes towards it
+    vi = rl.value_iteration(task.mdp)
+    s = int(np.flatnonzero((task.x == -6) & (task.v == 0))[0])
+    assert task.forces[vi.policy[s]] == 1
+
+
+def test_particle_task_rejects_bad_input():
+    with pytest.raises(ValueError, match="fail"):
+        rl.particle_on_line(fail=1.0)
+    with pytest.raises(ValueError, match="gamma"):
+        rl.particle_on_line(gamma=-0.5)
+    with pytest.raises(ValueError, match="n_x"):
+        rl.particle_on_line(n_x=0)

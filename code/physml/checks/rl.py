@@ -82,6 +82,60 @@ def reinforce_study(short: bool = False):
     return {"result": result, "exact": float(exact), "mc": mc, "optimal": float(solved["vi"].V[mdp.start])}
 
 
+@functools.cache
+def particle_study():
+    """The particle-on-a-line task solved by value iteration, and one sampled episode."""
+    task = rl.particle_on_line()
+    vi = rl.value_iteration(task.mdp, tol=1e-10)
+    states, actions, rewards = rl.run_episode(task.mdp, vi.policy, SEED + 3)
+    return {"task": task, "vi": vi, "episode": (states, actions, rewards)}
+
+
+def minimum_steps(mdp: rl.MDP) -> np.ndarray:
+    """Fewest steps from every state to a terminal one in a deterministic MDP (breadth-first search).
+
+    Independent of the Bellman machinery: it only follows the graph ``s -> s'`` of the
+    transitions, backwards from the terminal states.
+    """
+    if not np.all(np.isclose(mdp.P.max(axis=2), 1.0)):
+        raise ValueError("mdp must be deterministic")
+    successor = mdp.P.argmax(axis=2)
+    predecessors = [set() for _ in range(mdp.n_states)]
+    for s in np.flatnonzero(~mdp.terminal):
+        for t in successor[s]:
+            predecessors[t].add(int(s))
+    steps = np.full(mdp.n_states, np.inf)
+    frontier = list(np.flatnonzero(mdp.terminal))
+    steps[frontier] = 0
+    while frontier:
+        nxt = []
+        for t in frontier:
+            for s in predecessors[t]:
+                if steps[s] == np.inf:
+                    steps[s] = steps[t] + 1
+                    nxt.append(s)
+        frontier = nxt
+    return steps
+
+
+@reference_check(
+    "rl.particle-minimum-time",
+    chapter="rl",
+    description="Value iteration on the deterministic particle task gives -(1 - gamma^T)/(1 - gamma), "
+    "T the minimum number of steps",
+    reference_source="breadth-first search of the transition graph (fail = 0, wall_cost = 0)",
+    kind="abs",
+    tolerance=1e-9,
+    glued=("rl-particle-bfs-diff",),
+)
+def _particle_minimum_time():
+    task = rl.particle_on_line(fail=0.0, wall_cost=0.0)
+    V = rl.value_iteration(task.mdp, tol=1e-11).V
+    T = minimum_steps(task.mdp)
+    g = task.mdp.gamma
+    return float(np.max(np.abs(V - (-(1 - g**T) / (1 - g))))), 0.0
+
+
 @reference_check(
     "rl.value-iteration-linear",
     chapter="rl",
