@@ -1,0 +1,154 @@
+"""Tests of physml.rl: exact Bellman solutions, Q-learning, REINFORCE, input validation."""
+
+import numpy as np
+import pytest
+
+from physml import rl
+from physml.checks import rl as study
+
+
+def _two_state(gamma=0.9):
+    # state 0: action 0 stays (reward 1), action 1 moves to 1 (reward 0); state 1 stays (reward 2)
+    P = np.zeros((2, 2, 2))
+    P[0, 0, 0] = P[0, 1, 1] = P[1, :, 1] = 1.0
+    R = np.array([[1.0, 0.0], [2.0, 2.0]])
+    return rl.make_mdp(P, R, gamma)
+
+
+def test_two_state_mdp_by_hand():
+    mdp = _two_state(0.9)
+    vi = rl.value_iteration(mdp)
+    # V(1) = 2 / (1 - gamma) = 20; from 0 moving gives 0 + 0.9 * 20 = 18 > staying 1 / 0.1 = 10
+    np.testing.assert_allclose(vi.V, [18.0, 20.0], atol=1e-10)
+    assert vi.policy[0] == 1
+
+
+def test_value_iteration_equals_linear_solve_and_policy_iteration():
+    solved = study.solved_world()
+    np.testing.assert_allclose(solved["vi"].V, solved["V_linear"], atol=1e-10)
+    np.testing.assert_allclose(solved["V_pi"], solved["vi"].V, atol=1e-10)
+    u = solved["unique"]
+    assert np.array_equal(solved["pi_policy"][u], solved["vi"].policy[u])
+    assert u.sum() >= 15
+
+
+def test_iterative_evaluation_matches_exact():
+    mdp = study.solved_world()["world"].mdp
+    uniform = np.full((mdp.n_states, mdp.n_actions), 0.25)
+    V, sweeps = rl.policy_evaluation_iterative(mdp, uniform, tol=1e-9)
+    np.testing.assert_allclose(V, rl.policy_evaluation(mdp, uniform), atol=1e-9)
+    assert sweeps > 1
+
+
+def test_value_iteration_error_bound():
+    mdp = study.solved_world()["world"].mdp
+    V_star = study.solved_world()["vi"].V
+    coarse = rl.value_iteration(mdp, tol=1e-3)
+    assert np.max(np.abs(coarse.V - V_star)) <= 1e-3
+
+
+def test_grid_world_transitions_are_distributions():
+    world = rl.grid_world()
+    np.testing.assert_allclose(world.mdp.P.sum(axis=2), 1.0)
+    assert world.mdp.terminal.sum() == 2
+    deterministic = rl.grid_world(slip=0.0)
+    assert set(np.unique(deterministic.mdp.P)) <= {0.0, 1.0}
+
+
+def test_q_learning_greedy_policy_is_optimal():
+    q = study.q_study(short=True)
+    assert q["mismatches"] == 0
+    assert q["v_error"] < study.Q_TOLERANCE[True]
+
+
+def test_q_learning_is_reproducible():
+    mdp = study.solved_world()["world"].mdp
+    a = rl.q_learning(mdp, 50, 7)
+    b = rl.q_learning(mdp, 50, 7)
+    np.testing.assert_array_equal(a.Q, b.Q)
+
+
+def test_sarsa_runs_and_counts_visits():
+    solved = study.solved_world()
+    res = rl.sarsa(solved["world"].mdp, 300, 3, V_ref=solved["vi"].V)
+    assert np.all(np.isfinite(res.Q))
+    assert res.visits.sum() > 0
+
+
+def test_reinforce_improves_on_uniform_policy():
+    mdp = study.solved_world()["world"].mdp
+    res = rl.reinforce(mdp, 300, 1)
+    uniform = np.full((mdp.n_states, mdp.n_actions), 0.25)
+    assert rl.policy_evaluation(mdp, res.policy)[mdp.start] > rl.policy_evaluation(mdp, uniform)[mdp.start]
+    np.testing.assert_allclose(res.policy.sum(axis=1), 1.0)
+
+
+def test_monte_carlo_evaluation_agrees_with_exact():
+    mdp = study.solved_world()["world"].mdp
+    policy = study.solved_world()["vi"].policy
+    est = rl.evaluate_policy(mdp, policy, 400, 5)
+    assert abs(est.value - rl.policy_evaluation(mdp, policy)[mdp.start]) < 4 * est.error
+
+
+def test_discounted_return_and_running_mean():
+    assert rl.discounted_return([1.0, 1.0, 1.0], 0.5) == pytest.approx(1.75)
+    np.testing.assert_allclose(rl.running_mean([1.0, 3.0, 5.0], 2), [1.0, 2.0, 4.0])
+
+
+@pytest.mark.parametrize("gamma", [-0.1, 1.0, 1.5, float("nan")])
+def test_bad_gamma_is_rejected(gamma):
+    with pytest.raises(ValueError, match="gamma"):
+        rl.grid_world(gamma=gamma)
+    with pytest.raises(ValueError, match="gamma"):
+        rl.discounted_return([1.0], gamma)
+
+
+def test_bad_input_is_rejected():
+    mdp = _two_state()
+    P = mdp.P.copy()
+    P[0, 0, 0] = 0.5
+    with pytest.raises(ValueError, match="P must sum to 1"):
+        rl.make_mdp(P, mdp.R, 0.9)
+    with pytest.raises(ValueError, match="policy must sum to 1"):
+        rl.policy_evaluation(mdp, np.array([[0.5, 0.6], [1.0, 0.0]]))
+    with pytest.raises(ValueError, match="policy"):
+        rl.policy_evaluation(mdp, np.array([0, 5]))
+    with pytest.raises(TypeError, match="gamma"):
+        rl.make_mdp(mdp.P, mdp.R, "0.9")
+    with pytest.raises(TypeError, match="seed"):
+        rl.q_learning(mdp, 10, None)
+    with pytest.raises(ValueError, match="epsilon"):
+        rl.q_learning(mdp, 10, 0, epsilon=1.5)
+    with pytest.raises(ValueError, match="layout"):
+        rl.grid_world(("S.", "..Z"))
+    with pytest.raises(ValueError, match="slip"):
+        rl.grid_world(slip=-0.1)
+
+
+def test_particle_task_is_a_valid_mdp_and_reaches_the_origin():
+    task = rl.particle_on_line(n_x=5, n_v=3)
+    np.testing.assert_allclose(task.mdp.P.sum(axis=2), 1.0)
+    assert task.mdp.terminal.sum() == 1
+    vi = rl.value_iteration(task.mdp)
+    states, _, rewards = rl.run_episode(task.mdp, vi.policy, 0)
+    assert len(rewards) < 30 and task.x[states[0]] == -5
+
+
+def test_particle_values_equal_minimum_time_by_search():
+    task = rl.particle_on_line(n_x=6, n_v=3, fail=0.0, wall_cost=0.0)
+    T = study.minimum_steps(task.mdp)
+    g = task.mdp.gamma
+    np.testing.assert_allclose(rl.value_iteration(task.mdp).V, -(1 - g**T) / (1 - g), atol=1e-9)
+    # far from the origin with zero velocity the optimal policy pushes towards it
+    vi = rl.value_iteration(task.mdp)
+    s = int(np.flatnonzero((task.x == -6) & (task.v == 0))[0])
+    assert task.forces[vi.policy[s]] == 1
+
+
+def test_particle_task_rejects_bad_input():
+    with pytest.raises(ValueError, match="fail"):
+        rl.particle_on_line(fail=1.0)
+    with pytest.raises(ValueError, match="gamma"):
+        rl.particle_on_line(gamma=-0.5)
+    with pytest.raises(ValueError, match="n_x"):
+        rl.particle_on_line(n_x=0)
