@@ -63,6 +63,7 @@ SKIPPED_MODULES = {
     "physml.vmc",
     "physml.autoregressive",
     "physml.diffusion",
+    "physml.rl",
 }
 #: Subpackages that are registries filled by decorators, not API.
 SKIPPED_PACKAGES = {"physml.checks", "physml.answers"}
