@@ -779,9 +779,18 @@ def _rosenbrock_point(theta, a, b) -> tuple[float, float]:
     return theta[0], theta[1]
 
 
-def rosenbrock(theta, a: float = 1.0, b: float = 100.0) -> float:
-    """The Rosenbrock function f(x, y) = (a - x)^2 + b (y - x^2)^2, minimum 0 at (a, a^2)."""
-    x, y = _rosenbrock_point(theta, a, b)
+def rosenbrock(theta, a: float = 1.0, b: float = 100.0):
+    """The Rosenbrock function f(x, y) = (a - x)^2 + b (y - x^2)^2, minimum 0 at (a, a^2).
+
+    ``theta`` is a point (x, y), or a pair of arrays (x, y) of points (shape (2, ...)),
+    e.g. a grid for a contour plot; the result has the shape of x.
+    """
+    points = as_float_array(theta, "theta")
+    if points.ndim == 0 or points.shape[0] != 2:
+        raise ValueError(f"theta must be a point (x, y) or a pair of arrays (x, y), got shape {points.shape}")
+    check_scalar(a, "a")
+    check_scalar(b, "b")
+    x, y = points[0], points[1]
     return (a - x) ** 2 + b * (y - x**2) ** 2
 
 
