@@ -189,12 +189,18 @@ def collocation_1d(n: int, t_max: float, device="cpu") -> torch.Tensor:
     return t[:, None].requires_grad_(True)
 
 
-def collocation_2d(n: int, t_max: float, seed: int = 0, device="cpu") -> torch.Tensor:
-    """``n`` uniform random points ``(x, t)`` of :math:`[0, 1]\\times[0, t_\\max]`, ``(n, 2)``"""
+def collocation_2d(
+    n: int, t_max: float, seed: int = 0, device="cpu", x_range: tuple[float, float] = (0.0, 1.0)
+) -> torch.Tensor:
+    """``n`` uniform random points ``(x, t)`` of :math:`[a, b]\\times[0, t_\\max]`, ``x_range = (a, b)``."""
     n = check_int(n, "n", minimum=1)
     t_max = check_scalar(t_max, "t_max", minimum=0.0, include_min=False)
+    a, b = (check_scalar(v, "x_range") for v in x_range)
+    if not a < b:
+        raise ValueError(f"x_range must be (a, b) with a < b, got {x_range}")
     gen = torch.Generator().manual_seed(check_int(seed, "seed", minimum=0))
-    z = torch.rand(n, 2, generator=gen, dtype=DTYPE) * torch.tensor([1.0, t_max], dtype=DTYPE)
+    z = torch.rand(n, 2, generator=gen, dtype=DTYPE) * torch.tensor([b - a, t_max], dtype=DTYPE)
+    z[:, 0] += a
     return z.to(as_device(device)).requires_grad_(True)
 
 
@@ -399,3 +405,53 @@ def convergence_order(h, errors) -> float:
     if h.size < 2 or h.shape != errors.shape or np.any(h <= 0) or np.any(errors <= 0):
         raise ValueError("h and errors must be positive arrays of the same length >= 2")
     return float(np.polyfit(np.log(h), np.log(errors), 1)[0])
+
+
+# --- Burgers' equation -------------------------------------------------------------------
+
+
+class BurgersTrial(nn.Module):
+    r"""Burgers trial solution, :math:`\hat u = -\sin(\pi x) + s\,t\,(1-x^2)\,N(x, t)`.
+
+    It equals the initial profile :math:`-\sin\pi x` at :math:`t = 0` and vanishes at
+    :math:`x = \pm1`. Input columns: ``(x, t)``.
+    """
+
+    def __init__(self, net: nn.Module, scale: float = 1.0):
+        super().__init__()
+        self.net = net
+        self.scale = float(check_scalar(scale, "scale", minimum=0.0, include_min=False))
+
+    def forward(self, xt: torch.Tensor) -> torch.Tensor:
+        x, t = xt[:, :1], xt[:, 1:2]
+        return -torch.sin(math.pi * x) + self.scale * t * (1 - x**2) * self.net(xt)
+
+
+def burgers_loss(model: nn.Module, xt: torch.Tensor, nu: float) -> torch.Tensor:
+    r"""Burgers residual, :math:`\overline{(\hat u_t + \hat u\hat u_x - \nu\hat u_{xx})^2}`."""
+    u = model(xt)
+    u_x = derivative(u, xt, column=0)
+    residual = derivative(u, xt, column=1) + u * u_x - nu * derivative(u_x, xt, column=0)
+    return (residual**2).mean()
+
+
+def burgers_exact(x, t, nu: float, n_nodes: int = 200) -> np.ndarray:
+    r"""Cole–Hopf solution of :math:`u_t + uu_x = \nu u_{xx}`, :math:`u(x, 0) = -\sin\pi x`,
+    by Gauss–Hermite quadrature:
+
+    .. math:: u(x, t) = -\frac{\int \sin\pi(x-\eta)\,f(x-\eta)\,e^{-\eta^2/4\nu t}\,d\eta}
+              {\int f(x-\eta)\,e^{-\eta^2/4\nu t}\,d\eta},\qquad
+              f(y) = e^{-\cos(\pi y)/2\pi\nu},
+
+    with :math:`\eta = \sqrt{4\nu t}\,z` and ``n_nodes`` Hermite nodes :math:`z`. The
+    solution is odd in :math:`x` and vanishes at :math:`x = \pm1`. At :math:`t = 0` the
+    initial profile is returned.
+    """
+    x, t = np.broadcast_arrays(as_float_array(x, "x"), as_float_array(t, "t"))
+    nu = check_scalar(nu, "nu", minimum=0.0, include_min=False)
+    if np.any(t < 0):
+        raise ValueError("t must be non-negative")
+    z, w = np.polynomial.hermite.hermgauss(check_int(n_nodes, "n_nodes", minimum=2))
+    y = x[..., None] - np.sqrt(4 * nu * t)[..., None] * z
+    f = np.exp(-(np.cos(np.pi * y) - 1) / (2 * np.pi * nu))  # shifted exponent: no overflow
+    return -(w * np.sin(np.pi * y) * f).sum(-1) / (w * f).sum(-1)

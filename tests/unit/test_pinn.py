@@ -154,3 +154,38 @@ def test_convergence_order_of_a_power_law():
     assert pinn.convergence_order(h, 3 * h**2) == pytest.approx(2.0)
     with pytest.raises(ValueError, match="positive"):
         pinn.convergence_order(h, -h)
+
+
+def test_burgers_exact_initial_profile_and_boundaries():
+    x = np.linspace(-1, 1, 41)
+    np.testing.assert_allclose(pinn.burgers_exact(x, 0.0, 0.05), -np.sin(np.pi * x), atol=1e-15)
+    u = pinn.burgers_exact(np.array([-1.0, 1.0]), 0.3, 0.05)
+    assert np.abs(u).max() < 1e-12
+    x = np.linspace(-0.9, 0.9, 7)
+    odd = pinn.burgers_exact(-x, 0.2, 0.05) + pinn.burgers_exact(x, 0.2, 0.05)
+    assert np.abs(odd).max() < 1e-13
+
+
+def test_burgers_exact_solves_the_equation():
+    nu, h = 0.05, 1e-3
+    x, t = np.linspace(-0.8, 0.8, 9), 0.3
+    u = lambda x, t: pinn.burgers_exact(x, t, nu)  # noqa: E731
+    u_t = (u(x, t + h) - u(x, t - h)) / (2 * h)
+    u_x = (u(x + h, t) - u(x - h, t)) / (2 * h)
+    u_xx = (u(x + h, t) - 2 * u(x, t) + u(x - h, t)) / h**2
+    assert np.abs(u_t + u(x, t) * u_x - nu * u_xx).max() < 1e-4
+
+
+def test_burgers_trial_satisfies_conditions_and_loss_is_finite():
+    model = pinn.BurgersTrial(pinn.network(2, 8, 2, seed=0))
+    s = torch.linspace(-1, 1, 11, dtype=torch.float64)[:, None]
+    torch.testing.assert_close(model(torch.cat([s, 0 * s], 1)), -torch.sin(math.pi * s), rtol=0, atol=1e-15)
+    ends = torch.tensor([[-1.0, 0.2], [1.0, 0.4]], dtype=torch.float64)
+    assert model(ends).abs().max().item() < 1e-15
+    xt = pinn.collocation_2d(20, 0.5, seed=0, x_range=(-1.0, 1.0))
+    assert xt[:, 0].min() >= -1 and xt[:, 0].max() <= 1 and xt[:, 0].min() < 0
+    assert np.isfinite(pinn.burgers_loss(model, xt, 0.05).item())
+    with pytest.raises(ValueError, match="x_range"):
+        pinn.collocation_2d(5, 0.5, x_range=(1.0, -1.0))
+    with pytest.raises(ValueError, match="nu"):
+        pinn.burgers_exact(0.0, 0.1, -1.0)

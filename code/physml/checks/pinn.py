@@ -41,6 +41,12 @@ HEAT_LR = 1e-2
 HEAT_TOL = (1e-2, 1e-2)
 SOFT_WEIGHT = 10.0
 
+# --- Burgers' equation
+BURGERS_NU, BURGERS_T = 0.05, 0.5
+BURGERS_POINTS = {False: 500, True: 200}
+BURGERS_STEPS = {False: (300, 150), True: (200, 100)}
+BURGERS_TOL = (1e-2, 5e-2)
+
 # --- finite differences
 FD_R = 0.4  # dt / dx^2 of the convergence study (r = 1/6 is special: see the exercises)
 FD_NX = (11, 21, 41, 81)
@@ -115,6 +121,23 @@ def heat_study(soft: bool = False, short: bool = False) -> dict:
             "points": points.detach().numpy(), "error": pinn.relative_l2(u, exact)}  # fmt: skip
 
 
+@_cached
+def burgers_study(short: bool = False) -> dict:
+    r"""Train the Burgers PINN on :math:`[-1, 1]\times[0, 0.5]`, :math:`\nu = 0.05`."""
+    model = pinn.BurgersTrial(pinn.network(2, WIDTH, DEPTH, seed=SEED))
+    points = pinn.collocation_2d(BURGERS_POINTS[short], BURGERS_T, seed=SEED, x_range=(-1.0, 1.0))
+    loss = lambda m, p: pinn.burgers_loss(m, p, BURGERS_NU)  # noqa: E731
+    history = _train(model, loss, points, BURGERS_STEPS[short], HEAT_LR)
+    x = np.linspace(-1.0, 1.0, 101)
+    t = np.linspace(0.0, BURGERS_T, 51)
+    T, X = np.meshgrid(t, x, indexing="ij")
+    grid = np.column_stack([X.ravel(), T.ravel()])
+    u = pinn.predict(model, grid).reshape(T.shape)
+    exact = pinn.burgers_exact(X, T, BURGERS_NU)
+    return {"model": model, "history": history, "x": x, "t": t, "u": u, "exact": exact,
+            "error": pinn.relative_l2(u, exact)}  # fmt: skip
+
+
 @functools.cache
 def fd_convergence(r: float = FD_R) -> dict:
     r"""FTCS errors at :math:`t = 0.1` for :math:`n_x` in ``FD_NX``, fixed :math:`r = \Delta t/\Delta x^2`."""
@@ -161,6 +184,19 @@ def _oscillator(short: bool):
 )
 def _heat(short: bool):
     return heat_study(False, short)["error"], HEAT_TOL[short]
+
+
+@reference_check(
+    "pinn.burgers",
+    chapter="pinn",
+    description="Burgers PINN (nu = 0.05) on [-1, 1] x [0, 0.5]: relative L2 error below 1e-2",
+    reference_source="Cole-Hopf solution by Gauss-Hermite quadrature (pinn.burgers_exact), 101 x 51 grid; "
+    "short (200 points, 200 Adam + 100 L-BFGS steps): below 5e-2",
+    kind="at_most",
+    glued=("pinn-burgers-error",),
+)
+def _burgers(short: bool):
+    return burgers_study(short)["error"], BURGERS_TOL[short]
 
 
 @reference_check(
