@@ -1,0 +1,457 @@
+r"""Physics-informed neural networks and a finite-difference reference, for the chapter
+"Physics-informed neural networks".
+
+* :func:`network` builds the small tanh MLP :math:`N(\boldsymbol z; \Theta)` of every
+  experiment; :func:`derivative` differentiates a network output with respect to its
+  input by autograd, keeping the graph so that the result can be differentiated again;
+* trial solutions that satisfy the initial and boundary conditions by construction
+  (Lagaris et al. 1998): :class:`DecayTrial`, :class:`OscillatorTrial`, :class:`HeatTrial`,
+  and the unconstrained :class:`SoftHeat` whose conditions enter the loss as penalties;
+* residual losses (:func:`decay_loss`, :func:`oscillator_loss`, :func:`heat_loss`,
+  :func:`soft_heat_loss`) on collocation points (:func:`collocation_1d`,
+  :func:`collocation_2d`), and the training loop :func:`train_pinn` (Adam, then L-BFGS);
+* :func:`relative_l2` measures a solution against the analytic one;
+* :func:`ftcs_heat` is the explicit forward-time centred-space scheme for
+  :math:`u_t = u_{xx}`, with its stability limit :math:`\Delta t/\Delta x^2 \le 1/2`.
+
+Everything runs unchanged on a GPU: pass ``device="cuda"``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._validate import as_float_array, check_finite_loss, check_int, check_scalar
+from .nn.torch_twin import torch_threads
+from .progress import progress
+from .torchtools import as_device, mlp, seed_everything
+
+DTYPE = torch.float64  # second derivatives of small networks: double precision costs little here
+FTCS_STABILITY_LIMIT = 0.5
+
+
+# --- networks and derivatives --------------------------------------------------------------
+
+
+def network(n_in: int, width: int = 32, depth: int = 2, seed: int = 0, device="cpu") -> nn.Sequential:
+    r"""A tanh MLP :math:`N: \mathbb R^{n_\mathrm{in}} \to \mathbb R`: ``depth`` layers of ``width``.
+
+    tanh (not ReLU) because the residual of a second-order equation needs second
+    derivatives of :math:`N`, and those of a ReLU network vanish almost everywhere.
+    The weights are drawn from torch's generator seeded with ``seed``.
+    """
+    n_in = check_int(n_in, "n_in", minimum=1)
+    width = check_int(width, "width", minimum=1)
+    depth = check_int(depth, "depth", minimum=1)
+    seed_everything(seed)
+    return mlp([n_in] + [width] * depth + [1], activation="tanh").to(device=as_device(device), dtype=DTYPE)
+
+
+def derivative(u: torch.Tensor, z: torch.Tensor, order: int = 1, column: int = 0) -> torch.Tensor:
+    r"""The derivative :math:`\partial^k u/\partial z_c^k` of ``u`` (one value per row of ``z``) by autograd.
+
+    ``z`` has shape ``(n, d)`` and ``requires_grad``; ``u`` has shape ``(n, 1)`` and row
+    :math:`i` depends on row :math:`i` of ``z`` only (a network applied point by point), so
+    the gradient of :math:`\sum_i u_i` is the matrix of the pointwise derivatives.
+    ``create_graph=True`` keeps the result differentiable: for a second derivative, and
+    because the loss is differentiated once more with respect to the parameters.
+    """
+    order = check_int(order, "order", minimum=1)
+    if not isinstance(z, torch.Tensor) or not z.requires_grad:
+        raise ValueError("z must be a torch.Tensor with requires_grad=True")
+    if z.ndim != 2 or not 0 <= column < z.shape[1]:
+        raise ValueError(
+            f"z must have shape (n, d) and column must be in [0, d), got {tuple(z.shape)}, {column}"
+        )
+    for _ in range(order):
+        (grad,) = torch.autograd.grad(u.sum(), z, create_graph=True)
+        u = grad[:, column : column + 1]
+    return u
+
+
+# --- trial solutions -------------------------------------------------------------------------
+
+
+class DecayTrial(nn.Module):
+    r"""Trial solution of :math:`u' = -\gamma u`, :math:`u(0) = u_0`: :math:`\hat u(t) = u_0 + t\,N(t)`.
+
+    At :math:`t = 0` the second term vanishes whatever the network, so the initial
+    condition holds exactly (Lagaris et al. 1998). The network sees :math:`t/t_s`
+    (``t_scale``: the length of the time interval), an input of order one.
+    """
+
+    def __init__(self, net: nn.Module, u0: float = 1.0, t_scale: float = 1.0):
+        super().__init__()
+        self.net = net
+        self.u0 = float(check_scalar(u0, "u0"))
+        self.t_scale = float(check_scalar(t_scale, "t_scale", minimum=0.0, include_min=False))
+
+    def forward(self, t: torch.Tensor) -> torch.Tensor:
+        return self.u0 + t * self.net(t / self.t_scale)
+
+
+class OscillatorTrial(nn.Module):
+    r"""Trial solution of a second-order initial-value problem, :math:`\hat x = x_0 + v_0 t + \tau^2 N(\tau)`.
+
+    :math:`\hat x(0) = x_0` and :math:`\hat x'(0) = v_0` for any network. With
+    :math:`\tau = t/t_s` (``t_scale``) the correction is written :math:`\tau^2 N(\tau)`, so
+    that input and output of the network are of order one on :math:`[0, t_s]`.
+    """
+
+    def __init__(self, net: nn.Module, x0: float = 1.0, v0: float = 0.0, t_scale: float = 1.0):
+        super().__init__()
+        self.net = net
+        self.x0 = float(check_scalar(x0, "x0"))
+        self.v0 = float(check_scalar(v0, "v0"))
+        self.t_scale = float(check_scalar(t_scale, "t_scale", minimum=0.0, include_min=False))
+
+    def forward(self, t: torch.Tensor) -> torch.Tensor:
+        tau = t / self.t_scale
+        return self.x0 + self.v0 * t + tau**2 * self.net(tau)
+
+
+class HeatTrial(nn.Module):
+    r"""Trial solution of the heat equation, :math:`\hat u(x, t) = \sin(\pi x) + s\,t\,x(1-x)\,N(x, t)`.
+
+    At :math:`t = 0` it is the initial profile :math:`\sin\pi x`, and at :math:`x = 0` and
+    :math:`x = 1` it is zero for every :math:`t`: the network only has to make the
+    residual :math:`\hat u_t - \hat u_{xx}` vanish inside. Input columns: ``(x, t)``. The
+    constant :math:`s` (``scale``) sets the size of the correction: at :math:`t = 0` the
+    equation demands :math:`\hat u_t = u_{xx} = -\pi^2\sin\pi x`, so :math:`s = \pi^2`
+    lets a network with outputs of order one represent it.
+    """
+
+    def __init__(self, net: nn.Module, scale: float = 1.0):
+        super().__init__()
+        self.net = net
+        self.scale = float(check_scalar(scale, "scale", minimum=0.0, include_min=False))
+
+    def forward(self, xt: torch.Tensor) -> torch.Tensor:
+        x, t = xt[:, :1], xt[:, 1:2]
+        return torch.sin(math.pi * x) + self.scale * t * x * (1 - x) * self.net(xt)
+
+
+class SoftHeat(nn.Module):
+    r"""The bare network :math:`\hat u(x, t) = N(x, t)`: conditions are imposed by :func:`soft_heat_loss`."""
+
+    def __init__(self, net: nn.Module):
+        super().__init__()
+        self.net = net
+
+    def forward(self, xt: torch.Tensor) -> torch.Tensor:
+        return self.net(xt)
+
+
+# --- exact solutions -----------------------------------------------------------------------
+
+
+def decay_exact(t, gamma: float = 1.0, u0: float = 1.0) -> np.ndarray:
+    r""":math:`u(t) = u_0 e^{-\gamma t}`."""
+    return u0 * np.exp(-gamma * as_float_array(t, "t"))
+
+
+def oscillator_exact(
+    t, omega: float = 2.0, zeta: float = 0.1, x0: float = 1.0, v0: float = 0.0
+) -> np.ndarray:
+    r"""Underdamped oscillator :math:`x'' + 2\zeta\omega x' + \omega^2 x = 0` (:math:`0 \le \zeta < 1`).
+
+    .. math:: x(t) = e^{-\zeta\omega t}\left[x_0\cos\omega_d t
+              + \frac{v_0 + \zeta\omega x_0}{\omega_d}\sin\omega_d t\right],
+
+    :math:`\omega_d = \omega\sqrt{1-\zeta^2}`.
+    """
+    t = as_float_array(t, "t")
+    check_scalar(zeta, "zeta", minimum=0.0, maximum=1.0, include_max=False)
+    wd = omega * math.sqrt(1 - zeta**2)
+    return np.exp(-zeta * omega * t) * (x0 * np.cos(wd * t) + (v0 + zeta * omega * x0) / wd * np.sin(wd * t))
+
+
+def heat_exact(x, t) -> np.ndarray:
+    r""":math:`u(x, t) = e^{-\pi^2 t}\sin(\pi x)`, solving :math:`u_t = u_{xx}`,
+    :math:`u(x, 0) = \sin\pi x`, zero ends."""
+    x, t = as_float_array(x, "x"), as_float_array(t, "t")
+    return np.exp(-(math.pi**2) * t) * np.sin(math.pi * x)
+
+
+# --- collocation points and losses --------------------------------------------------------
+
+
+def collocation_1d(n: int, t_max: float, device="cpu") -> torch.Tensor:
+    """``n`` equally spaced points of :math:`[0, t_\\max]` as an ``(n, 1)`` tensor that requires grad."""
+    n = check_int(n, "n", minimum=2)
+    t_max = check_scalar(t_max, "t_max", minimum=0.0, include_min=False)
+    t = torch.linspace(0.0, t_max, n, dtype=DTYPE, device=as_device(device))
+    return t[:, None].requires_grad_(True)
+
+
+def collocation_2d(
+    n: int, t_max: float, seed: int = 0, device="cpu", x_range: tuple[float, float] = (0.0, 1.0)
+) -> torch.Tensor:
+    """``n`` uniform random points ``(x, t)`` of :math:`[a, b]\\times[0, t_\\max]`, ``x_range = (a, b)``."""
+    n = check_int(n, "n", minimum=1)
+    t_max = check_scalar(t_max, "t_max", minimum=0.0, include_min=False)
+    a, b = (check_scalar(v, "x_range") for v in x_range)
+    if not a < b:
+        raise ValueError(f"x_range must be (a, b) with a < b, got {x_range}")
+    gen = torch.Generator().manual_seed(check_int(seed, "seed", minimum=0))
+    z = torch.rand(n, 2, generator=gen, dtype=DTYPE) * torch.tensor([b - a, t_max], dtype=DTYPE)
+    z[:, 0] += a
+    return z.to(as_device(device)).requires_grad_(True)
+
+
+def decay_loss(model: nn.Module, t: torch.Tensor, gamma: float = 1.0) -> torch.Tensor:
+    r"""Mean squared residual :math:`\frac1n\sum_i (\hat u'(t_i) + \gamma \hat u(t_i))^2`."""
+    u = model(t)
+    return ((derivative(u, t) + gamma * u) ** 2).mean()
+
+
+def oscillator_loss(model: nn.Module, t: torch.Tensor, omega: float = 2.0, zeta: float = 0.1) -> torch.Tensor:
+    r"""Mean squared residual :math:`\frac1n\sum_i (\hat x'' + 2\zeta\omega\hat x' + \omega^2\hat x)^2`."""
+    x = model(t)
+    dx = derivative(x, t)
+    d2x = derivative(dx, t)
+    return ((d2x + 2 * zeta * omega * dx + omega**2 * x) ** 2).mean()
+
+
+def heat_residual(model: nn.Module, xt: torch.Tensor) -> torch.Tensor:
+    r"""The residual :math:`\hat u_t - \hat u_{xx}` at the points ``xt`` (columns ``x, t``)."""
+    u = model(xt)
+    return derivative(u, xt, column=1) - derivative(u, xt, order=2, column=0)
+
+
+def heat_loss(model: nn.Module, xt: torch.Tensor) -> torch.Tensor:
+    r"""Mean squared residual of the heat equation, :math:`\frac1n\sum_i (\hat u_t - \hat u_{xx})^2`."""
+    return (heat_residual(model, xt) ** 2).mean()
+
+
+def soft_heat_loss(
+    model: nn.Module, xt: torch.Tensor, n_boundary: int = 100, weight: float = 10.0
+) -> torch.Tensor:
+    r"""Residual plus penalties for the initial and boundary conditions:
+
+    .. math:: C = \overline{r^2} + \lambda\,\left[\overline{(\hat u(x,0)-\sin\pi x)^2}
+              + \overline{\hat u(0,t)^2} + \overline{\hat u(1,t)^2}\right].
+
+
+    The initial and boundary conditions are checked on ``n_boundary`` equally spaced
+    points each; ``weight`` is :math:`\lambda`. They now hold only approximately.
+    """
+    n_boundary = check_int(n_boundary, "n_boundary", minimum=2)
+    weight = check_scalar(weight, "weight", minimum=0.0)
+    t_max = float(xt[:, 1].max().detach())
+    s = torch.linspace(0.0, 1.0, n_boundary, dtype=xt.dtype, device=xt.device)[:, None]
+    zero = torch.zeros_like(s)
+    initial = model(torch.cat([s, zero], dim=1)) - torch.sin(math.pi * s)
+    left = model(torch.cat([zero, t_max * s], dim=1))
+    right = model(torch.cat([zero + 1, t_max * s], dim=1))
+    penalty = (initial**2).mean() + (left**2).mean() + (right**2).mean()
+    return heat_loss(model, xt) + weight * penalty
+
+
+# --- training ----------------------------------------------------------------------------
+
+
+def train_pinn(
+    model: nn.Module,
+    loss_fn: Callable[[nn.Module, torch.Tensor], torch.Tensor],
+    points: torch.Tensor,
+    adam_steps: int = 2000,
+    lr: float = 1e-2,
+    lbfgs_steps: int = 0,
+    seed: int = 0,
+    num_threads: int | None = 1,
+) -> dict:
+    r"""Minimise ``loss_fn(model, points)``: ``adam_steps`` Adam steps, then ``lbfgs_steps`` L-BFGS ones.
+
+    Adam's learning rate decays by a factor 10 over the run (cosine schedule). L-BFGS
+    (``torch.optim.LBFGS`` with a strong-Wolfe line search) then polishes the
+    minimum, which first-order methods approach slowly for these smooth, ill-conditioned
+    losses. The collocation points stay fixed (full-batch training). A NaN or infinite
+    loss stops training with a clear error. Returns ``{"loss": [...], "adam_steps": int}``:
+    the loss before every Adam step and at every L-BFGS loss evaluation.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
+    if not isinstance(points, torch.Tensor) or not points.requires_grad:
+        raise ValueError("points must be a torch.Tensor with requires_grad=True (see collocation_1d)")
+    adam_steps = check_int(adam_steps, "adam_steps", minimum=0)
+    lbfgs_steps = check_int(lbfgs_steps, "lbfgs_steps", minimum=0)
+    lr = check_scalar(lr, "lr", minimum=0.0, include_min=False)
+    torch.manual_seed(check_int(seed, "seed", minimum=0))
+    history: dict = {"loss": [], "adam_steps": adam_steps}
+    with torch_threads(num_threads):
+        if adam_steps:
+            opt = torch.optim.Adam(model.parameters(), lr=lr)
+            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=adam_steps, eta_min=lr / 10)
+            for step in progress(range(adam_steps), desc="Adam"):
+                opt.zero_grad()
+                loss = loss_fn(model, points)
+                loss.backward()
+                value = loss.item()
+                check_finite_loss(value, step)
+                history["loss"].append(value)
+                opt.step()
+                sched.step()
+        if lbfgs_steps:
+            opt = torch.optim.LBFGS(
+                model.parameters(), lr=1.0, max_iter=lbfgs_steps, history_size=50,
+                line_search_fn="strong_wolfe", tolerance_grad=1e-12, tolerance_change=1e-15,
+            )  # fmt: skip
+
+            def closure():
+                opt.zero_grad()
+                loss = loss_fn(model, points)
+                loss.backward()
+                check_finite_loss(loss.item(), len(history["loss"]))
+                history["loss"].append(loss.item())
+                return loss
+
+            opt.step(closure)
+    return history
+
+
+def predict(model: nn.Module, points) -> np.ndarray:
+    """The model's values at ``points`` (array of shape ``(n, d)``) as a NumPy array of shape ``(n,)``."""
+    points = as_float_array(points, "points", ndim=2)
+    param = next(model.parameters())
+    with torch.no_grad():
+        z = torch.as_tensor(points, dtype=param.dtype, device=param.device)
+        return model(z)[:, 0].cpu().numpy()
+
+
+def relative_l2(u, u_exact) -> float:
+    r"""Relative :math:`L^2` error :math:`\lVert u - u_\mathrm{ex}\rVert_2 / \lVert u_\mathrm{ex}\rVert_2`."""
+    u, u_exact = as_float_array(u, "u"), as_float_array(u_exact, "u_exact")
+    if u.shape != u_exact.shape:
+        raise ValueError(f"u and u_exact must have the same shape, got {u.shape} and {u_exact.shape}")
+    norm = np.linalg.norm(u_exact)
+    if norm == 0:
+        raise ValueError("u_exact is zero everywhere: the relative error is undefined")
+    return float(np.linalg.norm(u - u_exact) / norm)
+
+
+def heat_grid(nx: int = 101, nt: int = 101, t_max: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An evaluation grid: ``x`` (nx,), ``t`` (nt,) and the points ``(x, t)``, ``(nt*nx, 2)``, t-major."""
+    x = np.linspace(0.0, 1.0, check_int(nx, "nx", minimum=2))
+    t = np.linspace(
+        0.0, check_scalar(t_max, "t_max", minimum=0.0, include_min=False), check_int(nt, "nt", minimum=2)
+    )
+    T, X = np.meshgrid(t, x, indexing="ij")
+    return x, t, np.column_stack([X.ravel(), T.ravel()])
+
+
+# --- finite differences --------------------------------------------------------------------
+
+
+def ftcs_heat(
+    nx: int, dt: float, t_end: float, allow_unstable: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Explicit FTCS scheme for :math:`u_t = u_{xx}`, :math:`u(x,0) = \sin\pi x`, zero ends.
+
+    With :math:`\Delta x = 1/(n_x-1)` and :math:`r = \Delta t/\Delta x^2`,
+
+    .. math:: u_j^{k+1} = u_j^k + r\,(u_{j+1}^k - 2u_j^k + u_{j-1}^k).
+
+    The scheme is stable only for :math:`r \le 1/2` (von Neumann: the amplification factor
+    of the shortest wave is :math:`1 - 4r`); above, a ``ValueError`` is raised unless
+    ``allow_unstable=True`` (to watch the instability grow). ``t_end`` must be a whole
+    number of steps. Returns ``x`` and ``u(x, t_end)``.
+    """
+    nx = check_int(nx, "nx", minimum=3)
+    dt = check_scalar(dt, "dt", minimum=0.0, include_min=False)
+    t_end = check_scalar(t_end, "t_end", minimum=0.0)
+    if not isinstance(allow_unstable, bool):
+        raise TypeError(f"allow_unstable must be a bool, got {type(allow_unstable).__name__}")
+    dx = 1.0 / (nx - 1)
+    r = dt / dx**2
+    if r > FTCS_STABILITY_LIMIT * (1 + 1e-12) and not allow_unstable:  # dx**2 rounds
+        raise ValueError(
+            f"dt/dx^2 = {r:.4g} > 1/2: the explicit scheme is unstable (use dt <= {0.5 * dx**2:.4g} "
+            "for this dx, or allow_unstable=True to watch it blow up)"
+        )
+    n_steps = round(t_end / dt)
+    if not math.isclose(n_steps * dt, t_end, rel_tol=1e-9, abs_tol=1e-12):
+        raise ValueError(f"t_end = {t_end} must be a whole number of steps dt = {dt}")
+    x = np.linspace(0.0, 1.0, nx)
+    u = np.sin(np.pi * x)
+    u[[0, -1]] = 0.0
+    for _ in range(n_steps):
+        u[1:-1] = u[1:-1] + r * (u[2:] - 2 * u[1:-1] + u[:-2])
+    return x, u
+
+
+def ftcs_error(nx: int, r: float, t_end: float) -> float:
+    r"""Relative :math:`L^2` error of :func:`ftcs_heat` at ``t_end`` with :math:`\Delta t = r\Delta x^2`.
+
+    :math:`\Delta t` is adjusted down so that ``t_end`` is a whole number of steps.
+    """
+    dx = 1.0 / (check_int(nx, "nx", minimum=3) - 1)
+    check_scalar(r, "r", minimum=0.0, include_min=False)
+    n_steps = math.ceil(t_end / (r * dx**2) - 1e-9)
+    x, u = ftcs_heat(nx, t_end / n_steps, t_end)
+    return relative_l2(u, heat_exact(x, t_end))
+
+
+def convergence_order(h, errors) -> float:
+    r"""Slope :math:`p` of a least-squares fit :math:`\ln e = p\ln h + c`: the observed order."""
+    h, errors = as_float_array(h, "h", ndim=1), as_float_array(errors, "errors", ndim=1)
+    if h.size < 2 or h.shape != errors.shape or np.any(h <= 0) or np.any(errors <= 0):
+        raise ValueError("h and errors must be positive arrays of the same length >= 2")
+    return float(np.polyfit(np.log(h), np.log(errors), 1)[0])
+
+
+# --- Burgers' equation -------------------------------------------------------------------
+
+
+class BurgersTrial(nn.Module):
+    r"""Burgers trial solution, :math:`\hat u = -\sin(\pi x) + s\,t\,(1-x^2)\,N(x, t)`.
+
+    It equals the initial profile :math:`-\sin\pi x` at :math:`t = 0` and vanishes at
+    :math:`x = \pm1`. Input columns: ``(x, t)``.
+    """
+
+    def __init__(self, net: nn.Module, scale: float = 1.0):
+        super().__init__()
+        self.net = net
+        self.scale = float(check_scalar(scale, "scale", minimum=0.0, include_min=False))
+
+    def forward(self, xt: torch.Tensor) -> torch.Tensor:
+        x, t = xt[:, :1], xt[:, 1:2]
+        return -torch.sin(math.pi * x) + self.scale * t * (1 - x**2) * self.net(xt)
+
+
+def burgers_loss(model: nn.Module, xt: torch.Tensor, nu: float) -> torch.Tensor:
+    r"""Burgers residual, :math:`\overline{(\hat u_t + \hat u\hat u_x - \nu\hat u_{xx})^2}`."""
+    u = model(xt)
+    u_x = derivative(u, xt, column=0)
+    residual = derivative(u, xt, column=1) + u * u_x - nu * derivative(u_x, xt, column=0)
+    return (residual**2).mean()
+
+
+def burgers_exact(x, t, nu: float, n_nodes: int = 200) -> np.ndarray:
+    r"""Cole–Hopf solution of :math:`u_t + uu_x = \nu u_{xx}`, :math:`u(x, 0) = -\sin\pi x`,
+    by Gauss–Hermite quadrature:
+
+    .. math:: u(x, t) = -\frac{\int \sin\pi(x-\eta)\,f(x-\eta)\,e^{-\eta^2/4\nu t}\,d\eta}
+              {\int f(x-\eta)\,e^{-\eta^2/4\nu t}\,d\eta},\qquad
+              f(y) = e^{-\cos(\pi y)/2\pi\nu},
+
+    with :math:`\eta = \sqrt{4\nu t}\,z` and ``n_nodes`` Hermite nodes :math:`z`. The
+    solution is odd in :math:`x` and vanishes at :math:`x = \pm1`. At :math:`t = 0` the
+    initial profile is returned.
+    """
+    x, t = np.broadcast_arrays(as_float_array(x, "x"), as_float_array(t, "t"))
+    nu = check_scalar(nu, "nu", minimum=0.0, include_min=False)
+    if np.any(t < 0):
+        raise ValueError("t must be non-negative")
+    z, w = np.polynomial.hermite.hermgauss(check_int(n_nodes, "n_nodes", minimum=2))
+    y = x[..., None] - np.sqrt(4 * nu * t)[..., None] * z
+    f = np.exp(-(np.cos(np.pi * y) - 1) / (2 * np.pi * nu))  # shifted exponent: no overflow
+    return -(w * np.sin(np.pi * y) * f).sum(-1) / (w * f).sum(-1)
