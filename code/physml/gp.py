@@ -1,0 +1,367 @@
+r"""Gaussian-process regression with a Cholesky solve.
+
+Used in the chapter "Gaussian processes and kernel regression" (``chapters/gp.md``).
+
+A Gaussian process with covariance function (kernel) :math:`k` and Gaussian noise of
+variance :math:`\sigma_n^2` gives, for training inputs :math:`\boldsymbol X` (n x d),
+targets :math:`\boldsymbol y` and the matrix :math:`\boldsymbol K_y = k(\boldsymbol X,
+\boldsymbol X) + \sigma_n^2 \boldsymbol I = \boldsymbol L \boldsymbol L^T`,
+
+* posterior mean  :math:`m(\boldsymbol x_*) = \boldsymbol k_*^T \boldsymbol\alpha`,
+  :math:`\boldsymbol\alpha = \boldsymbol K_y^{-1}\boldsymbol y`;
+* posterior variance :math:`s^2(\boldsymbol x_*) = k(\boldsymbol x_*, \boldsymbol x_*) -
+  \boldsymbol v^T\boldsymbol v`, :math:`\boldsymbol v = \boldsymbol L^{-1}\boldsymbol k_*`;
+* log marginal likelihood :math:`\ln p(\boldsymbol y) = -\frac12 \boldsymbol y^T
+  \boldsymbol\alpha - \sum_i \ln L_{ii} - \frac n2 \ln 2\pi`.
+
+The kernels are isotropic, with a signal variance ``variance`` and a ``length_scale``;
+their hyperparameters are handled as logarithms (``log_params``), which keeps them
+positive during the optimisation. ``to_sklearn()`` returns the equal scikit-learn kernel,
+``ConstantKernel(variance) * RBF(length_scale)`` or ``... * Matern(length_scale, nu)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.linalg
+import scipy.optimize
+from scipy.spatial.distance import cdist
+
+from ._validate import as_float_array, as_rng, check_int, check_same_length, check_scalar
+
+MATERN_NUS = (0.5, 1.5, 2.5)
+
+
+class NotPositiveDefiniteError(ValueError):
+    """The kernel matrix of the training inputs could not be Cholesky-factorised."""
+
+
+def _as_inputs(X, name: str) -> np.ndarray:
+    """Inputs as an (n, d) float array; a 1-D array is read as n points in one dimension."""
+    X = as_float_array(X, name, ndim=(1, 2))
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.shape[0] < 1:
+        raise ValueError(f"{name} must contain at least one point, got shape {X.shape}")
+    return X
+
+
+# --------------------------------------------------------------------------- kernels
+
+
+@dataclass(frozen=True)
+class RBF:
+    r"""Squared-exponential kernel :math:`k(\boldsymbol x, \boldsymbol x') = \sigma_f^2
+    \exp\left(-\frac{r^2}{2\ell^2}\right)`, :math:`r = \lVert\boldsymbol x - \boldsymbol x'\rVert`.
+
+    ``variance`` is :math:`\sigma_f^2`, ``length_scale`` is :math:`\ell`. Its samples are
+    infinitely differentiable functions.
+    """
+
+    length_scale: float = 1.0
+    variance: float = 1.0
+
+    def __post_init__(self):
+        check_scalar(self.length_scale, "length_scale", minimum=0.0, include_min=False)
+        check_scalar(self.variance, "variance", minimum=0.0, include_min=False)
+
+    @property
+    def log_params(self) -> np.ndarray:
+        """``[ln variance, ln length_scale]``."""
+        return np.log([self.variance, self.length_scale])
+
+    def with_log_params(self, log_params) -> RBF:
+        log_params = as_float_array(log_params, "log_params", ndim=1)
+        return type(self)(length_scale=float(np.exp(log_params[1])), variance=float(np.exp(log_params[0])))
+
+    def _shape(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The kernel divided by the variance, and its derivative with respect to ln length_scale."""
+        k = np.exp(-0.5 * a**2)
+        return k, k * a**2
+
+    def __call__(self, X1, X2=None) -> np.ndarray:
+        """The kernel matrix :math:`K_{ij} = k(\\boldsymbol x_i, \\boldsymbol x'_j)`."""
+        X1 = _as_inputs(X1, "X1")
+        X2 = X1 if X2 is None else _as_inputs(X2, "X2")
+        if X1.shape[1] != X2.shape[1]:
+            raise ValueError(
+                f"X1 and X2 must have the same number of features, got {X1.shape[1]} and {X2.shape[1]}"
+            )
+        a = cdist(X1 / self.length_scale, X2 / self.length_scale)
+        return self.variance * self._shape(a)[0]
+
+    def gradient(self, X) -> np.ndarray:
+        r"""Derivatives :math:`\partial \boldsymbol K / \partial \ln\theta_j` at the training
+        inputs, shape (2, n, n), in the order of ``log_params``."""
+        X = _as_inputs(X, "X")
+        a = cdist(X / self.length_scale, X / self.length_scale)
+        k, dk = self._shape(a)
+        return np.stack([self.variance * k, self.variance * dk])
+
+    def to_sklearn(self):
+        from sklearn.gaussian_process.kernels import RBF as SkRBF
+        from sklearn.gaussian_process.kernels import ConstantKernel
+
+        return ConstantKernel(self.variance, "fixed") * SkRBF(self.length_scale, "fixed")
+
+
+@dataclass(frozen=True)
+class Matern(RBF):
+    r"""Matérn kernel with smoothness :math:`\nu \in \{1/2, 3/2, 5/2\}`; with
+    :math:`a = \sqrt{2\nu}\, r/\ell`,
+
+    .. math::
+
+        k_{1/2} = \sigma_f^2 e^{-a},\quad
+        k_{3/2} = \sigma_f^2 (1 + a) e^{-a},\quad
+        k_{5/2} = \sigma_f^2 \left(1 + a + \tfrac{a^2}{3}\right) e^{-a}.
+
+    Its samples are :math:`\lceil\nu\rceil - 1` times differentiable; ``nu = 1/2`` is the
+    Ornstein–Uhlenbeck process.
+    """
+
+    nu: float = 2.5
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.nu not in MATERN_NUS:
+            raise ValueError(f"nu must be one of {MATERN_NUS}, got {self.nu!r}")
+
+    def with_log_params(self, log_params) -> Matern:
+        log_params = as_float_array(log_params, "log_params", ndim=1)
+        return type(self)(
+            length_scale=float(np.exp(log_params[1])), variance=float(np.exp(log_params[0])), nu=self.nu
+        )
+
+    def _shape(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        a = math.sqrt(2 * self.nu) * a
+        e = np.exp(-a)
+        if self.nu == 0.5:
+            return e, a * e
+        if self.nu == 1.5:
+            return (1 + a) * e, a**2 * e
+        return (1 + a + a**2 / 3) * e, a**2 * (1 + a) / 3 * e
+
+    def to_sklearn(self):
+        from sklearn.gaussian_process.kernels import ConstantKernel
+        from sklearn.gaussian_process.kernels import Matern as SkMatern
+
+        return ConstantKernel(self.variance, "fixed") * SkMatern(self.length_scale, "fixed", nu=self.nu)
+
+
+# --------------------------------------------------------------------------- the GP
+
+
+def cholesky(K: np.ndarray, name: str = "K") -> tuple[np.ndarray, bool]:
+    """Cholesky factor of ``K`` (``scipy.linalg.cho_factor``, lower), with a clear error.
+
+    Fails with :class:`NotPositiveDefiniteError` when ``K`` is not positive definite, or
+    is so close to singular that a pivot :math:`L_{ii}^2` falls below
+    :math:`n\\,\\epsilon_{\\mathrm M} \\max_i K_{ii}` (the solve would then amplify
+    round-off by more than :math:`1/\\epsilon_{\\mathrm M}`).
+    """
+    n = K.shape[0]
+    hint = "add noise (a jitter of 1e-8 to 1e-6 times the kernel variance) or remove duplicate inputs"
+    try:
+        factor = scipy.linalg.cho_factor(K, lower=True, check_finite=False)
+    except np.linalg.LinAlgError as err:
+        raise NotPositiveDefiniteError(
+            f"the {n}x{n} kernel matrix {name} is not positive definite ({err}); {hint}"
+        ) from None
+    pivots = np.diag(factor[0]) ** 2
+    if pivots.min() <= n * np.finfo(float).eps * np.max(np.diag(K)):
+        raise NotPositiveDefiniteError(
+            f"the {n}x{n} kernel matrix {name} is singular to machine precision "
+            f"(smallest Cholesky pivot {pivots.min():.2e}); {hint}"
+        )
+    return factor
+
+
+def log_marginal_likelihood(kernel: RBF, noise: float, X, y, gradient: bool = False):
+    r"""Log marginal likelihood :math:`\ln p(\boldsymbol y \mid \boldsymbol X, \boldsymbol\theta)`
+    and, with ``gradient=True``, its gradient with respect to
+    :math:`(\ln\sigma_f^2, \ln\ell, \ln\sigma_n^2)`,
+
+    .. math::
+
+        \frac{\partial \ln p}{\partial \theta_j} = \frac12 \operatorname{tr}\left[
+        \left(\boldsymbol\alpha\boldsymbol\alpha^T - \boldsymbol K_y^{-1}\right)
+        \frac{\partial \boldsymbol K_y}{\partial \theta_j}\right].
+    """
+    X = _as_inputs(X, "X")
+    y = as_float_array(y, "y", ndim=1)
+    check_same_length(X, "X", y, "y")
+    check_scalar(noise, "noise", minimum=0.0)
+    n = X.shape[0]
+    Ky = kernel(X) + noise * np.eye(n)
+    factor = cholesky(Ky, "K(X, X) + noise * I")
+    alpha = scipy.linalg.cho_solve(factor, y, check_finite=False)
+    value = -0.5 * y @ alpha - np.sum(np.log(np.diag(factor[0]))) - 0.5 * n * math.log(2 * math.pi)
+    if not gradient:
+        return float(value)
+    inner = np.outer(alpha, alpha) - scipy.linalg.cho_solve(factor, np.eye(n), check_finite=False)
+    dK = np.concatenate([kernel.gradient(X), noise * np.eye(n)[None]])
+    grad = 0.5 * np.einsum("ij,kji->k", inner, dK)
+    return float(value), grad
+
+
+@dataclass
+class GaussianProcess:
+    r"""Gaussian-process regression with kernel ``kernel`` and noise variance ``noise``.
+
+    ``fit(X, y)`` factorises :math:`\boldsymbol K_y = \boldsymbol L\boldsymbol L^T` once;
+    ``predict(X_star)`` returns the posterior mean and standard deviation of the latent
+    function :math:`f(\boldsymbol x_*)` (add ``noise`` to the variance for a new
+    measurement). The prior mean is zero: centre the targets first, or let
+    ``fit_hyperparameters`` do it. Same numbers as scikit-learn's
+    ``GaussianProcessRegressor(kernel.to_sklearn(), alpha=noise, optimizer=None)``.
+    """
+
+    kernel: RBF = field(default_factory=RBF)
+    noise: float = 1e-10
+
+    def fit(self, X, y) -> GaussianProcess:
+        if not isinstance(self.kernel, RBF):
+            raise TypeError(
+                f"kernel must be a physml.gp kernel (RBF or Matern), got {type(self.kernel).__name__}"
+            )
+        check_scalar(self.noise, "noise", minimum=0.0)
+        X = _as_inputs(X, "X")
+        y = as_float_array(y, "y", ndim=1)
+        check_same_length(X, "X", y, "y")
+        Ky = self.kernel(X) + self.noise * np.eye(X.shape[0])
+        self.X_train_, self.y_train_ = X, y
+        self.factor_ = cholesky(Ky, "K(X, X) + noise * I")
+        self.alpha_ = scipy.linalg.cho_solve(self.factor_, y, check_finite=False)
+        return self
+
+    def _check_fitted(self):
+        if not hasattr(self, "factor_"):
+            raise RuntimeError("call fit(X, y) before using the GaussianProcess")
+
+    def predict(self, X_star, return_cov: bool = False):
+        """Posterior mean and standard deviation (or, with ``return_cov``, covariance) at ``X_star``."""
+        self._check_fitted()
+        X_star = _as_inputs(X_star, "X_star")
+        if X_star.shape[1] != self.X_train_.shape[1]:
+            raise ValueError(
+                f"X_star must have {self.X_train_.shape[1]} features like the training inputs, "
+                f"got {X_star.shape[1]}"
+            )
+        K_star = self.kernel(self.X_train_, X_star)
+        mean = K_star.T @ self.alpha_
+        v = scipy.linalg.solve_triangular(self.factor_[0], K_star, lower=True, check_finite=False)
+        if return_cov:
+            return mean, self.kernel(X_star) - v.T @ v
+        var = self.kernel.variance - np.sum(v**2, axis=0)
+        return mean, np.sqrt(np.clip(var, 0.0, None))
+
+    def sample_posterior(self, X_star, n_samples: int, seed, jitter: float = 1e-10) -> np.ndarray:
+        """``n_samples`` functions drawn from the posterior at ``X_star``, shape (n_samples, len(X_star))."""
+        check_int(n_samples, "n_samples", minimum=1)
+        mean, cov = self.predict(X_star, return_cov=True)
+        L = cholesky(
+            cov + jitter * self.kernel.variance * np.eye(len(mean)), "posterior covariance + jitter"
+        )[0]
+        z = as_rng(seed).standard_normal((len(mean), n_samples))
+        return (mean[:, None] + np.tril(L) @ z).T
+
+    def log_marginal_likelihood(self) -> float:
+        """:math:`\\ln p(\\boldsymbol y\\mid\\boldsymbol X)` of the fitted data and hyperparameters."""
+        self._check_fitted()
+        n = len(self.y_train_)
+        return float(
+            -0.5 * self.y_train_ @ self.alpha_
+            - np.sum(np.log(np.diag(self.factor_[0])))
+            - 0.5 * n * math.log(2 * math.pi)
+        )
+
+
+def sample_prior(kernel: RBF, X, n_samples: int, seed, jitter: float = 1e-10) -> np.ndarray:
+    """``n_samples`` functions drawn from the GP prior at ``X``, shape (n_samples, len(X))."""
+    check_int(n_samples, "n_samples", minimum=1)
+    X = _as_inputs(X, "X")
+    K = kernel(X) + jitter * kernel.variance * np.eye(X.shape[0])
+    L = np.tril(cholesky(K, "K(X, X) + jitter * I")[0])
+    return (L @ as_rng(seed).standard_normal((X.shape[0], n_samples))).T
+
+
+@dataclass(frozen=True)
+class HyperparameterFit:
+    """Result of :func:`fit_hyperparameters`: the fitted GP and the optimiser's history.
+
+    ``history`` holds :math:`-\\ln p(\\boldsymbol y)` after each iteration of the best start;
+    ``starts`` the final value of every start.
+    """
+
+    gp: GaussianProcess
+    log_marginal_likelihood: float
+    history: np.ndarray
+    starts: np.ndarray
+
+
+def fit_hyperparameters(
+    kernel: RBF,
+    X,
+    y,
+    noise: float | None = None,
+    n_starts: int = 5,
+    seed=0,
+    log_bounds=((-5.0, 5.0), (-5.0, 5.0), (-18.0, 2.0)),
+) -> HyperparameterFit:
+    r"""Maximise :math:`\ln p(\boldsymbol y\mid\boldsymbol X,\boldsymbol\theta)` over
+    :math:`\boldsymbol\theta = (\ln\sigma_f^2, \ln\ell, \ln\sigma_n^2)` with L-BFGS-B
+    (``scipy.optimize.minimize`` with the analytic gradient), from ``kernel``'s own values
+    and ``n_starts - 1`` random starts drawn uniformly inside ``log_bounds``; the best
+    optimum wins. With ``noise`` given, the noise variance stays fixed at that value.
+    """
+    if not isinstance(kernel, RBF):
+        raise TypeError(f"kernel must be a physml.gp kernel (RBF or Matern), got {type(kernel).__name__}")
+    X = _as_inputs(X, "X")
+    y = as_float_array(y, "y", ndim=1)
+    check_same_length(X, "X", y, "y")
+    n_starts = check_int(n_starts, "n_starts", minimum=1)
+    bounds = np.asarray(log_bounds, dtype=float)
+    fixed = noise is not None
+    if fixed:
+        check_scalar(noise, "noise", minimum=0.0)
+        bounds = bounds[:2]
+    rng = as_rng(seed)
+
+    def cost(theta):
+        k = kernel.with_log_params(theta[:2])
+        s2 = noise if fixed else float(np.exp(theta[2]))
+        try:
+            value, grad = log_marginal_likelihood(k, s2, X, y, gradient=True)
+        except NotPositiveDefiniteError:
+            return 1e25, np.zeros_like(theta)  # a wall: the optimiser steps back
+        return -value, -grad[: len(theta)]
+
+    first = kernel.log_params if fixed else np.append(kernel.log_params, math.log(1e-2 * np.var(y) + 1e-12))
+    starts = [np.clip(first, bounds[:, 0], bounds[:, 1])]
+    starts += [rng.uniform(bounds[:, 0], bounds[:, 1]) for _ in range(n_starts - 1)]
+    best, best_history, finals = None, None, []
+    for theta0 in starts:
+        history: list[float] = []
+
+        def record(xk, history=history):
+            history.append(cost(xk)[0])
+
+        res = scipy.optimize.minimize(
+            cost,
+            theta0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            callback=record,
+        )
+        finals.append(res.fun)
+        if best is None or res.fun < best.fun:
+            best, best_history = res, [cost(theta0)[0], *history]
+    k = kernel.with_log_params(best.x[:2])
+    s2 = noise if fixed else float(np.exp(best.x[2]))
+    gp = GaussianProcess(k, s2).fit(X, y)
+    return HyperparameterFit(gp, gp.log_marginal_likelihood(), np.asarray(best_history), np.asarray(finals))
