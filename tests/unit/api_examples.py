@@ -64,6 +64,10 @@ SKIPPED_MODULES = {
     "physml.autoregressive",
     "physml.diffusion",
     "physml.rl",
+    "physml.gan",
+    "physml.pinn",
+    "physml.bayes",
+    "physml.gp",
 }
 #: Subpackages that are registries filled by decorators, not API.
 SKIPPED_PACKAGES = {"physml.checks", "physml.answers"}
