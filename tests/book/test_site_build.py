@@ -65,7 +65,7 @@ def test_download_menu_links_notebook_and_source(built, page):
 def test_validation_appendix_lists_every_check(built):
     from physml import validation
 
-    ids = validation.check_ids()
+    ids = validation.registered_ids()
     soup = BeautifulSoup(_html(built, "appendix/validation"), "html.parser")
     tables = soup.select("table.physml-checks")
     assert len(tables) == 1, "the validation appendix shows one table"

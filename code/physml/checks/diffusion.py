@@ -36,7 +36,7 @@ TOY = {"n_train": (4000, 1000), "width": 128, "depth": 3, "steps": (2000, 400), 
 DIGITS = {
     "width": 256,
     "depth": 3,
-    "steps": (2000, 300),
+    "steps": (1500, 300),
     "lr": 1e-3,
     "batch_size": 128,
     "n_samples": (500, 100),
