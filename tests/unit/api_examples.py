@@ -68,6 +68,8 @@ SKIPPED_MODULES = {
     "physml.pinn",
     "physml.bayes",
     "physml.gp",
+    "physml.pca",
+    "physml.autoencoder",
 }
 #: Subpackages that are registries filled by decorators, not API.
 SKIPPED_PACKAGES = {"physml.checks", "physml.answers"}
