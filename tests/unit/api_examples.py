@@ -49,11 +49,8 @@ from api_kinds import (
 EXAMPLES: dict[str, dict] = {}
 INSTANCES: dict[str, object] = {}
 
-#: Modules the walker skips for now: their owner is reworking them (``physml.validation``,
-#: ``physml.book``: covered by the lead engineer, who adds their examples after merging).
+#: Modules the walker skips for now.
 SKIPPED_MODULES = {
-    "physml.validation",  # covered by the lead engineer (reference-check registry rewrite)
-    "physml.book",  # covered by the lead engineer
     # Landed before the layer existed; their examples are being written (bad-input issue,
     # follow-up). Each name removed from here must get its entries below.
     "physml.conv",
@@ -1335,4 +1332,188 @@ example(
         extra=[Bad("longer than y_list", [np.ones(2)] * 2)],
     ),
     y_list=Each([V([0.2, 0.3], extra=[short([0.2, 0.3])])], empty_ok=True),
+)
+
+# ----------------------------------------------------------------------------- physml.book
+
+_table_header = Each([Str("model"), Str("MSE")], extra=[Bad("number", 3)])
+_table_rows = Each(
+    [Each([Any("OLS"), Any(0.01)])],
+    extra=[
+        Bad("short row", [["OLS"]]),
+        Bad("NaN cell", [["OLS", float("nan")]]),
+        Bad("inf cell", [["OLS", float("inf")]]),
+        Bad("None cell", [["OLS", None]]),
+    ],
+)
+example(
+    "physml.book.glue",
+    name=Str("api-example"),
+    value=Any(1.5, extra=[Bad("NaN", float("nan")), Bad("inf", float("inf")), Bad("None", None)]),
+    display=Flag(False),
+)
+example("physml.book.Table", header=_table_header, rows=_table_rows)
+example("physml.book.table", header=_table_header, rows=_table_rows)
+example(
+    "physml.book.package_digest",
+    # a page that imports nothing of physml has an empty list of files
+    files=Each([Str("book.py")], empty_ok=True, extra=[Bad("number", 3)]),
+)
+
+# ----------------------------------------------------------------------------- physml.validation
+
+_CHECK_ID = "introduction.gd-line"  # cheap
+
+
+def _validation():
+    from physml import validation
+
+    return validation
+
+
+def _check():
+    validation = _validation()
+    validation.check_ids("introduction")
+    return validation._CHECKS[_CHECK_ID]
+
+
+def _check_result():
+    return _validation().run_check(_CHECK_ID, short=True)
+
+
+def _tmp_dir():
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="physml-api-")
+
+
+def _records_dir():
+    """A folder with one current record (of the cheap check), and its pages entry."""
+    from pathlib import Path
+
+    from physml import book
+
+    validation = _validation()
+    directory = Path(_tmp_dir())
+    record = validation.write_record("introduction", [_check_result()], directory)
+    data = __import__("json").loads(record.read_text())
+    data["page"], data["build"] = "chapters/introduction", "1"
+    record.write_text(__import__("json").dumps(data))
+    return str(directory), {
+        "chapters/introduction": {"build": 1, "files": [], "digest": book.package_digest([])}
+    }
+
+
+def _build_dir():
+    """A build folder with a current record of every registered check."""
+    import json
+    from pathlib import Path
+
+    from physml import book
+
+    validation = _validation()
+    build = Path(_tmp_dir())
+    (build / "records").mkdir()
+    base = _check_result().to_json()
+    results = [{**base, "id": i} for i in validation.registered_ids()]
+    record = {"chapter": "all", "build": "1", "page": "p", "written": "", "results": results}
+    (build / "records" / "all.json").write_text(json.dumps(record))
+    deps = {"pages": {"p": {"build": 1, "files": [], "digest": book.package_digest([])}}}
+    (build / "page-deps.json").write_text(json.dumps(deps))
+    return str(build)
+
+
+record(
+    "physml.validation.ReferenceCheck",
+    id="x",
+    chapter="c",
+    description="d",
+    reference_source="r",
+    kind="abs",
+    tolerance=0.0,
+    short_tolerance=0.0,
+    k=3.0,
+    systematic=0.0,
+    short_systematic=0.0,
+    variational=False,
+    glued=(),
+    compute=lambda short: (1.0, 1.0),
+)
+record(
+    "physml.validation.CheckResult",
+    id="x",
+    chapter="c",
+    description="d",
+    reference_source="r",
+    kind="abs",
+    short=False,
+    tolerance=0.0,
+    k=3.0,
+    systematic=0.0,
+    variational=False,
+    value=1.0,
+    reference=1.0,
+    deviation=0.0,
+    passed=True,
+    summary="value",
+    sigma=None,
+    n_sigma=None,
+    glued=(),
+    build={},
+)
+example(
+    "physml.validation.CheckResult.from_json",
+    data=Obj(Lazy(lambda: _check_result().to_json()), wrong=[{}, {"id": "x"}]),
+)
+example(
+    "physml.validation.reference_check",
+    id=Str("api.example", extra=[Bad("empty", "")]),
+    chapter=Str("api", extra=[Bad("empty", "")]),
+    description=Str("d", extra=[Bad("empty", "")]),
+    reference_source=Str("r", extra=[Bad("empty", "")]),
+    kind=Choice("stat"),
+    tolerance=NonNeg(0.0),
+    short_tolerance=NonNeg(0.0, optional=True),
+    k=NonNeg(3.0),
+    systematic=NonNeg(0.0),
+    short_systematic=NonNeg(0.0, optional=True),
+    variational=Flag(True),
+    glued=Each([Str("api-glue")], empty_ok=True),
+)
+example("physml.validation.check_ids", chapter=Str("introduction", optional=True))
+example(
+    "physml.validation.evaluate",
+    chk=Obj(Lazy(_check), wrong=[Lazy(_check_result)]),
+    output=Obj((1.0, 1.0), wrong=[(1.0,), (1.0, 1.0, 1.0), ("a", "b"), (np.ones(2), np.ones(3))]),
+    short=Flag(False),
+)
+example(
+    "physml.validation.run_check",
+    id=Str(_CHECK_ID, extra=[Bad("unknown", "no-such-check")]),
+    short=Flag(True),
+)
+example("physml.validation.run_all", chapter=Str("introduction", optional=True), short=Flag(True))
+example(
+    "physml.validation.write_record",
+    chapter=Str("api", extra=[Bad("empty", "")]),
+    results=Each([Obj(Lazy(_check_result), wrong=[Lazy(_check)])]),
+    directory=Str(Lazy(_tmp_dir)),
+)
+example(
+    "physml.validation.read_records",
+    directory=Str(Lazy(lambda: _records_dir()[0])),
+    pages=Obj(Lazy(lambda: _records_dir()[1])),
+    current_digest=Fn(Lazy(lambda: __import__("physml.book").book.package_digest)),
+)
+# None: the build in progress (a RuntimeError outside a build)
+example("physml.validation.recorded_results", build_dir=Str(Lazy(_build_dir), optional=True))
+example("physml.validation.show", chapter=Str("introduction", extra=[Bad("no checks", "no-such-chapter")]))
+example(
+    "physml.validation.results_html",
+    results=Each([Obj(Lazy(_check_result), wrong=[Lazy(_check)])], empty_ok=True),
+    with_build=Flag(False),
+)
+example(
+    "physml.validation.ResultsTable",
+    iterable=Each([Obj(Lazy(_check_result), wrong=[Lazy(_check)])], empty_ok=True),
 )
