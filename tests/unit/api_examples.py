@@ -53,7 +53,6 @@ INSTANCES: dict[str, object] = {}
 SKIPPED_MODULES = {
     # Landed before the layer existed; their examples are being written (bad-input issue,
     # follow-up). Each name removed from here must get its entries below.
-    "physml.conv",
     "physml.rbm",
     "physml.torchtools",
     "physml.vae",
@@ -1516,4 +1515,99 @@ example(
 example(
     "physml.validation.ResultsTable",
     iterable=Each([Obj(Lazy(_check_result), wrong=[Lazy(_check)])], empty_ok=True),
+)
+
+# ----------------------------------------------------------------------------- physml.conv
+
+_img4 = _rng.normal(size=(2, 1, 5, 5))
+_w4 = _rng.normal(size=(3, 1, 3, 3))
+_pool_x = _rng.normal(size=(2, 1, 4, 4))
+_argmax = np.array([[[[0, 1], [2, 3]]], [[[3, 2], [1, 0]]]])
+
+example(
+    "physml.conv.output_size",
+    n=Size(5),
+    kernel=Size(3, extra=[Bad("larger than the padded input", 9)]),
+    padding=Int(0, minimum=0),
+    stride=Size(1),
+)
+example(
+    "physml.conv.conv_n_parameters",
+    c_in=Size(1),
+    c_out=Size(2),
+    kernel=Size(3, extra=[Bad("three entries", (3, 3, 3)), Bad("pair with a float", (3, 2.5))]),
+    bias=Flag(True),
+)
+example(
+    "physml.conv.receptive_field",
+    # no layers: the field is one pixel
+    layers=Each([Obj([3, 1], wrong=[[3, 1, 1], [3.5, 1], [3, 0], "ab"])], empty_ok=True),
+)
+for _name in ("correlate2d", "convolve2d"):
+    example(
+        f"physml.conv.{_name}",
+        image=M(_rng.normal(size=(6, 6))),
+        kernel=M(np.ones((3, 3)) / 9, extra=[Bad("larger than the image", np.ones((7, 7)))]),
+    )
+example("physml.conv.pad", x=Arr(_pool_x, ndim=4), padding=Int(1, minimum=0))
+example(
+    "physml.conv.im2col",
+    x_padded=Arr(_img4, ndim=4),
+    kh=Size(3, extra=[Bad("larger than the image", 6)]),
+    kw=Size(3, extra=[Bad("larger than the image", 6)]),
+    stride=Size(1),
+)
+_conv_weight = Arr(
+    _w4, ndim=4, extra=[Bad("other channels", np.ones((3, 2, 3, 3))), Bad("too large", np.ones((3, 1, 8, 8)))]
+)
+example(
+    "physml.conv.conv2d_forward",
+    x=Arr(_img4, ndim=4),
+    weight=_conv_weight,
+    bias=V(np.zeros(3), optional=True, extra=[short(np.zeros(3))]),
+    stride=Size(1),
+    padding=Int(1, minimum=0),
+)
+example(
+    "physml.conv.conv2d_backward",
+    grad_out=Arr(np.ones((2, 3, 5, 5)), ndim=4, extra=[Bad("other shape", np.ones((2, 3, 4, 4)))]),
+    x=Arr(_img4, ndim=4),
+    weight=_conv_weight,
+    stride=Size(1),
+    padding=Int(1, minimum=0, extra=[Bad("other output shape", 0)]),
+)
+example(
+    "physml.conv.maxpool2d_forward",
+    x=Arr(_pool_x, ndim=4),
+    size=Size(2, extra=[Bad("larger than the image", 5)]),
+    stride=Size(2, optional=True),
+)
+example(
+    "physml.conv.maxpool2d_backward",
+    grad_out=Arr(np.ones((2, 1, 2, 2)), ndim=4, extra=[Bad("other shape", np.ones((2, 1, 3, 3)))]),
+    argmax=Arr(
+        _argmax,
+        ndim=4,
+        extra=[
+            Bad("other shape", _argmax[:1]),
+            Bad("fractional", _argmax + 0.5),
+            Bad("outside the window", _argmax + 4),
+        ],
+    ),
+    x_shape=Shape((2, 1, 4, 4), extra=[Bad("3 entries", (1, 4, 4)), Bad("other batch", (3, 1, 4, 4))]),
+    size=Size(2, extra=[Bad("other output shape", 3)]),
+    stride=Size(2, optional=True, extra=[Bad("other output shape", 1)]),
+)
+example(
+    "physml.conv.digits_cnn",
+    channels=Each([Size(8), Size(16)], extra=[Bad("three entries", (8, 16, 32))]),
+    hidden=Size(64),
+    dropout=Real(0.25, minimum=0.0, maximum=1.0),
+)
+example("physml.conv.ising_cnn", channels=Size(8))
+example(
+    "physml.conv.half_crossing",
+    same_rows=[("temperatures", "probability")],
+    temperatures=V([1.0, 2.0, 3.0, 4.0], extra=[Bad("not increasing", np.array([1.0, 3.0, 2.0, 4.0]))]),
+    probability=V([1.0, 0.8, 0.3, 0.1], extra=[Bad("no crossing", np.array([0.9, 0.8, 0.7, 0.6]))]),
 )
