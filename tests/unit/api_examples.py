@@ -54,7 +54,6 @@ SKIPPED_MODULES = {
     # Landed before the layer existed; their examples are being written (bad-input issue,
     # follow-up). Each name removed from here must get its entries below.
     "physml.rbm",
-    "physml.torchtools",
     "physml.vae",
     "physml.vmc",
 }
@@ -1611,3 +1610,150 @@ example(
     temperatures=V([1.0, 2.0, 3.0, 4.0], extra=[Bad("not increasing", np.array([1.0, 3.0, 2.0, 4.0]))]),
     probability=V([1.0, 0.8, 0.3, 0.1], extra=[Bad("no crossing", np.array([0.9, 0.8, 0.7, 0.6]))]),
 )
+
+# ----------------------------------------------------------------------------- physml.torchtools
+
+
+def _tt():
+    from physml import torchtools
+
+    return torchtools
+
+
+def _tt_model():
+    import torch
+
+    torch.manual_seed(0)
+    return _tt().mlp([2, 4, 3])
+
+
+def _tt_loader():
+    return _tt().make_loader(X8, _LABELS8 % 3, batch_size=4, seed=0)
+
+
+def _tt_optimizer(model=None):
+    import torch
+
+    return torch.optim.SGD((model or _tt_model()).parameters(), lr=0.1)
+
+
+def _tt_fit_args():
+    model = _tt_model()
+    return model, _tt_optimizer(model)
+
+
+def _tt_saved():
+    import os
+    import tempfile
+
+    path = os.path.join(tempfile.mkdtemp(prefix="physml-api-"), "model.pt")
+    _tt().save_model(_tt_model(), path, note="api")
+    return path
+
+
+def _cross_entropy():
+    import torch
+
+    return torch.nn.functional.cross_entropy
+
+
+def _tensor_of(*shape):
+    import torch
+
+    return torch.zeros(*shape)
+
+
+_tt_optimizer_kind = Obj(
+    Lazy(_tt_optimizer), wrong=[Lazy(lambda: __import__("physml.optim").optim.GradientDescent(0.1))]
+)
+_tt_model_kind = Obj(Lazy(_tt_model), wrong=[Lazy(_linear_model)])
+_tt_loader_kind = Obj(Lazy(_tt_loader), wrong=[[(X8, Y8)]])
+_tt_dtype = Obj(
+    Lazy(lambda: __import__("torch").float32), wrong=[Lazy(lambda: __import__("torch").int64), np.float32]
+)
+_tt_y = V(_LABELS8 % 3, extra=[short(_LABELS8)])
+
+example("physml.torchtools.as_device", device=Device("cpu"))
+example("physml.torchtools.seed_everything", seed=Int(0, minimum=0), deterministic=Flag(False))
+example("physml.torchtools.make_generator", seed=Int(0, minimum=0), device=Device("cpu"))
+example("physml.torchtools.ArrayDataset", same_rows=[("X", "y")], X=M(X8), y=_tt_y, dtype=_tt_dtype)
+example("physml.torchtools.NumpyBatchSampler", n_samples=Size(8), batch_size=Size(4), seed=Rng(0))
+example(
+    "physml.torchtools.make_loader",
+    same_rows=[("X", "y")],
+    X=M(X8),
+    y=_tt_y,
+    batch_size=Size(4),
+    shuffle=Flag(True),
+    seed=Int(0, minimum=0),
+    dtype=_tt_dtype,
+)
+example(
+    "physml.torchtools.evaluate",
+    model=_tt_model_kind,
+    loader=_tt_loader_kind,
+    loss_fn=Fn(Lazy(_cross_entropy)),
+    device=Device("cpu"),
+)
+example("physml.torchtools.accuracy", model=_tt_model_kind, loader=_tt_loader_kind, device=Device("cpu"))
+example(
+    "physml.torchtools.train_epoch",
+    model=_tt_model_kind,
+    loader=_tt_loader_kind,
+    optimizer=Obj(
+        Lazy(_tt_optimizer), wrong=[Lazy(lambda: __import__("physml.optim").optim.GradientDescent(0.1))]
+    ),
+    loss_fn=Fn(Lazy(_cross_entropy)),
+    device=Device("cpu"),
+    step=Int(0, minimum=0),
+)
+example(
+    "physml.torchtools.fit",
+    model=_tt_model_kind,
+    train_loader=_tt_loader_kind,
+    val_loader=Obj(Lazy(_tt_loader), optional=True, wrong=[[(X8, Y8)]]),
+    optimizer=Obj(
+        Lazy(_tt_optimizer), wrong=[Lazy(lambda: __import__("physml.optim").optim.GradientDescent(0.1))]
+    ),
+    loss_fn=Fn(Lazy(_cross_entropy)),
+    epochs=Size(1),
+    device=Device("cpu"),
+    early_stopping_patience=Size(1, optional=True),
+    seed=Int(0, minimum=0, optional=True),
+    num_threads=Size(1, optional=True),
+)
+example(
+    "physml.torchtools.save_model",
+    model=_tt_model_kind,
+    path=Str(Lazy(lambda: _tmp_dir() + "/model.pt"), extra=[Bad("a folder", Lazy(_tmp_dir))]),
+)
+example(
+    "physml.torchtools.load_model",
+    model=Obj(Lazy(_tt_model), wrong=[Lazy(lambda: _tt().mlp([2, 5, 3]))]),
+    path=Str(Lazy(_tt_saved), extra=[Bad("missing file", "no-such-file.pt")]),
+    device=Device("cpu"),
+)
+example(
+    "physml.torchtools.mlp",
+    sizes=Each([Size(2), Size(4), Size(3)], extra=[Bad("one size", [2])]),
+    activation=Choice("relu"),
+    dropout=Real(0.1, minimum=0.0, maximum=1.0, include_max=False),
+    batch_norm=Flag(True),
+)
+for _name in ("ResidualBlock", "PlainBlock"):
+    example(f"physml.torchtools.{_name}", width=Size(4), activation=Choice("tanh"))
+    instance(f"physml.torchtools.{_name}", Lazy(lambda n=_name: getattr(_tt(), n)(4)).build)
+    example(
+        f"physml.torchtools.{_name}.forward",
+        h=Obj(Lazy(lambda: _tensor_of(3, 4)), wrong=[Lazy(lambda: _tensor_of(3, 5)), np.zeros((3, 4))]),
+    )
+example(
+    "physml.torchtools.deep_net",
+    n_in=Size(2),
+    width=Size(4),
+    depth=Size(2),
+    n_out=Size(3),
+    residual=Flag(True),
+    activation=Choice("tanh"),
+)
+example("physml.torchtools.n_parameters", model=_tt_model_kind)
