@@ -25,7 +25,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import check_int, check_scalar
-from ..rbm import GaussianBinaryRBM, sigmoid, softplus
+from ..rbm import GaussianBinaryRBM
+from ..rbm import _sigmoid as sigmoid  # unchecked cores: the sampler calls them every step
+from ..rbm import _softplus as softplus
 from .samplers import Sampler
 from .wavefunctions import PadeJastrow, WaveFunction
 
