@@ -59,7 +59,6 @@ SKIPPED_MODULES = {
     "physml.vmc.driver",
     "physml.vmc.nqs",
     "physml.vmc.samplers",
-    "physml.vmc.wavefunctions",
 }
 #: Subpackages that are registries filled by decorators, not API.
 SKIPPED_PACKAGES = {"physml.checks", "physml.answers"}
@@ -2025,3 +2024,75 @@ example(
     x=Arr(_VMC_X, ndim=3, extra=[Bad("other particles", _VMC_X[:, :1])]),
 )
 example("physml.vmc.hamiltonian.HarmonicTrap.exact_noninteracting_energy", n_particles=Size(2), dims=Size(2))
+
+# ----------------------------------------------------------------------------- physml.vmc.wavefunctions
+
+_WF = "physml.vmc.wavefunctions"
+
+
+def _wf(name):
+    """An instance (2 particles in 2D) for the methods of class ``name``."""
+    from physml.vmc import wavefunctions
+
+    if name in ("PairJastrow", "PadeJastrow"):  # PairJastrow needs a pair function: Pade-Jastrow's
+        return wavefunctions.PadeJastrow(0.5, 0.3)
+    if name == "CuspGaussian":
+        return wavefunctions.CuspGaussian(0.5)
+    return wavefunctions.Gaussian(0.5, n_particles=2, dims=2)  # WaveFunction is abstract
+
+
+_wf_x = Arr(_VMC_X, ndim=3, extra=[Bad("other particles", _VMC_X[:, :1]), Bad("other dims", _VMC_X[..., :1])])
+_wf_params = {
+    "WaveFunction": [0.5],
+    "Gaussian": [0.5],
+    "PairJastrow": [0.5, 0.3],  # its instance is a PadeJastrow
+    "PadeJastrow": [0.5, 0.3],
+    "CuspGaussian": [0.5],
+}
+example(
+    f"{_WF}.check_positions",
+    x=Arr(_VMC_X, ndim=3, extra=[Bad("other particles", _VMC_X[:, :1])]),
+    n_particles=Size(2),
+    dims=Size(2),
+    name=Str("x"),
+)
+example(
+    f"{_WF}.WaveFunction",
+    params=Arr(np.zeros(0), empty_ok=True, extra=[Bad("one entry", [1.0])]),  # the base class: none
+    n_particles=Size(2),
+    dims=Size(2, extra=[Bad("4 dimensions", 4)]),
+)
+example(f"{_WF}.Gaussian", alpha=Rate(0.5), n_particles=Size(2), dims=Size(2, extra=[Bad("4 dimensions", 4)]))
+example(
+    f"{_WF}.PairJastrow",
+    params=Arr([0.5], extra=[Bad("two entries", [0.5, 0.3])]),
+    n_particles=Size(2, extra=[Bad("one particle", 1)]),
+    dims=Size(2, extra=[Bad("4 dimensions", 4)]),
+)
+example(
+    f"{_WF}.PadeJastrow",
+    alpha=Rate(0.5),
+    beta=NonNeg(0.3),
+    n_particles=Size(2, extra=[Bad("one particle", 1)]),
+    dims=Size(2, extra=[Bad("4 dimensions", 4)]),
+    a=Real(1.0, optional=True),
+)
+example(
+    f"{_WF}.CuspGaussian",
+    alpha=Rate(0.5),
+    n_particles=Size(2, extra=[Bad("one particle", 1)]),
+    dims=Size(2, extra=[Bad("4 dimensions", 4)]),
+)
+for _cls, _p in _wf_params.items():
+    instance(f"{_WF}.{_cls}", Lazy(lambda c=_cls: _wf(c)).build)
+    _bad_domain = [Bad("alpha <= 0", [-0.5] + _p[1:])] + (
+        [Bad("beta < 0", [0.5, -0.3])] if len(_p) > 1 else []
+    )
+    example(
+        f"{_WF}.{_cls}.with_params",
+        # one parameter may be given as a scalar; an array of any shape is flattened
+        params=Arr(_p, extra=[Bad("wrong count", _p + [0.1]), *_bad_domain]),
+    )
+for _name in ("check", "log_psi", "grad_log_psi", "laplacian_log_psi", "param_grad_log_psi"):
+    example(f"{_WF}.WaveFunction.{_name}", x=_wf_x)
+example(f"{_WF}.PairJastrow.jastrow_terms", x=_wf_x)

@@ -150,7 +150,7 @@ class RBMWaveFunction(WaveFunction):
             parts = [(v - a) / s2, s, (v[:, :, None] * s[:, None, :]).reshape(n, -1) / s2]
             pgrad = self.power * np.concatenate(parts, axis=1)
         if self.jastrow:
-            _, g_j, lap_j, p_j = self._jastrow().jastrow_terms(x)
+            _, g_j, lap_j, p_j = self._jastrow()._jastrow_terms(x)
             grad, lap = grad + g_j, lap + lap_j
             if params:
                 pgrad = np.concatenate([pgrad, p_j], axis=1)
