@@ -53,12 +53,13 @@ INSTANCES: dict[str, object] = {}
 SKIPPED_MODULES = {
     # Landed before the layer existed; their examples are being written (bad-input issue,
     # follow-up). Each name removed from here must get its entries below.
-    # physml.vmc: exact and hamiltonian are covered; the sampler, wave functions, driver
-    # and command line are not yet.
+    # physml.vmc: exact, hamiltonian and wavefunctions are covered; the samplers, the RBM
+    # trial function (nqs), the driver and the command line are not yet.
     "physml.vmc.cli",
     "physml.vmc.driver",
     "physml.vmc.nqs",
     "physml.vmc.samplers",
+    "physml.vmc.torch_nqs",  # on main (not on this branch yet): pending like the rest of vmc
 }
 #: Subpackages that are registries filled by decorators, not API.
 SKIPPED_PACKAGES = {"physml.checks", "physml.answers"}
