@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._validate import check_bool
+
 
 def glue(name: str, value, display: bool = False):
     """Glue ``value`` under ``name`` for use in the prose (``{glue:text}`name:.3f```).
@@ -20,12 +22,15 @@ def glue(name: str, value, display: bool = False):
 
     if not isinstance(name, str):
         raise TypeError(f"name must be a string, got {type(name).__name__}")
+    display = check_bool(display, "display")
     if isinstance(value, np.generic):
         value = value.item()
     elif isinstance(value, np.ndarray) and value.ndim == 0:
         value = value.item()
     if isinstance(value, numbers.Real) and not isinstance(value, bool) and not np.isfinite(value):
         raise ValueError(f"value glued as {name!r} is not finite: {value}")
+    if value is None:
+        raise TypeError(f"value glued as {name!r} is None")
     return _glue(name, value, display=display)
 
 
@@ -33,6 +38,7 @@ class Table:
     """A small table that a notebook shows as HTML (and prints as aligned text)."""
 
     def __init__(self, header: list[str], rows: list[list]):
+        _check_table(header, rows)
         self.header = [str(h) for h in header]
         self.rows = [[str(c) for c in row] for row in rows]
 
@@ -58,12 +64,28 @@ def table(header: list[str], rows: list[list]) -> Table:
     Shown as an HTML table in the book and in Jupyter (a Markdown table printed from a
     cell would show as raw text).
     """
-    if isinstance(header, str) or not header:
-        raise TypeError("header must be a non-empty list of column names")
-    for n, row in enumerate(rows):
-        if isinstance(row, str) or len(row) != len(header):
-            raise ValueError(f"rows[{n}] must have {len(header)} entries, like header")
     return Table(header, rows)
+
+
+def _check_table(header, rows) -> None:
+    """Column names are strings; every row is a list of cells, one per column, none NaN or inf."""
+    if isinstance(header, str) or not isinstance(header, (list, tuple)) or not header:
+        raise TypeError("header must be a non-empty list of column names")
+    for n, h in enumerate(header):
+        if not isinstance(h, str):
+            raise TypeError(f"header[{n}] must be a string (a column name), got {type(h).__name__}")
+    if isinstance(rows, str) or not isinstance(rows, (list, tuple)):
+        raise TypeError(f"rows must be a list of rows (lists of cells), got {type(rows).__name__}")
+    if not rows:
+        raise ValueError("rows must hold at least one row")
+    for n, row in enumerate(rows):
+        if isinstance(row, str) or not isinstance(row, (list, tuple)) or len(row) != len(header):
+            raise ValueError(f"rows[{n}] must have {len(header)} entries, like header")
+        for m, cell in enumerate(row):
+            if cell is None:
+                raise TypeError(f"rows[{n}][{m}] is None")
+            if isinstance(cell, numbers.Real) and not isinstance(cell, bool) and not np.isfinite(cell):
+                raise ValueError(f"rows[{n}][{m}] is not finite: {cell}")
 
 
 def package_dir() -> Path:
@@ -78,7 +100,11 @@ def package_digest(files: list[str]) -> str:
     when it finished and this digest of them; the page is executed again when the digest
     changes, and a check record of the page is current only while it is unchanged.
     """
-    if isinstance(files, str) or not all(isinstance(f, str) for f in files):
+    if (
+        isinstance(files, str)
+        or not isinstance(files, (list, tuple, set))
+        or not all(isinstance(f, str) for f in files)
+    ):
         raise TypeError("files must be a list of paths (strings) relative to the physml package")
     h = hashlib.sha256()
     root = package_dir()

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._validate import as_float_array, check_int
+from ._validate import as_float_array, check_bool, check_int, check_scalar
 
 # --- sizes ---------------------------------------------------------------------------------
 
@@ -47,6 +47,7 @@ def conv_n_parameters(c_in: int, c_out: int, kernel: int | tuple[int, int], bias
     c_in = check_int(c_in, "c_in", minimum=1)
     c_out = check_int(c_out, "c_out", minimum=1)
     kh, kw = _pair(kernel, "kernel")
+    bias = check_bool(bias, "bias")
     return c_out * (c_in * kh * kw + (1 if bias else 0))
 
 
@@ -144,7 +145,7 @@ def correlate2d(image, kernel) -> np.ndarray:
 def convolve2d(image, kernel) -> np.ndarray:
     r"""'Valid' convolution in the mathematical sense, :math:`y_{ij} = \sum_{pq} k_{pq}\, x_{i-p,\,j-q}`:
     the cross-correlation with the kernel flipped along both axes."""
-    return correlate2d(image, np.asarray(kernel, dtype=float)[::-1, ::-1])
+    return correlate2d(image, _real_array(kernel, "kernel", 2)[::-1, ::-1])
 
 
 # --- convolution layer: forward and backward ------------------------------------------------
@@ -152,6 +153,11 @@ def convolve2d(image, kernel) -> np.ndarray:
 
 def pad(x: np.ndarray, padding: int) -> np.ndarray:
     """Pad the two image axes of an ``(N, C, H, W)`` array with ``padding`` zeros on each side."""
+    return _pad(_images(x), check_int(padding, "padding", minimum=0))
+
+
+def _pad(x: np.ndarray, padding: int) -> np.ndarray:
+    """:func:`pad` without checks (for :func:`conv2d_forward`, :func:`conv2d_backward`)."""
     return np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
 
 
@@ -161,6 +167,17 @@ def im2col(x_padded: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
     Row ``(n, i, j)`` holds the ``C x kh x kw`` pixels that output pixel ``(i, j)`` of image
     ``n`` sees, so that the convolution becomes one matrix product with the kernels.
     """
+    x_padded = _images(x_padded, "x_padded")
+    kh = check_int(kh, "kh", minimum=1)
+    kw = check_int(kw, "kw", minimum=1)
+    stride = check_int(stride, "stride", minimum=1)
+    if kh > x_padded.shape[2] or kw > x_padded.shape[3]:
+        raise ValueError(f"kh, kw = {kh}, {kw}: the kernel is larger than the image {x_padded.shape[2:]}")
+    return _im2col(x_padded, kh, kw, stride)
+
+
+def _im2col(x_padded: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
+    """:func:`im2col` without checks (for :func:`conv2d_forward`, :func:`conv2d_backward`)."""
     windows = sliding_window_view(x_padded, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
     n, c, h_out, w_out = windows.shape[:4]
     return windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * h_out * w_out, c * kh * kw)
@@ -177,7 +194,7 @@ def conv2d_forward(x, weight, bias=None, stride: int = 1, padding: int = 0) -> n
     n = x.shape[0]
     h_out = (x.shape[2] + 2 * padding - kh) // stride + 1
     w_out = (x.shape[3] + 2 * padding - kw) // stride + 1
-    cols = im2col(pad(x, padding), kh, kw, stride)
+    cols = _im2col(_pad(x, padding), kh, kw, stride)
     z = cols @ weight.reshape(c_out, -1).T
     if bias is not None:
         z = z + bias
@@ -207,10 +224,11 @@ def conv2d_backward(
     grad_out = _real_array(grad_out, "grad_out", 4)
     if grad_out.shape != (n, c_out, h_out, w_out):
         raise ValueError(
-            f"grad_out must have the output shape {(n, c_out, h_out, w_out)}, got {grad_out.shape}"
+            f"grad_out must have the output shape {(n, c_out, h_out, w_out)} of x, weight, stride and "
+            f"padding, got {grad_out.shape}"
         )
     delta = grad_out.transpose(0, 2, 3, 1).reshape(-1, c_out)  # (N H_out W_out, C_out)
-    cols = im2col(pad(x, padding), kh, kw, stride)
+    cols = _im2col(_pad(x, padding), kh, kw, stride)
     grad_weight = (delta.T @ cols).reshape(weight.shape)
     grad_bias = delta.sum(axis=0)
     grad_cols = (delta @ weight.reshape(c_out, -1)).reshape(n, h_out, w_out, c_in, kh, kw)
@@ -257,11 +275,23 @@ def maxpool2d_backward(grad_out, argmax, x_shape, size: int = 2, stride: int | N
     """
     size = check_int(size, "size", minimum=1)
     stride = size if stride is None else check_int(stride, "stride", minimum=1)
-    grad_out = _real_array(grad_out, "grad_out", 4)
-    argmax = np.asarray(argmax)
+    grad_out = _images(grad_out, "grad_out")
+    argmax = _real_array(argmax, "argmax", 4)
     if argmax.shape != grad_out.shape:
         raise ValueError(f"argmax must have the shape of grad_out {grad_out.shape}, got {argmax.shape}")
-    grad_x = np.zeros(tuple(x_shape))
+    if np.any(argmax != np.round(argmax)) or np.any(argmax < 0) or np.any(argmax >= size * size):
+        raise ValueError(
+            f"argmax must hold window positions 0 ... {size * size - 1} (from maxpool2d_forward)"
+        )
+    argmax = argmax.astype(int)
+    x_shape = _shape4(x_shape, "x_shape")
+    expected = (*x_shape[:2], *((h - size) // stride + 1 if h >= size else 0 for h in x_shape[2:]))
+    if expected != grad_out.shape:
+        raise ValueError(
+            f"grad_out has shape {grad_out.shape}, but pooling x_shape {x_shape} with size {size} and "
+            f"stride {stride} gives {expected}"
+        )
+    grad_x = np.zeros(x_shape)
     h_out, w_out = grad_out.shape[2:]
     for p in range(size):
         for q in range(size):
@@ -269,6 +299,12 @@ def maxpool2d_backward(grad_out, argmax, x_shape, size: int = 2, stride: int | N
             columns = slice(q, q + stride * (w_out - 1) + 1, stride)
             grad_x[:, :, rows, columns] += np.where(argmax == p * size + q, grad_out, 0.0)
     return grad_x
+
+
+def _shape4(shape, name: str) -> tuple[int, int, int, int]:
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence) or len(shape) != 4:
+        raise TypeError(f"{name} must be a shape (N, C, H, W) of 4 ints, got {shape!r}")
+    return tuple(check_int(d, f"{name}[{i}]", minimum=1) for i, d in enumerate(shape))
 
 
 # --- the CNN of the chapter ----------------------------------------------------------------
@@ -282,8 +318,11 @@ def digits_cnn(channels: tuple[int, int] = (8, 16), hidden: int = 64, dropout: f
     """
     from torch import nn
 
+    if isinstance(channels, (str, bytes)) or not isinstance(channels, Sequence) or len(channels) != 2:
+        raise TypeError(f"channels must be a pair (c1, c2) of positive ints, got {channels!r}")
     c1, c2 = (check_int(c, "channels", minimum=1) for c in channels)
     hidden = check_int(hidden, "hidden", minimum=1)
+    dropout = check_scalar(dropout, "dropout", minimum=0.0, maximum=1.0)
     return nn.Sequential(
         nn.Conv2d(1, c1, kernel_size=3, padding=1),
         nn.ReLU(),

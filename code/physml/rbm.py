@@ -37,21 +37,36 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import expit, logsumexp
 
-from ._validate import as_float_array, as_rng, check_finite_loss, check_int, check_scalar
+from ._validate import (
+    as_float_array,
+    as_rng,
+    check_bool,
+    check_callable,
+    check_finite_loss,
+    check_int,
+    check_scalar,
+)
 from .optim import minibatches
 
 
 def softplus(t: np.ndarray) -> np.ndarray:
-    r""":math:`\log(1 + e^t) = \max(t, 0) + \log(1 + e^{-|t|})`, computed without overflow.
-
-    (The same as ``np.logaddexp(0, t)``, several times faster.)
-    """
-    t = np.asarray(t, dtype=float)
-    return np.maximum(t, 0.0) + np.log1p(np.exp(-np.abs(t)))
+    r""":math:`\log(1 + e^t)`, computed without overflow."""
+    return _softplus(as_float_array(t, "t", nonempty=True))
 
 
 def sigmoid(t: np.ndarray) -> np.ndarray:
     r""":math:`1/(1 + e^{-t})`, computed without overflow (``scipy.special.expit``)."""
+    return _sigmoid(as_float_array(t, "t", nonempty=True))
+
+
+def _softplus(t: np.ndarray) -> np.ndarray:
+    """:func:`softplus` without checks (the RBMs and the sampler's wave functions call it):
+    max(t, 0) + log(1 + exp(-|t|)), the same as ``np.logaddexp(0, t)`` but several times faster."""
+    return np.maximum(t, 0.0) + np.log1p(np.exp(-np.abs(t)))
+
+
+def _sigmoid(t: np.ndarray) -> np.ndarray:
+    """:func:`sigmoid` without checks (the RBMs and the sampler's wave functions call it)."""
     return expit(t)
 
 
@@ -99,13 +114,13 @@ class GaussianBinaryRBM:
 
     # --- validation ---
     def _visible(self, x) -> np.ndarray:
-        x = as_float_array(x, "x", ndim=2)
+        x = as_float_array(x, "x", ndim=2, nonempty=True)
         if x.shape[1] != self.n_visible:
             raise ValueError(f"x must have shape (samples, {self.n_visible}), got {x.shape}")
         return x
 
     def _hidden(self, h) -> np.ndarray:
-        h = as_float_array(h, "h", ndim=2)
+        h = as_float_array(h, "h", ndim=2, nonempty=True)
         if h.shape[1] != self.n_hidden:
             raise ValueError(f"h must have shape (samples, {self.n_hidden}), got {h.shape}")
         if not np.all((h == 0) | (h == 1)):
@@ -139,7 +154,7 @@ class GaussianBinaryRBM:
 
         :math:`\mathcal F = \sum_i\frac{(x_i-a_i)^2}{2\sigma^2} - \sum_j\log(1+e^{\theta_j})`."""
         x = self._visible(x)
-        return ((x - self.a) ** 2).sum(axis=1) / (2 * self.sigma**2) - softplus(self._activation(x)).sum(
+        return ((x - self.a) ** 2).sum(axis=1) / (2 * self.sigma**2) - _softplus(self._activation(x)).sum(
             axis=1
         )
 
@@ -153,14 +168,14 @@ class GaussianBinaryRBM:
         :math:`(x_i - a_i)/\sigma^2`, :math:`\mathrm{sigmoid}(\theta_j)` and
         :math:`x_i\,\mathrm{sigmoid}(\theta_j)/\sigma^2`."""
         x = self._visible(x)
-        p = sigmoid(self._activation(x))
+        p = _sigmoid(self._activation(x))
         s2 = self.sigma**2
         return (x - self.a) / s2, p, x[:, :, None] * p[:, None, :] / s2
 
     # --- conditionals and Gibbs sampling ---
     def p_h_given_x(self, x) -> np.ndarray:
         r""":math:`p(h_j = 1\mid\boldsymbol x) = \mathrm{sigmoid}(\theta_j(\boldsymbol x))`."""
-        return sigmoid(self.hidden_activation(x))
+        return _sigmoid(self.hidden_activation(x))
 
     def mean_x_given_h(self, h) -> np.ndarray:
         r"""The mean :math:`\boldsymbol a + \boldsymbol W\boldsymbol h` of the visible units given h."""
@@ -229,7 +244,7 @@ def binary_states(n: int) -> np.ndarray:
 def spins_to_binary(spins) -> np.ndarray:
     r"""Ising spins :math:`s = \pm 1` of shape (samples, L, L) or (samples, M) to units :math:`(s+1)/2`,
     shape (samples, M)."""
-    s = as_float_array(spins, "spins", ndim=(2, 3))
+    s = as_float_array(spins, "spins", ndim=(2, 3), nonempty=True)
     if not np.all(np.abs(s) == 1):
         raise ValueError("spins must contain only -1 and +1")
     return (s.reshape(s.shape[0], -1) + 1.0) / 2.0
@@ -238,7 +253,7 @@ def spins_to_binary(spins) -> np.ndarray:
 def binary_to_spins(x, L: int) -> np.ndarray:
     """Binary units (samples, L*L) back to Ising spins (samples, L, L) of type int8."""
     L = check_int(L, "L", minimum=1)
-    x = as_float_array(x, "x", ndim=2)
+    x = as_float_array(x, "x", ndim=2, nonempty=True)
     if x.shape[1] != L * L:
         raise ValueError(f"x must have shape (samples, {L * L}) for L = {L}, got {x.shape}")
     _check_binary(x, "x")
@@ -265,6 +280,10 @@ class Gradient:
         return np.concatenate([self.a, self.b, self.W.ravel()])
 
     def __sub__(self, other: Gradient) -> Gradient:
+        if not isinstance(other, Gradient):
+            raise TypeError(f"other must be a Gradient, got {type(other).__name__}")
+        if (self.a.shape, self.b.shape, self.W.shape) != (other.a.shape, other.b.shape, other.W.shape):
+            raise ValueError("other must be a Gradient of an RBM of the same size")
         return Gradient(self.a - other.a, self.b - other.b, self.W - other.W)
 
 
@@ -323,14 +342,14 @@ class BinaryRBM:
 
     # --- validation ---
     def _visible(self, x, name: str = "x") -> np.ndarray:
-        x = as_float_array(x, name, ndim=2)
+        x = as_float_array(x, name, ndim=2, nonempty=True)
         if x.shape[1] != self.n_visible:
             raise ValueError(f"{name} must have shape (samples, {self.n_visible}), got {x.shape}")
         _check_binary(x, name)
         return x
 
     def _hidden(self, h) -> np.ndarray:
-        h = as_float_array(h, "h", ndim=2)
+        h = as_float_array(h, "h", ndim=2, nonempty=True)
         if h.shape[1] != self.n_hidden:
             raise ValueError(f"h must have shape (samples, {self.n_hidden}), got {h.shape}")
         _check_binary(h, "h")
@@ -355,23 +374,23 @@ class BinaryRBM:
         return self._free_energy(x)
 
     def _free_energy(self, x: np.ndarray) -> np.ndarray:
-        return -x @ self.a - softplus(self.b + x @ self.W).sum(axis=1)
+        return -x @ self.a - _softplus(self.b + x @ self.W).sum(axis=1)
 
     def _hidden_free_energy(self, h: np.ndarray) -> np.ndarray:
         r"""The same with the roles exchanged:
         :math:`-\boldsymbol b^\top\boldsymbol h - \sum_i\log(1+e^{a_i+(\boldsymbol W\boldsymbol h)_i})`."""
-        return -h @ self.b - softplus(self.a + h @ self.W.T).sum(axis=1)
+        return -h @ self.b - _softplus(self.a + h @ self.W.T).sum(axis=1)
 
     # --- conditionals and Gibbs sampling ---
     def p_h_given_x(self, x) -> np.ndarray:
         r""":math:`p(h_j = 1\mid\boldsymbol x) = \mathrm{sigmoid}(b_j + \sum_i x_i W_{ij})`, shape (samples,
         N)."""
-        return sigmoid(self.b + self._visible(x) @ self.W)
+        return _sigmoid(self.b + self._visible(x) @ self.W)
 
     def p_x_given_h(self, h) -> np.ndarray:
         r""":math:`p(x_i = 1\mid\boldsymbol h) = \mathrm{sigmoid}(a_i + \sum_j W_{ij} h_j)`, shape (samples,
         M)."""
-        return sigmoid(self.a + self._hidden(h) @ self.W.T)
+        return _sigmoid(self.a + self._hidden(h) @ self.W.T)
 
     def sample_h(self, x, seed) -> np.ndarray:
         """Draw h from p(h | x) (0/1 floats)."""
@@ -395,8 +414,8 @@ class BinaryRBM:
 
     def _gibbs(self, x: np.ndarray, n_steps: int, rng: np.random.Generator) -> np.ndarray:
         for _ in range(n_steps):
-            h = (rng.random((x.shape[0], self.n_hidden)) < sigmoid(self.b + x @ self.W)).astype(float)
-            x = (rng.random(x.shape) < sigmoid(self.a + h @ self.W.T)).astype(float)
+            h = (rng.random((x.shape[0], self.n_hidden)) < _sigmoid(self.b + x @ self.W)).astype(float)
+            x = (rng.random(x.shape) < _sigmoid(self.a + h @ self.W.T)).astype(float)
         return x
 
     # --- exact results for tiny models ---
@@ -424,7 +443,7 @@ class BinaryRBM:
         return self._phase(x)
 
     def _phase(self, x: np.ndarray, weights: np.ndarray | None = None) -> Gradient:
-        ph = sigmoid(self.b + x @ self.W)
+        ph = _sigmoid(self.b + x @ self.W)
         w = np.full(x.shape[0], 1.0 / x.shape[0]) if weights is None else weights
         return Gradient(w @ x, w @ ph, (x * w[:, None]).T @ ph)
 
@@ -440,7 +459,7 @@ class BinaryRBM:
         h = binary_states(self.n_hidden)
         logp = -self._hidden_free_energy(h)
         w = np.exp(logp - logsumexp(logp))
-        px = sigmoid(self.a + h @ self.W.T)
+        px = _sigmoid(self.a + h @ self.W.T)
         return Gradient(w @ px, w @ h, (px * w[:, None]).T @ h)
 
     def exact_gradient(self, x) -> Gradient:
@@ -478,7 +497,7 @@ class BinaryRBM:
         for i in range(self.n_visible):
             flipped = x.copy()
             flipped[:, i] = 1.0 - flipped[:, i]
-            out += -softplus(-(self._free_energy(flipped) - f))  # log sigmoid
+            out += -_softplus(-(self._free_energy(flipped) - f))  # log sigmoid
         return out
 
 
@@ -521,6 +540,10 @@ def fit(
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1, maximum=x.shape[0])
     k = check_int(k, "k", minimum=1)
+    persistent = check_bool(persistent, "persistent")
+    exact = check_bool(exact, "exact")
+    if schedule is not None:
+        check_callable(schedule, "schedule", "a physml.optim schedule (epoch -> learning rate)")
     if not hasattr(optimizer, "step"):
         raise TypeError("optimizer must be a physml.optim optimizer (with a step method)")
     monitor = x if monitor is None else rbm._visible(monitor, "monitor")

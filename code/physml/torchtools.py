@@ -27,7 +27,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validate import as_float_array, as_rng, check_finite_loss, check_int, check_scalar
+from ._validate import (
+    as_float_array,
+    as_rng,
+    check_callable,
+    check_finite_loss,
+    check_int,
+    check_scalar,
+)
 from .nn.torch_twin import torch_threads
 from .optim import minibatches
 from .progress import progress
@@ -104,7 +111,8 @@ class ArrayDataset(torch.utils.data.Dataset):
         X = as_float_array(X, "X")
         if X.ndim < 2 or X.shape[0] == 0:
             raise ValueError(f"X must have one row per sample and at least one sample, got shape {X.shape}")
-        y_arr = np.asarray(y)
+        _check_dtype(dtype)
+        y_arr = _targets(y)
         if y_arr.shape[:1] != X.shape[:1]:
             raise ValueError(
                 f"X and y must have the same number of samples, got {X.shape[0]} and {len(y_arr)}"
@@ -120,6 +128,24 @@ class ArrayDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, i):
         return self.X[i], self.y[i]
+
+
+def _check_dtype(dtype) -> torch.dtype:
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating-point torch.dtype (e.g. torch.float32), got {dtype!r}")
+    return dtype
+
+
+def _targets(y) -> np.ndarray:
+    """``y`` as an array of one target (or row of targets) per sample; integers stay integers."""
+    if isinstance(y, (str, bytes)) or y is None:
+        raise TypeError(f"y must be array-like of numbers, got {type(y).__name__}")
+    y_arr = np.asarray(y)
+    if y_arr.ndim == 0:
+        raise ValueError(f"y must have one target per sample, got a scalar {y_arr!r}")
+    if not np.issubdtype(y_arr.dtype, np.integer):
+        as_float_array(y_arr, "y")  # refuses strings, complex, NaN and inf
+    return y_arr
 
 
 class NumpyBatchSampler(torch.utils.data.Sampler):
@@ -151,6 +177,7 @@ def make_loader(
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     if not isinstance(shuffle, bool):
         raise TypeError(f"shuffle must be a bool, got {type(shuffle).__name__}")
+    seed = _check_seed(seed)
     generator = make_generator(seed) if shuffle else None
     return torch.utils.data.DataLoader(
         ArrayDataset(X, y, dtype), batch_size=batch_size, shuffle=shuffle, generator=generator
@@ -180,6 +207,7 @@ def evaluate(model: nn.Module, loader, loss_fn: Callable, device="cpu") -> float
     """
     _check_model(model)
     _check_loader(loader, "loader")
+    check_callable(loss_fn, "loss_fn")
     device = as_device(device)
     model.eval()
     total, n = 0.0, 0
@@ -207,6 +235,29 @@ def accuracy(model: nn.Module, loader, device="cpu") -> float:
 
 
 def train_epoch(
+    model: nn.Module, loader, optimizer, loss_fn: Callable, device, step: int
+) -> tuple[float, int]:
+    r"""One pass over ``loader`` with ``optimizer`` (the loop is :func:`_train_epoch`); checks its input.
+
+    Returns the mean training loss of the epoch and the number of steps taken so far
+    (``step`` counts the steps before this epoch).
+    """
+    _check_model(model)
+    _check_loader(loader, "loader")
+    _check_optimizer(optimizer)
+    check_callable(loss_fn, "loss_fn")
+    return _train_epoch(
+        model, loader, optimizer, loss_fn, as_device(device), check_int(step, "step", minimum=0)
+    )
+
+
+def _check_optimizer(optimizer):
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    return optimizer
+
+
+def _train_epoch(
     model: nn.Module, loader, optimizer, loss_fn: Callable, device, step: int
 ) -> tuple[float, int]:
     r"""One pass over ``loader``: for every batch, :math:`\Theta \leftarrow \text{step}(\nabla_\Theta C_B)`.
@@ -258,8 +309,7 @@ def fit(
     _check_loader(train_loader, "train_loader")
     if val_loader is not None:
         _check_loader(val_loader, "val_loader")
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    _check_optimizer(optimizer)
     if not callable(loss_fn):
         raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
     epochs = check_int(epochs, "epochs", minimum=1)
@@ -269,14 +319,17 @@ def fit(
             raise ValueError("early_stopping_patience needs a val_loader")
         early_stopping_patience = check_int(early_stopping_patience, "early_stopping_patience", minimum=1)
     if seed is not None:
-        torch.manual_seed(_check_seed(seed))
+        seed = _check_seed(seed)
+    threads = torch_threads(num_threads, "num_threads")  # checks num_threads before training
+    if seed is not None:
+        torch.manual_seed(seed)
     model.to(device)
 
     history: dict = {"train_loss": [], "val_loss": [], "best_epoch": None, "stopped_early": False}
     best_val, best_state, step = np.inf, None, 0
-    with torch_threads(num_threads):
+    with threads:
         for epoch in progress(range(epochs), desc="epochs"):
-            train_loss, step = train_epoch(model, train_loader, optimizer, loss_fn, device, step)
+            train_loss, step = _train_epoch(model, train_loader, optimizer, loss_fn, device, step)
             history["train_loss"].append(train_loss)
             if val_loader is None:
                 continue
@@ -303,7 +356,9 @@ def fit(
 def save_model(model: nn.Module, path, **metadata) -> Path:
     """Save the parameters (``state_dict``) of ``model`` and JSON-like ``metadata`` to ``path``."""
     _check_model(model)
-    path = Path(path)
+    path = _as_path(path, "path")
+    if path.is_dir():
+        raise ValueError(f"path {str(path)!r} is a folder, not a file name")
     torch.save({"state_dict": model.state_dict(), "metadata": metadata}, path)
     return path
 
@@ -315,13 +370,24 @@ def load_model(model: nn.Module, path, device="cpu") -> dict:
     cannot run code.
     """
     _check_model(model)
-    path = Path(path)
+    path = _as_path(path, "path")
     if not path.is_file():
         raise ValueError(f"path {str(path)!r} is not a file")
     saved = torch.load(path, map_location=as_device(device), weights_only=True)
-    model.load_state_dict(saved["state_dict"])
+    try:
+        model.load_state_dict(saved["state_dict"])
+    except RuntimeError as err:
+        raise ValueError(
+            f"model does not have the architecture of the parameters saved in {str(path)!r}: {err}"
+        ) from None
     model.to(as_device(device))
     return saved["metadata"]
+
+
+def _as_path(x, name: str) -> Path:
+    if not isinstance(x, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path (a string or pathlib.Path), got {type(x).__name__}")
+    return Path(x)
 
 
 # --- models --------------------------------------------------------------------------------
@@ -334,7 +400,7 @@ def _check_sizes(sizes, name: str = "sizes") -> list[int]:
 
 
 def _check_activation(activation: str) -> type[nn.Module]:
-    if activation not in ACTIVATIONS:
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}, got {activation!r}")
     return ACTIVATIONS[activation]
 
@@ -381,6 +447,7 @@ class ResidualBlock(nn.Module):
         self.activation = _check_activation(activation)()
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
+        _check_hidden(h, self.linear.in_features)
         return h + self.activation(self.linear(h))
 
 
@@ -391,7 +458,16 @@ class PlainBlock(ResidualBlock):
     """
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
+        _check_hidden(h, self.linear.in_features)
         return self.activation(self.linear(h))
+
+
+def _check_hidden(h, width: int) -> None:
+    """A cheap check of a block's input (type and width only: this runs in every forward pass)."""
+    if not isinstance(h, torch.Tensor):
+        raise TypeError(f"h must be a torch.Tensor, got {type(h).__name__}")
+    if h.ndim == 0 or h.shape[-1] != width:
+        raise ValueError(f"h must have {width} features in its last axis, got shape {tuple(h.shape)}")
 
 
 def deep_net(
@@ -401,6 +477,7 @@ def deep_net(
     n_in = check_int(n_in, "n_in", minimum=1)
     n_out = check_int(n_out, "n_out", minimum=1)
     depth = check_int(depth, "depth", minimum=1)
+    width = check_int(width, "width", minimum=1)
     if not isinstance(residual, bool):
         raise TypeError(f"residual must be a bool, got {type(residual).__name__}")
     block = ResidualBlock if residual else PlainBlock

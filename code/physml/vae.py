@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validate import as_float_array, check_finite_loss, check_int, check_scalar
+from ._validate import as_float_array, check_choice, check_finite_loss, check_int, check_scalar, check_type
 from .nn.torch_twin import torch_threads
 from .progress import progress
 from .torchtools import as_device, make_generator, mlp
@@ -40,6 +40,36 @@ def _as_data(X, name: str = "X", binary_range: bool = False) -> np.ndarray:
     return arr
 
 
+def _tensor(t, name: str, width: int | None = None, like=None, like_name: str = "") -> torch.Tensor:
+    """Check type and shape of a tensor argument (cheap: these functions run in every training step)."""
+    if not isinstance(t, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+    if t.ndim == 0:
+        raise ValueError(f"{name} must have at least one axis, got a scalar tensor")
+    if width is not None and t.shape[-1] != width:
+        raise ValueError(f"{name} must have {width} entries in its last axis, got shape {tuple(t.shape)}")
+    if like is not None and t.shape[:-1] != like.shape[:-1]:
+        raise ValueError(
+            f"{name} and {like_name} must have the same number of samples, got shapes "
+            f"{tuple(t.shape)} and {tuple(like.shape)}"
+        )
+    return t
+
+
+def _generator(generator, name: str = "generator"):
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"{name} must be a torch.Generator or None, got {type(generator).__name__}")
+    return generator
+
+
+def _check_model(model, X: np.ndarray | None = None, what=None) -> nn.Module:
+    """``model`` is a VAE (or, with ``what``, one of those classes) whose input width fits ``X``."""
+    check_type(model, what or VAE, "model")
+    if X is not None and X.shape[1] != model.n_in:
+        raise ValueError(f"X has {X.shape[1]} features but model takes {model.n_in} (n_in)")
+    return model
+
+
 # --------------------------------------------------------------------------- the two pieces
 
 
@@ -55,6 +85,8 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     summed over the latent dimensions (last axis); ``logvar`` is :math:`\ln s_j^2`.
     One value per sample.
     """
+    _tensor(mu, "mu")
+    _tensor(logvar, "logvar", mu.shape[-1], mu, "mu")
     return 0.5 * torch.sum(mu**2 + torch.exp(logvar) - logvar - 1.0, dim=-1)
 
 
@@ -66,6 +98,9 @@ def reparametrise(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Gener
     differentiable function of :math:`\boldsymbol\mu` and :math:`\ln\boldsymbol s^2`:
     gradients of :math:`\mathbb E_q f(\boldsymbol z)` pass through the sample.
     """
+    _tensor(mu, "mu")
+    _tensor(logvar, "logvar", mu.shape[-1], mu, "mu")
+    _generator(generator)
     eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
     return mu + torch.exp(0.5 * logvar) * eps
 
@@ -87,9 +122,10 @@ class VAE(nn.Module):
         super().__init__()
         self.n_in = check_int(n_in, "n_in", minimum=1)
         self.n_latent = check_int(n_latent, "n_latent", minimum=1)
+        if isinstance(hidden, (str, bytes)) or not isinstance(hidden, (list, tuple)):
+            raise TypeError(f"hidden must be a tuple of layer widths, got {type(hidden).__name__}")
         hidden = [check_int(h, "hidden", minimum=1) for h in hidden]
-        if likelihood not in LIKELIHOODS:
-            raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
+        check_choice(likelihood, "likelihood", LIKELIHOODS)
         self.likelihood = likelihood
         self.encoder = mlp([n_in, *hidden, 2 * n_latent], activation="relu")
         self.decoder = mlp([n_latent, *hidden[::-1], n_in], activation="relu")
@@ -98,6 +134,7 @@ class VAE(nn.Module):
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and log-variance of :math:`q(\\boldsymbol z|\\boldsymbol x)`."""
+        _tensor(x, "x", self.n_in)
         mu, logvar = self.encoder(x).chunk(2, dim=-1)
         return mu, logvar
 
@@ -108,6 +145,8 @@ class VAE(nn.Module):
         :math:`\pi_j = \sigma(\text{logit}_j)`; Gaussian:
         :math:`-\frac12\sum_j[(x_j-m_j)^2/\sigma_j^2 + \ln(2\pi\sigma_j^2)]`.
         """
+        _tensor(x, "x", self.n_in)
+        _tensor(z, "z", self.n_latent, x, "x")
         out = self.decoder(z)
         if self.likelihood == "bernoulli":
             return -nn.functional.binary_cross_entropy_with_logits(out, x, reduction="none").sum(-1)
@@ -117,6 +156,7 @@ class VAE(nn.Module):
 
     def decode_mean(self, z: torch.Tensor) -> torch.Tensor:
         r"""Decoder mean :math:`\mathbb E[\boldsymbol x|\boldsymbol z]` (Bernoulli: pixel probabilities)."""
+        _tensor(z, "z", self.n_latent)
         out = self.decoder(z)
         return torch.sigmoid(out) if self.likelihood == "bernoulli" else out
 
@@ -134,6 +174,8 @@ def elbo(model: VAE, x: torch.Tensor, generator: torch.Generator | None = None) 
     the expectation estimated with one reparametrised sample, the KL term in closed
     form (:func:`gaussian_kl`).
     """
+    _check_model(model)
+    _generator(generator)
     mu, logvar = model.encode(x)
     z = reparametrise(mu, logvar, generator)
     return model.log_likelihood(x, z) - gaussian_kl(mu, logvar)
@@ -158,13 +200,21 @@ def train_vae(
     per sample, estimated with a fixed-seed noise so that epochs are comparable. A NaN
     or infinite loss stops training with an error.
     """
+    check_type(model, nn.Module, "model", "torch.nn.Module (a VAE or LinearVAE)")
+    if not isinstance(model, VAE) and not callable(getattr(model, "elbo", None)):
+        raise TypeError(
+            f"model must be a VAE or have an elbo(x, generator) method, got {type(model).__name__}"
+        )
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     lr = float(check_scalar(lr, "lr", minimum=0, include_min=False))
     device = as_device(device)
     binary = getattr(model, "likelihood", None) == "bernoulli"
     dtype = next(model.parameters()).dtype
-    X_t = torch.as_tensor(_as_data(X, "X", binary), dtype=dtype, device=device)
+    X_arr = _as_data(X, "X", binary)
+    if getattr(model, "n_in", X_arr.shape[1]) != X_arr.shape[1]:
+        raise ValueError(f"X has {X_arr.shape[1]} features but model takes {model.n_in} (n_in)")
+    X_t = torch.as_tensor(X_arr, dtype=dtype, device=device)
     X_v = None if X_val is None else torch.as_tensor(_as_data(X_val, "X_val", binary), dtype=dtype)
     if X_v is not None and X_v.shape[1] != X_t.shape[1]:
         raise ValueError(f"X_val must have {X_t.shape[1]} features like X, got {X_v.shape[1]}")
@@ -173,14 +223,16 @@ def train_vae(
     def batch_elbo(xb, gen):
         return elbo(model, xb, gen) if isinstance(model, VAE) else model.elbo(xb, gen)
 
-    torch.manual_seed(check_int(seed, "seed", minimum=0))
+    seed = check_int(seed, "seed", minimum=0)
+    threads = torch_threads(num_threads, "num_threads")  # checks num_threads before training
+    torch.manual_seed(seed)
     model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     shuffle = make_generator(seed)
     noise = torch.Generator(device=device).manual_seed(seed + 1)
     history: dict = {"train_elbo": [], "val_elbo": []}
     step = 0
-    with torch_threads(num_threads):
+    with threads:
         for _ in progress(range(epochs), desc="epochs"):
             model.train()
             order = torch.randperm(len(X_t), generator=shuffle).to(device)
@@ -204,6 +256,7 @@ def train_vae(
 
 def sample(model: VAE, n: int, seed: int = 0, device="cpu") -> np.ndarray:
     r"""``n`` samples: :math:`\boldsymbol z\sim\mathcal N(0, I)`, then the decoder mean."""
+    _check_model(model)
     n = check_int(n, "n", minimum=1)
     device = as_device(device)
     gen = torch.Generator(device=device).manual_seed(check_int(seed, "seed", minimum=0))
@@ -217,14 +270,20 @@ def reconstruct(model: VAE, X, device="cpu") -> np.ndarray:
 
     :math:`\mathbb E[\boldsymbol x|\boldsymbol z = \boldsymbol\mu(\boldsymbol x)]`.
     """
-    x = torch.as_tensor(_as_data(X), dtype=torch.float32, device=as_device(device))
+    _check_model(model)
+    X = _as_data(X)
+    _check_model(model, X)
+    x = torch.as_tensor(X, dtype=torch.float32, device=as_device(device))
     with torch.no_grad():
         return model.decode_mean(model.encode(x)[0]).cpu().numpy().astype(float)
 
 
 def encode_mean(model: VAE, X, device="cpu") -> np.ndarray:
     """Encoder means :math:`\\boldsymbol\\mu(\\boldsymbol x)` of the rows of ``X`` (the latent map)."""
-    x = torch.as_tensor(_as_data(X), dtype=torch.float32, device=as_device(device))
+    _check_model(model)
+    X = _as_data(X)
+    _check_model(model, X)
+    x = torch.as_tensor(X, dtype=torch.float32, device=as_device(device))
     with torch.no_grad():
         return model.encode(x)[0].cpu().numpy().astype(float)
 
@@ -258,11 +317,13 @@ class LinearVAE(nn.Module):
         self.log_s2 = nn.Parameter(torch.zeros(n_latent, dtype=dt))
 
     def encode(self, x: torch.Tensor):
+        _tensor(x, "x", self.n_in)
         m = (x - self.mu) @ self.V.T
         return m, self.log_s2.expand_as(m)
 
     def elbo(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         r"""One-sample reparametrised ELBO (the estimate that training uses)."""
+        _generator(generator)
         m, logvar = self.encode(x)
         z = reparametrise(m, logvar, generator)
         sigma2 = torch.exp(self.log_sigma2)
@@ -305,12 +366,15 @@ class LinearVAE(nn.Module):
         :math:`\sum_i\ln\mathcal N(\boldsymbol x_i; \boldsymbol\mu,
         \boldsymbol W\boldsymbol W^T + \sigma^2\boldsymbol I)`.
         """
+        _check_model(self, _as_data(X), LinearVAE)
         W, mu, sigma2 = self.decoder_parameters()
         return gaussian_log_likelihood(X, mu, W @ W.T + sigma2 * np.eye(self.n_in))
 
     def total_exact_elbo(self, X) -> float:
         """Sum of :meth:`exact_elbo` over the rows of ``X`` (comparable with :meth:`exact_log_likelihood`)."""
-        x = torch.as_tensor(_as_data(X), dtype=torch.float64, device=self.W.device)
+        X = _as_data(X)
+        _check_model(self, X, LinearVAE)
+        x = torch.as_tensor(X, dtype=torch.float64, device=self.W.device)
         with torch.no_grad():
             return float(self.exact_elbo(x).sum().item())
 

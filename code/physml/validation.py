@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _registry
+from ._validate import check_bool, check_callable, check_type
 
 KINDS = ("abs", "rel", "at_least", "at_most", "stat")
 
@@ -142,9 +143,14 @@ class CheckResult:
 
     @classmethod
     def from_json(cls, data: dict) -> CheckResult:
-        data = dict(data)
-        data["glued"] = tuple(data.get("glued", ()))
-        return cls(**data)
+        if not isinstance(data, dict):
+            raise TypeError(f"data must be a dict (a result's to_json()), got {type(data).__name__}")
+        try:
+            data = dict(data)
+            data["glued"] = tuple(data.get("glued", ()))
+            return cls(**data)
+        except TypeError as err:
+            raise TypeError(f"data is not a check result written by to_json(): {err}") from None
 
     def _repr_html_(self) -> str:
         return results_html([self])
@@ -181,7 +187,13 @@ def reference_check(
     glue keys of the chapter page whose values equal the check's value (a book test
     compares them with the record of the build).
     """
-    for arg, label in ((id, "id"), (chapter, "chapter"), (description, "description")):
+    args = (
+        (id, "id"),
+        (chapter, "chapter"),
+        (description, "description"),
+        (reference_source, "reference_source"),
+    )
+    for arg, label in args:
         if not isinstance(arg, str) or not arg:
             raise TypeError(f"{label} must be a non-empty string, got {arg!r}")
     if kind not in KINDS:
@@ -197,7 +209,11 @@ def reference_check(
         raise TypeError(f"variational must be a bool, got {type(variational).__name__}")
     if variational and kind != "stat":
         raise ValueError("variational=True needs kind='stat'")
-    if isinstance(glued, str) or not all(isinstance(g, str) for g in glued):
+    if (
+        isinstance(glued, str)
+        or not isinstance(glued, (tuple, list))
+        or not all(isinstance(g, str) for g in glued)
+    ):
         raise TypeError("glued must be a tuple of glue names (strings)")
 
     def decorator(compute: Callable):
@@ -287,7 +303,7 @@ def _as_values(id: str, output, kind: str) -> tuple[np.ndarray, np.ndarray, floa
     expected = 3 if kind == "stat" else 2
     if not isinstance(output, tuple) or len(output) != expected:
         what = "(value, sigma, reference)" if kind == "stat" else "(value, reference)"
-        raise TypeError(f"check {id!r} must return a tuple {what}")
+        raise TypeError(f"check {id!r} must return a tuple {what} (its output is {type(output).__name__})")
     if kind == "stat":
         value, sigma, reference = output
         sigma = float(sigma)
@@ -296,10 +312,17 @@ def _as_values(id: str, output, kind: str) -> tuple[np.ndarray, np.ndarray, floa
     else:
         value, reference = output
         sigma = None
-    v = np.asarray(value, dtype=float)
-    r = np.asarray(reference, dtype=float)
+    try:
+        v = np.asarray(value, dtype=float)
+        r = np.asarray(reference, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(
+            f"check {id!r}: the value and reference in its output must be numbers: {err}"
+        ) from None
     if v.shape != r.shape:
-        raise ValueError(f"check {id!r}: value shape {v.shape} differs from reference shape {r.shape}")
+        raise ValueError(
+            f"check {id!r}: value shape {v.shape} differs from reference shape {r.shape} in its output"
+        )
     if kind == "stat" and v.size != 1:
         raise ValueError(f"check {id!r}: a 'stat' check compares one scalar, got shape {v.shape}")
     return v, r, sigma
@@ -307,6 +330,8 @@ def _as_values(id: str, output, kind: str) -> tuple[np.ndarray, np.ndarray, floa
 
 def evaluate(chk: ReferenceCheck, output, short: bool = False) -> CheckResult:
     """Compare a check function's output with its reference under the rule of ``chk``."""
+    check_type(chk, ReferenceCheck, "chk")
+    short = check_bool(short, "short")
     v, r, sigma = _as_values(chk.id, output, chk.kind)
     dev = _deviation(chk.kind, v, r)
     tolerance = chk.short_tolerance if short else chk.tolerance
@@ -387,7 +412,10 @@ def build_info() -> dict:
 
 def write_record(chapter: str, results: list[CheckResult], directory: Path) -> Path:
     """Write the results of ``chapter``'s checks, with the build and page, to ``directory``."""
-    directory = Path(directory)
+    if not isinstance(chapter, str) or not chapter:
+        raise TypeError(f"chapter must be a non-empty string, got {chapter!r}")
+    _check_results(results, "results", nonempty=True)
+    directory = _as_path(directory, "directory")
     directory.mkdir(parents=True, exist_ok=True)
     info = build_info()
     record = {
@@ -417,8 +445,11 @@ def read_records(directory: Path, pages: dict, current_digest: Callable[[list[st
     last executed in the build that wrote the record and the digest of those files is
     still the same (``current_digest`` recomputes it). Otherwise :class:`StaleRecordError`.
     """
+    directory = _as_path(directory, "directory")
+    check_type(pages, dict, "pages", "dict (page -> execution record)")
+    check_callable(current_digest, "current_digest")
     records = []
-    for path in sorted(Path(directory).glob("*.json")):
+    for path in sorted(directory.glob("*.json")):
         record = json.loads(path.read_text())
         page = record.get("page")
         entry = pages.get(page) if page else None
@@ -453,7 +484,7 @@ def recorded_results(build_dir: str | Path | None = None) -> ResultsTable:
                 "(e.g. the repository's _build folder after `make book`)"
             )
         build_dir = value
-    build_dir = Path(build_dir)
+    build_dir = _as_path(build_dir, "build_dir")
     deps_file = build_dir / "page-deps.json"
     if not deps_file.exists():
         raise StaleRecordError(f"{deps_file} does not exist: no page was executed by the book build")
@@ -502,8 +533,27 @@ def _fmt(x: float | None, spec: str) -> str:
     return "" if x is None else format(x, spec)
 
 
+def _as_path(x, name: str) -> Path:
+    if not isinstance(x, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path (a string or pathlib.Path), got {type(x).__name__}")
+    return Path(x)
+
+
+def _check_results(results, name: str, nonempty: bool = False) -> list:
+    """Check that ``results`` is a list of :class:`CheckResult`."""
+    if isinstance(results, (str, bytes)) or not isinstance(results, (list, tuple)):
+        raise TypeError(f"{name} must be a list of CheckResult, got {type(results).__name__}")
+    if nonempty and not results:
+        raise ValueError(f"{name} must hold at least one CheckResult")
+    for n, r in enumerate(results):
+        check_type(r, CheckResult, f"{name}[{n}]", "CheckResult")
+    return results
+
+
 def results_html(results: list[CheckResult], with_build: bool = False) -> str:
     """An HTML table of check results (used by chapters and the appendix)."""
+    _check_results(results, "results")
+    with_build = check_bool(with_build, "with_build")
     build_head = "<th>computed</th>" if with_build else ""
     head = (
         "<table class='physml-checks'><thead><tr><th>check</th><th>chapter</th>"
@@ -535,6 +585,13 @@ class ResultsTable(list):
     """A list of :class:`CheckResult` that renders as one table in a notebook."""
 
     with_build = False
+
+    def __init__(self, iterable=(), /):
+        if isinstance(iterable, (str, bytes)) or not hasattr(iterable, "__iter__"):
+            raise TypeError(f"iterable must be a list of CheckResult, got {type(iterable).__name__}")
+        items = list(iterable)
+        _check_results(items, "iterable")
+        super().__init__(items)
 
     def _repr_html_(self) -> str:
         return results_html(self, with_build=self.with_build)

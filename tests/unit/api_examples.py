@@ -49,18 +49,15 @@ from api_kinds import (
 EXAMPLES: dict[str, dict] = {}
 INSTANCES: dict[str, object] = {}
 
-#: Modules the walker skips for now: their owner is reworking them (``physml.validation``,
-#: ``physml.book``: covered by the lead engineer, who adds their examples after merging).
+#: Modules the walker skips for now.
 SKIPPED_MODULES = {
-    "physml.validation",  # covered by the lead engineer (reference-check registry rewrite)
-    "physml.book",  # covered by the lead engineer
     # Landed before the layer existed; their examples are being written (bad-input issue,
     # follow-up). Each name removed from here must get its entries below.
-    "physml.conv",
-    "physml.rbm",
-    "physml.torchtools",
-    "physml.vae",
-    "physml.vmc",
+    "physml.vmc.cli",
+    "physml.vmc.driver",
+    "physml.vmc.nqs",
+    "physml.vmc.samplers",
+    "physml.vmc.torch_nqs",
     "physml.autoregressive",
     "physml.diffusion",
     "physml.rl",
@@ -1345,3 +1342,765 @@ example(
     ),
     y_list=Each([V([0.2, 0.3], extra=[short([0.2, 0.3])])], empty_ok=True),
 )
+
+# ----------------------------------------------------------------------------- physml.book
+
+_table_header = Each([Str("model"), Str("MSE")], extra=[Bad("number", 3)])
+_table_rows = Each(
+    [Each([Any("OLS"), Any(0.01)])],
+    extra=[
+        Bad("short row", [["OLS"]]),
+        Bad("NaN cell", [["OLS", float("nan")]]),
+        Bad("inf cell", [["OLS", float("inf")]]),
+        Bad("None cell", [["OLS", None]]),
+    ],
+)
+example(
+    "physml.book.glue",
+    name=Str("api-example"),
+    value=Any(1.5, extra=[Bad("NaN", float("nan")), Bad("inf", float("inf")), Bad("None", None)]),
+    display=Flag(False),
+)
+example("physml.book.Table", header=_table_header, rows=_table_rows)
+example("physml.book.table", header=_table_header, rows=_table_rows)
+example(
+    "physml.book.package_digest",
+    # a page that imports nothing of physml has an empty list of files
+    files=Each([Str("book.py")], empty_ok=True, extra=[Bad("number", 3)]),
+)
+
+# ----------------------------------------------------------------------------- physml.validation
+
+_CHECK_ID = "introduction.gd-line"  # cheap
+
+
+def _validation():
+    from physml import validation
+
+    return validation
+
+
+def _check():
+    validation = _validation()
+    validation.check_ids("introduction")
+    return validation._CHECKS[_CHECK_ID]
+
+
+def _check_result():
+    return _validation().run_check(_CHECK_ID, short=True)
+
+
+def _tmp_dir():
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="physml-api-")
+
+
+def _records_dir():
+    """A folder with one current record (of the cheap check), and its pages entry."""
+    from pathlib import Path
+
+    from physml import book
+
+    validation = _validation()
+    directory = Path(_tmp_dir())
+    record = validation.write_record("introduction", [_check_result()], directory)
+    data = __import__("json").loads(record.read_text())
+    data["page"], data["build"] = "chapters/introduction", "1"
+    record.write_text(__import__("json").dumps(data))
+    return str(directory), {
+        "chapters/introduction": {"build": 1, "files": [], "digest": book.package_digest([])}
+    }
+
+
+def _build_dir():
+    """A build folder with a current record of every registered check."""
+    import json
+    from pathlib import Path
+
+    from physml import book
+
+    validation = _validation()
+    build = Path(_tmp_dir())
+    (build / "records").mkdir()
+    base = _check_result().to_json()
+    results = [{**base, "id": i} for i in validation.registered_ids()]
+    record = {"chapter": "all", "build": "1", "page": "p", "written": "", "results": results}
+    (build / "records" / "all.json").write_text(json.dumps(record))
+    deps = {"pages": {"p": {"build": 1, "files": [], "digest": book.package_digest([])}}}
+    (build / "page-deps.json").write_text(json.dumps(deps))
+    return str(build)
+
+
+record(
+    "physml.validation.ReferenceCheck",
+    id="x",
+    chapter="c",
+    description="d",
+    reference_source="r",
+    kind="abs",
+    tolerance=0.0,
+    short_tolerance=0.0,
+    k=3.0,
+    systematic=0.0,
+    short_systematic=0.0,
+    variational=False,
+    glued=(),
+    compute=lambda short: (1.0, 1.0),
+)
+record(
+    "physml.validation.CheckResult",
+    id="x",
+    chapter="c",
+    description="d",
+    reference_source="r",
+    kind="abs",
+    short=False,
+    tolerance=0.0,
+    k=3.0,
+    systematic=0.0,
+    variational=False,
+    value=1.0,
+    reference=1.0,
+    deviation=0.0,
+    passed=True,
+    summary="value",
+    sigma=None,
+    n_sigma=None,
+    glued=(),
+    build={},
+)
+example(
+    "physml.validation.CheckResult.from_json",
+    data=Obj(Lazy(lambda: _check_result().to_json()), wrong=[{}, {"id": "x"}]),
+)
+example(
+    "physml.validation.reference_check",
+    id=Str("api.example", extra=[Bad("empty", "")]),
+    chapter=Str("api", extra=[Bad("empty", "")]),
+    description=Str("d", extra=[Bad("empty", "")]),
+    reference_source=Str("r", extra=[Bad("empty", "")]),
+    kind=Choice("stat"),
+    tolerance=NonNeg(0.0),
+    short_tolerance=NonNeg(0.0, optional=True),
+    k=NonNeg(3.0),
+    systematic=NonNeg(0.0),
+    short_systematic=NonNeg(0.0, optional=True),
+    variational=Flag(True),
+    glued=Each([Str("api-glue")], empty_ok=True),
+)
+example("physml.validation.check_ids", chapter=Str("introduction", optional=True))
+example(
+    "physml.validation.evaluate",
+    chk=Obj(Lazy(_check), wrong=[Lazy(_check_result)]),
+    output=Obj((1.0, 1.0), wrong=[(1.0,), (1.0, 1.0, 1.0), ("a", "b"), (np.ones(2), np.ones(3))]),
+    short=Flag(False),
+)
+example(
+    "physml.validation.run_check",
+    id=Str(_CHECK_ID, extra=[Bad("unknown", "no-such-check")]),
+    short=Flag(True),
+)
+example("physml.validation.run_all", chapter=Str("introduction", optional=True), short=Flag(True))
+example(
+    "physml.validation.write_record",
+    chapter=Str("api", extra=[Bad("empty", "")]),
+    results=Each([Obj(Lazy(_check_result), wrong=[Lazy(_check)])]),
+    directory=Str(Lazy(_tmp_dir)),
+)
+example(
+    "physml.validation.read_records",
+    directory=Str(Lazy(lambda: _records_dir()[0])),
+    pages=Obj(Lazy(lambda: _records_dir()[1])),
+    current_digest=Fn(Lazy(lambda: __import__("physml.book").book.package_digest)),
+)
+# None: the build in progress (a RuntimeError outside a build)
+example("physml.validation.recorded_results", build_dir=Str(Lazy(_build_dir), optional=True))
+example("physml.validation.show", chapter=Str("introduction", extra=[Bad("no checks", "no-such-chapter")]))
+example(
+    "physml.validation.results_html",
+    results=Each([Obj(Lazy(_check_result), wrong=[Lazy(_check)])], empty_ok=True),
+    with_build=Flag(False),
+)
+example(
+    "physml.validation.ResultsTable",
+    iterable=Each([Obj(Lazy(_check_result), wrong=[Lazy(_check)])], empty_ok=True),
+)
+
+# ----------------------------------------------------------------------------- physml.conv
+
+_img4 = _rng.normal(size=(2, 1, 5, 5))
+_w4 = _rng.normal(size=(3, 1, 3, 3))
+_pool_x = _rng.normal(size=(2, 1, 4, 4))
+_argmax = np.array([[[[0, 1], [2, 3]]], [[[3, 2], [1, 0]]]])
+
+example(
+    "physml.conv.output_size",
+    n=Size(5),
+    kernel=Size(3, extra=[Bad("larger than the padded input", 9)]),
+    padding=Int(0, minimum=0),
+    stride=Size(1),
+)
+example(
+    "physml.conv.conv_n_parameters",
+    c_in=Size(1),
+    c_out=Size(2),
+    kernel=Size(3, extra=[Bad("three entries", (3, 3, 3)), Bad("pair with a float", (3, 2.5))]),
+    bias=Flag(True),
+)
+example(
+    "physml.conv.receptive_field",
+    # no layers: the field is one pixel
+    layers=Each([Obj([3, 1], wrong=[[3, 1, 1], [3.5, 1], [3, 0], "ab"])], empty_ok=True),
+)
+for _name in ("correlate2d", "convolve2d"):
+    example(
+        f"physml.conv.{_name}",
+        image=M(_rng.normal(size=(6, 6))),
+        kernel=M(np.ones((3, 3)) / 9, extra=[Bad("larger than the image", np.ones((7, 7)))]),
+    )
+example("physml.conv.pad", x=Arr(_pool_x, ndim=4), padding=Int(1, minimum=0))
+example(
+    "physml.conv.im2col",
+    x_padded=Arr(_img4, ndim=4),
+    kh=Size(3, extra=[Bad("larger than the image", 6)]),
+    kw=Size(3, extra=[Bad("larger than the image", 6)]),
+    stride=Size(1),
+)
+_conv_weight = Arr(
+    _w4, ndim=4, extra=[Bad("other channels", np.ones((3, 2, 3, 3))), Bad("too large", np.ones((3, 1, 8, 8)))]
+)
+example(
+    "physml.conv.conv2d_forward",
+    x=Arr(_img4, ndim=4),
+    weight=_conv_weight,
+    bias=V(np.zeros(3), optional=True, extra=[short(np.zeros(3))]),
+    stride=Size(1),
+    padding=Int(1, minimum=0),
+)
+example(
+    "physml.conv.conv2d_backward",
+    grad_out=Arr(np.ones((2, 3, 5, 5)), ndim=4, extra=[Bad("other shape", np.ones((2, 3, 4, 4)))]),
+    x=Arr(_img4, ndim=4),
+    weight=_conv_weight,
+    stride=Size(1),
+    padding=Int(1, minimum=0, extra=[Bad("other output shape", 0)]),
+)
+example(
+    "physml.conv.maxpool2d_forward",
+    x=Arr(_pool_x, ndim=4),
+    size=Size(2, extra=[Bad("larger than the image", 5)]),
+    stride=Size(2, optional=True),
+)
+example(
+    "physml.conv.maxpool2d_backward",
+    grad_out=Arr(np.ones((2, 1, 2, 2)), ndim=4, extra=[Bad("other shape", np.ones((2, 1, 3, 3)))]),
+    argmax=Arr(
+        _argmax,
+        ndim=4,
+        extra=[
+            Bad("other shape", _argmax[:1]),
+            Bad("fractional", _argmax + 0.5),
+            Bad("outside the window", _argmax + 4),
+        ],
+    ),
+    x_shape=Shape((2, 1, 4, 4), extra=[Bad("3 entries", (1, 4, 4)), Bad("other batch", (3, 1, 4, 4))]),
+    size=Size(2, extra=[Bad("other output shape", 3)]),
+    stride=Size(2, optional=True, extra=[Bad("other output shape", 1)]),
+)
+example(
+    "physml.conv.digits_cnn",
+    channels=Each([Size(8), Size(16)], extra=[Bad("three entries", (8, 16, 32))]),
+    hidden=Size(64),
+    dropout=Real(0.25, minimum=0.0, maximum=1.0),
+)
+example("physml.conv.ising_cnn", channels=Size(8))
+example(
+    "physml.conv.half_crossing",
+    same_rows=[("temperatures", "probability")],
+    temperatures=V([1.0, 2.0, 3.0, 4.0], extra=[Bad("not increasing", np.array([1.0, 3.0, 2.0, 4.0]))]),
+    probability=V([1.0, 0.8, 0.3, 0.1], extra=[Bad("no crossing", np.array([0.9, 0.8, 0.7, 0.6]))]),
+)
+
+# ----------------------------------------------------------------------------- physml.torchtools
+
+
+def _tt():
+    from physml import torchtools
+
+    return torchtools
+
+
+def _tt_model():
+    import torch
+
+    torch.manual_seed(0)
+    return _tt().mlp([2, 4, 3])
+
+
+def _tt_loader():
+    return _tt().make_loader(X8, _LABELS8 % 3, batch_size=4, seed=0)
+
+
+def _tt_optimizer(model=None):
+    import torch
+
+    return torch.optim.SGD((model or _tt_model()).parameters(), lr=0.1)
+
+
+def _tt_fit_args():
+    model = _tt_model()
+    return model, _tt_optimizer(model)
+
+
+def _tt_saved():
+    import os
+    import tempfile
+
+    path = os.path.join(tempfile.mkdtemp(prefix="physml-api-"), "model.pt")
+    _tt().save_model(_tt_model(), path, note="api")
+    return path
+
+
+def _cross_entropy():
+    import torch
+
+    return torch.nn.functional.cross_entropy
+
+
+def _tensor_of(*shape):
+    import torch
+
+    return torch.zeros(*shape)
+
+
+_tt_optimizer_kind = Obj(
+    Lazy(_tt_optimizer), wrong=[Lazy(lambda: __import__("physml.optim").optim.GradientDescent(0.1))]
+)
+_tt_model_kind = Obj(Lazy(_tt_model), wrong=[Lazy(_linear_model)])
+_tt_loader_kind = Obj(Lazy(_tt_loader), wrong=[[(X8, Y8)]])
+_tt_dtype = Obj(
+    Lazy(lambda: __import__("torch").float32), wrong=[Lazy(lambda: __import__("torch").int64), np.float32]
+)
+_tt_y = V(_LABELS8 % 3, extra=[short(_LABELS8)])
+
+example("physml.torchtools.as_device", device=Device("cpu"))
+example("physml.torchtools.seed_everything", seed=Int(0, minimum=0), deterministic=Flag(False))
+example("physml.torchtools.make_generator", seed=Int(0, minimum=0), device=Device("cpu"))
+example("physml.torchtools.ArrayDataset", same_rows=[("X", "y")], X=M(X8), y=_tt_y, dtype=_tt_dtype)
+example("physml.torchtools.NumpyBatchSampler", n_samples=Size(8), batch_size=Size(4), seed=Rng(0))
+example(
+    "physml.torchtools.make_loader",
+    same_rows=[("X", "y")],
+    X=M(X8),
+    y=_tt_y,
+    batch_size=Size(4),
+    shuffle=Flag(True),
+    seed=Int(0, minimum=0),
+    dtype=_tt_dtype,
+)
+example(
+    "physml.torchtools.evaluate",
+    model=_tt_model_kind,
+    loader=_tt_loader_kind,
+    loss_fn=Fn(Lazy(_cross_entropy)),
+    device=Device("cpu"),
+)
+example("physml.torchtools.accuracy", model=_tt_model_kind, loader=_tt_loader_kind, device=Device("cpu"))
+example(
+    "physml.torchtools.train_epoch",
+    model=_tt_model_kind,
+    loader=_tt_loader_kind,
+    optimizer=Obj(
+        Lazy(_tt_optimizer), wrong=[Lazy(lambda: __import__("physml.optim").optim.GradientDescent(0.1))]
+    ),
+    loss_fn=Fn(Lazy(_cross_entropy)),
+    device=Device("cpu"),
+    step=Int(0, minimum=0),
+)
+example(
+    "physml.torchtools.fit",
+    model=_tt_model_kind,
+    train_loader=_tt_loader_kind,
+    val_loader=Obj(Lazy(_tt_loader), optional=True, wrong=[[(X8, Y8)]]),
+    optimizer=Obj(
+        Lazy(_tt_optimizer), wrong=[Lazy(lambda: __import__("physml.optim").optim.GradientDescent(0.1))]
+    ),
+    loss_fn=Fn(Lazy(_cross_entropy)),
+    epochs=Size(1),
+    device=Device("cpu"),
+    early_stopping_patience=Size(1, optional=True),
+    seed=Int(0, minimum=0, optional=True),
+    num_threads=Size(1, optional=True),
+)
+example(
+    "physml.torchtools.save_model",
+    model=_tt_model_kind,
+    path=Str(Lazy(lambda: _tmp_dir() + "/model.pt"), extra=[Bad("a folder", Lazy(_tmp_dir))]),
+)
+example(
+    "physml.torchtools.load_model",
+    model=Obj(Lazy(_tt_model), wrong=[Lazy(lambda: _tt().mlp([2, 5, 3]))]),
+    path=Str(Lazy(_tt_saved), extra=[Bad("missing file", "no-such-file.pt")]),
+    device=Device("cpu"),
+)
+example(
+    "physml.torchtools.mlp",
+    sizes=Each([Size(2), Size(4), Size(3)], extra=[Bad("one size", [2])]),
+    activation=Choice("relu"),
+    dropout=Real(0.1, minimum=0.0, maximum=1.0, include_max=False),
+    batch_norm=Flag(True),
+)
+for _name in ("ResidualBlock", "PlainBlock"):
+    example(f"physml.torchtools.{_name}", width=Size(4), activation=Choice("tanh"))
+    instance(f"physml.torchtools.{_name}", Lazy(lambda n=_name: getattr(_tt(), n)(4)).build)
+    example(
+        f"physml.torchtools.{_name}.forward",
+        h=Obj(Lazy(lambda: _tensor_of(3, 4)), wrong=[Lazy(lambda: _tensor_of(3, 5)), np.zeros((3, 4))]),
+    )
+example(
+    "physml.torchtools.deep_net",
+    n_in=Size(2),
+    width=Size(4),
+    depth=Size(2),
+    n_out=Size(3),
+    residual=Flag(True),
+    activation=Choice("tanh"),
+)
+example("physml.torchtools.n_parameters", model=_tt_model_kind)
+
+# ----------------------------------------------------------------------------- physml.rbm
+
+_rbm_rng = np.random.default_rng(3)
+_GA, _GB, _GW = _rbm_rng.normal(size=3), _rbm_rng.normal(size=2), 0.3 * _rbm_rng.normal(size=(3, 2))
+_GX = _rbm_rng.normal(size=(5, 3))
+_GH = np.array([[0.0, 1.0], [1.0, 1.0], [0.0, 0.0], [1.0, 0.0], [1.0, 1.0]])
+_BX = (_rbm_rng.random((6, 4)) < 0.5).astype(float)
+_BH = (_rbm_rng.random((6, 3)) < 0.5).astype(float)
+_BW = 0.3 * _rbm_rng.normal(size=(4, 3))
+
+
+def _rbm():
+    from physml import rbm
+
+    return rbm
+
+
+def _gauss_rbm():
+    return _rbm().GaussianBinaryRBM(_GA, _GB, _GW, sigma=0.8)
+
+
+def _binary_rbm():
+    return _rbm().BinaryRBM(np.zeros(4), np.zeros(3), _BW)
+
+
+def _other_binary_rbm():
+    return _rbm().BinaryRBM(np.zeros(5), np.zeros(3), np.zeros((5, 3)))
+
+
+_rbm_params = {
+    "a": V(_GA, extra=[short(_GA)]),
+    "b": V(_GB),
+    "W": M(_GW, extra=[Bad("other shape", _GW.T)]),
+}
+for _name in ("softplus", "sigmoid"):
+    example(f"physml.rbm.{_name}", t=Arr(Z23))
+example("physml.rbm.GaussianBinaryRBM", **_rbm_params, sigma=Rate(0.8))
+example(
+    "physml.rbm.GaussianBinaryRBM.random",
+    n_visible=Size(3),
+    n_hidden=Size(2),
+    seed=Rng(0),
+    scale=NonNeg(0.01),
+    sigma=Rate(1.0),
+)
+instance("physml.rbm.GaussianBinaryRBM", _gauss_rbm)
+_gx = M(_GX, extra=[Bad("other width", _GX[:, :2])])
+_gh = M(_GH, extra=[Bad("other width", _GH[:, :1]), Bad("not binary", _GH + 0.5)])
+for _name in (
+    "hidden_activation",
+    "free_energy",
+    "log_marginal",
+    "free_energy_grad",
+    "p_h_given_x",
+    "log_density",
+):
+    example(f"physml.rbm.GaussianBinaryRBM.{_name}", x=_gx)
+example("physml.rbm.GaussianBinaryRBM.energy", same_rows=[("x", "h")], x=_gx, h=_gh)
+example("physml.rbm.GaussianBinaryRBM.mean_x_given_h", h=_gh)
+example("physml.rbm.GaussianBinaryRBM.sample_h", x=_gx, seed=Rng(0))
+example("physml.rbm.GaussianBinaryRBM.sample_x", h=_gh, seed=Rng(0))
+example("physml.rbm.GaussianBinaryRBM.gibbs_step", x=_gx, seed=Rng(0))
+
+example("physml.rbm.binary_states", n=Int(3, minimum=0, extra=[Bad("too many states", 21)]))
+example(
+    "physml.rbm.spins_to_binary",
+    spins=Arr(np.ones((2, 3, 3)), ndim=(2, 3), extra=[Bad("not +-1", np.zeros((2, 3, 3)))]),
+)
+example(
+    "physml.rbm.binary_to_spins",
+    x=M(
+        np.ones((2, 9)), extra=[Bad("other width", np.ones((2, 8))), Bad("not binary", np.full((2, 9), 0.5))]
+    ),
+    L=Size(3, extra=[Bad("other width", 2)]),
+)
+
+
+def _gradient(n=4):
+    return _rbm().Gradient(np.zeros(n), np.zeros(3), np.zeros((n, 3)))
+
+
+# built by the RBMs in every training step (a record: not checked there; __sub__ checks its operand)
+record("physml.rbm.Gradient", a=np.zeros(4), b=np.zeros(3), W=np.zeros((4, 3)))
+instance("physml.rbm.Gradient", _gradient)
+example("physml.rbm.Gradient.__sub__", other=Obj(Lazy(_gradient), wrong=[Lazy(lambda: _gradient(5))]))
+
+_brbm_params = {
+    "a": V(np.zeros(4), extra=[short(np.zeros(4))]),
+    "b": V(np.zeros(3)),
+    "W": M(_BW, extra=[Bad("other shape", _BW.T)]),
+}
+example("physml.rbm.BinaryRBM", **_brbm_params)
+example("physml.rbm.BinaryRBM.random", n_visible=Size(4), n_hidden=Size(3), seed=Rng(0), scale=NonNeg(0.01))
+instance("physml.rbm.BinaryRBM", _binary_rbm)
+_bx_bad3 = [Bad("other width", _BX[:3, :3]), Bad("not binary", _BX[:3] + 0.5)]
+_bx = M(_BX, extra=[Bad("other width", _BX[:, :3]), Bad("not binary", _BX + 0.5)])
+_bh = M(_BH, extra=[Bad("other width", _BH[:, :2]), Bad("not binary", _BH + 0.5)])
+for _name in (
+    "free_energy",
+    "p_h_given_x",
+    "log_likelihood",
+    "positive_phase",
+    "exact_gradient",
+    "pseudo_log_likelihood",
+):
+    example(f"physml.rbm.BinaryRBM.{_name}", x=_bx)
+example("physml.rbm.BinaryRBM.energy", same_rows=[("x", "h")], x=_bx, h=_bh)
+example("physml.rbm.BinaryRBM.p_x_given_h", h=_bh)
+example("physml.rbm.BinaryRBM.sample_h", x=_bx, seed=Rng(0))
+example("physml.rbm.BinaryRBM.sample_x", h=_bh, seed=Rng(0))
+example("physml.rbm.BinaryRBM.gibbs", x=_bx, n_steps=Int(2, minimum=0), seed=Rng(0))
+example(
+    "physml.rbm.BinaryRBM.cd_gradient",
+    x=_bx,
+    k=Size(1),
+    seed=Rng(0),
+    chains=M(
+        _BX[:3], optional=True, extra=[Bad("other width", _BX[:3, :3]), Bad("not binary", _BX[:3] + 0.5)]
+    ),
+)
+record("physml.rbm.TrainingHistory", monitor=[], grad_norm=[])
+example(
+    "physml.rbm.fit",
+    rbm=Obj(Lazy(_binary_rbm), wrong=[Lazy(_gauss_rbm)]),
+    x=_bx,
+    epochs=Size(2),
+    batch_size=Size(3, extra=[Bad("more than the samples", 7)]),
+    optimizer=Obj(Lazy(_optimizer("Adam")), wrong=[Lazy(_binary_rbm)]),
+    k=Size(1),
+    persistent=Flag(True),
+    seed=Rng(0),
+    monitor=M(
+        _BX[:3], optional=True, extra=[Bad("other width", _BX[:3, :3]), Bad("not binary", _BX[:3] + 0.5)]
+    ),
+    exact=Flag(True),
+    schedule=Fn(Lazy(_schedule("ExponentialDecay", 0.9)), optional=True),
+)
+
+# ----------------------------------------------------------------------------- physml.vae
+
+_VX = _rng.random((6, 4))
+_VCOV = np.eye(4) + 0.1
+
+
+def _vae_mod():
+    from physml import vae
+
+    return vae
+
+
+def _vae(likelihood="bernoulli"):
+    import torch
+
+    torch.manual_seed(0)
+    return _vae_mod().VAE(4, n_latent=2, hidden=(5,), likelihood=likelihood)
+
+
+def _linear_vae():
+    return _vae_mod().LinearVAE(4, 2)
+
+
+def _t(array, dtype="float32"):
+    import torch
+
+    return torch.as_tensor(np.asarray(array), dtype=getattr(torch, dtype))
+
+
+def _tgen():
+    import torch
+
+    return torch.Generator().manual_seed(0)
+
+
+_t_wrong = [np.zeros((3, 2)), Lazy(lambda: _t(np.zeros((3, 5))))]
+_mu_kind = Obj(Lazy(lambda: _t(np.zeros((3, 2)))), wrong=[np.zeros((3, 2))])
+_logvar_kind = Obj(Lazy(lambda: _t(np.zeros((3, 2)))), wrong=_t_wrong)
+_gen_kind = Obj(Lazy(_tgen), optional=True, wrong=[Lazy(lambda: np.random.default_rng(0))])
+_vx_t = Obj(Lazy(lambda: _t(_VX)), wrong=[_VX, Lazy(lambda: _t(_VX[:, :3]))])
+_vz_t = Obj(Lazy(lambda: _t(np.zeros((6, 2)))), wrong=[np.zeros((6, 2)), Lazy(lambda: _t(np.zeros((6, 3))))])
+_vx64_t = Obj(Lazy(lambda: _t(_VX, "float64")), wrong=[_VX, Lazy(lambda: _t(_VX[:, :3], "float64"))])
+_vae_kind = Obj(Lazy(_vae), wrong=[Lazy(_linear_model)])
+_vX = M(_VX, extra=[Bad("one sample", _VX[:1]), Bad("other width", _VX[:, :3])])
+
+example("physml.vae.gaussian_kl", mu=_mu_kind, logvar=_logvar_kind)
+example("physml.vae.reparametrise", mu=_mu_kind, logvar=_logvar_kind, generator=_gen_kind)
+example(
+    "physml.vae.VAE",
+    n_in=Size(4),
+    n_latent=Size(2),
+    hidden=Each([Size(5)], empty_ok=True),
+    likelihood=Choice("gaussian"),
+)
+instance("physml.vae.VAE", _vae)
+example("physml.vae.VAE.encode", x=_vx_t)
+example("physml.vae.VAE.log_likelihood", same_rows=[("x", "z")], x=_vx_t, z=_vz_t)
+example("physml.vae.VAE.decode_mean", z=_vz_t)
+example("physml.vae.elbo", model=_vae_kind, x=_vx_t, generator=_gen_kind)
+example(
+    "physml.vae.train_vae",
+    model=Obj(Lazy(_vae), wrong=[Lazy(_linear_model), Lazy(lambda: _vae_mod().VAE(3))]),
+    X=M(_VX, extra=[Bad("one sample", _VX[:1]), Bad("outside [0, 1]", _VX + 1.0)]),
+    epochs=Size(1),
+    batch_size=Size(3),
+    lr=Rate(1e-3),
+    X_val=M(_VX, optional=True, extra=[Bad("other width", _VX[:, :3]), Bad("outside [0, 1]", _VX - 1.0)]),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+    num_threads=Size(1, optional=True),
+)
+example("physml.vae.sample", model=_vae_kind, n=Size(3), seed=Int(0, minimum=0), device=Device("cpu"))
+for _name in ("reconstruct", "encode_mean"):
+    example(f"physml.vae.{_name}", model=_vae_kind, X=_vX, device=Device("cpu"))
+example("physml.vae.LinearVAE", n_in=Size(4), n_latent=Size(2))
+instance("physml.vae.LinearVAE", _linear_vae)
+example("physml.vae.LinearVAE.encode", x=_vx64_t)
+example("physml.vae.LinearVAE.elbo", x=_vx64_t, generator=_gen_kind)
+example("physml.vae.LinearVAE.exact_elbo", x=_vx64_t)
+for _name in ("exact_log_likelihood", "total_exact_elbo"):
+    example(f"physml.vae.LinearVAE.{_name}", X=_vX)
+example(
+    "physml.vae.gaussian_log_likelihood",
+    X=M(_VX, extra=[Bad("one sample", _VX[:1])]),
+    mean=V(np.zeros(4), extra=[short(np.zeros(4))]),
+    cov=M(_VCOV, extra=[Bad("other shape", _VCOV[:3, :3]), Bad("not positive definite", -np.eye(4))]),
+)
+for _name in ("ppca_fit", "ppca_log_likelihood"):
+    example(
+        f"physml.vae.{_name}",
+        X=M(_VX, extra=[Bad("one sample", _VX[:1])]),
+        n_components=Size(2, extra=[Bad("not below the features", 4)]),
+    )
+
+# ----------------------------------------------------------------------------- physml.vmc.exact, hamiltonian
+
+_VMC_X = np.random.default_rng(5).normal(size=(4, 2, 2))
+
+
+def _gaussian_wf(n_particles=2):
+    from physml import vmc
+
+    return vmc.Gaussian(0.5, n_particles=n_particles, dims=2)
+
+
+example(
+    "physml.vmc.exact.two_electron_dot_energy",
+    omega=Rate(1.0),
+    n_grid=Int(100, minimum=100),
+    r_max=Rate(16.0, optional=True),
+)
+example("physml.vmc.exact.gaussian_product_energy", omega=Rate(1.0))
+example("physml.vmc.exact.noninteracting_energy", n_particles=Size(2), dims=Size(2), omega=Rate(1.0))
+example("physml.vmc.hamiltonian.HarmonicTrap", omega=Rate(1.0), coulomb=Flag(True))
+instance(
+    "physml.vmc.hamiltonian.HarmonicTrap",
+    lambda: __import__("physml.vmc").vmc.HarmonicTrap(1.0, coulomb=True),
+)
+example("physml.vmc.hamiltonian.HarmonicTrap.potential", x=Arr(_VMC_X, ndim=3))
+example(
+    "physml.vmc.hamiltonian.HarmonicTrap.local_energy",
+    wf=Obj(Lazy(_gaussian_wf), wrong=[Lazy(_linear_model)]),
+    x=Arr(_VMC_X, ndim=3, extra=[Bad("other particles", _VMC_X[:, :1])]),
+)
+example("physml.vmc.hamiltonian.HarmonicTrap.exact_noninteracting_energy", n_particles=Size(2), dims=Size(2))
+
+# ----------------------------------------------------------------------------- physml.vmc.wavefunctions
+
+_WF = "physml.vmc.wavefunctions"
+
+
+def _wf(name):
+    """An instance (2 particles in 2D) for the methods of class ``name``."""
+    from physml.vmc import wavefunctions
+
+    if name in ("PairJastrow", "PadeJastrow"):  # PairJastrow needs a pair function: Pade-Jastrow's
+        return wavefunctions.PadeJastrow(0.5, 0.3)
+    if name == "CuspGaussian":
+        return wavefunctions.CuspGaussian(0.5)
+    return wavefunctions.Gaussian(0.5, n_particles=2, dims=2)  # WaveFunction is abstract
+
+
+_wf_x = Arr(_VMC_X, ndim=3, extra=[Bad("other particles", _VMC_X[:, :1]), Bad("other dims", _VMC_X[..., :1])])
+_wf_params = {
+    "WaveFunction": [0.5],
+    "Gaussian": [0.5],
+    "PairJastrow": [0.5, 0.3],  # its instance is a PadeJastrow
+    "PadeJastrow": [0.5, 0.3],
+    "CuspGaussian": [0.5],
+}
+example(
+    f"{_WF}.check_positions",
+    x=Arr(_VMC_X, ndim=3, extra=[Bad("other particles", _VMC_X[:, :1])]),
+    n_particles=Size(2),
+    dims=Size(2),
+    name=Str("x"),
+)
+example(
+    f"{_WF}.WaveFunction",
+    params=Arr(np.zeros(0), empty_ok=True, extra=[Bad("one entry", [1.0])]),  # the base class: none
+    n_particles=Size(2),
+    dims=Size(2, extra=[Bad("4 dimensions", 4)]),
+)
+example(f"{_WF}.Gaussian", alpha=Rate(0.5), n_particles=Size(2), dims=Size(2, extra=[Bad("4 dimensions", 4)]))
+example(
+    f"{_WF}.PairJastrow",
+    params=Arr([0.5], extra=[Bad("two entries", [0.5, 0.3])]),
+    n_particles=Size(2, extra=[Bad("one particle", 1)]),
+    dims=Size(2, extra=[Bad("4 dimensions", 4)]),
+)
+example(
+    f"{_WF}.PadeJastrow",
+    alpha=Rate(0.5),
+    beta=NonNeg(0.3),
+    n_particles=Size(2, extra=[Bad("one particle", 1)]),
+    dims=Size(2, extra=[Bad("4 dimensions", 4)]),
+    a=Real(1.0, optional=True),
+)
+example(
+    f"{_WF}.CuspGaussian",
+    alpha=Rate(0.5),
+    n_particles=Size(2, extra=[Bad("one particle", 1)]),
+    dims=Size(2, extra=[Bad("4 dimensions", 4)]),
+)
+for _cls, _p in _wf_params.items():
+    instance(f"{_WF}.{_cls}", Lazy(lambda c=_cls: _wf(c)).build)
+    _bad_domain = [Bad("alpha <= 0", [-0.5] + _p[1:])] + (
+        [Bad("beta < 0", [0.5, -0.3])] if len(_p) > 1 else []
+    )
+    example(
+        f"{_WF}.{_cls}.with_params",
+        # one parameter may be given as a scalar; an array of any shape is flattened
+        params=Arr(_p, extra=[Bad("wrong count", _p + [0.1]), *_bad_domain]),
+    )
+for _name in ("check", "log_psi", "grad_log_psi", "laplacian_log_psi", "param_grad_log_psi"):
+    example(f"{_WF}.WaveFunction.{_name}", x=_wf_x)
+example(f"{_WF}.PairJastrow.jastrow_terms", x=_wf_x)

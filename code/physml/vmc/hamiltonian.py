@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_scalar
+from .._validate import as_float_array, check_int, check_scalar
 from .wavefunctions import WaveFunction, check_positions
 
 
@@ -42,7 +42,7 @@ class HarmonicTrap:
         r""":math:`V = \tfrac12\omega^2\sum_i r_i^2 + \sum_{i<j}1/r_{ij}` per walker.
 
         ``x`` has the shape (walkers, particles, dims)."""
-        x = np.asarray(x, dtype=float)
+        x = as_float_array(x, "x")
         if x.ndim != 3 or x.shape[0] == 0:
             raise ValueError(f"x must have shape (walkers, particles, dims) with walkers >= 1, got {x.shape}")
         return self._potential(x)
@@ -74,4 +74,6 @@ class HarmonicTrap:
 
     def exact_noninteracting_energy(self, n_particles: int, dims: int) -> float:
         """Ground-state energy N d omega / 2 of N bosons in the trap without interaction."""
+        n_particles = check_int(n_particles, "n_particles", minimum=1)
+        dims = check_int(dims, "dims", minimum=1)
         return 0.5 * n_particles * dims * self.omega

@@ -25,7 +25,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import check_int, check_scalar
-from ..rbm import GaussianBinaryRBM, sigmoid, softplus
+from ..rbm import GaussianBinaryRBM
+from ..rbm import _sigmoid as sigmoid  # unchecked cores: the sampler calls them every step
+from ..rbm import _softplus as softplus
 from .samplers import Sampler
 from .wavefunctions import PadeJastrow, WaveFunction
 
@@ -149,7 +151,7 @@ class RBMWaveFunction(WaveFunction):
             parts = [(v - a) / s2, s, (v[:, :, None] * s[:, None, :]).reshape(n, -1) / s2]
             pgrad = self.power * np.concatenate(parts, axis=1)
         if self.jastrow:
-            _, g_j, lap_j, p_j = self._jastrow().jastrow_terms(x)
+            _, g_j, lap_j, p_j = self._jastrow()._jastrow_terms(x)
             grad, lap = grad + g_j, lap + lap_j
             if params:
                 pgrad = np.concatenate([pgrad, p_j], axis=1)

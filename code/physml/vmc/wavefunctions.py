@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_float_array, check_int, check_scalar
+from .._validate import as_float_array, check_int, check_scalar, check_string
 
 
 def check_positions(x, n_particles: int, dims: int, name: str = "x") -> np.ndarray:
     """``x`` as a float array of shape ``(walkers, n_particles, dims)`` with at least one walker."""
+    check_string(name, "name")
+    n_particles = check_int(n_particles, "n_particles", minimum=1)
+    dims = check_int(dims, "dims", minimum=1)
     if np.iscomplexobj(x):
         raise TypeError(f"{name} must be real, got a complex array")
     arr = as_float_array(x, name, ndim=3)
@@ -40,9 +43,16 @@ def check_positions(x, n_particles: int, dims: int, name: str = "x") -> np.ndarr
 
 
 def _check_params(params, n: int, names: tuple[str, ...]) -> np.ndarray:
+    if isinstance(params, (str, bytes)) or params is None:
+        raise TypeError(f"params must be array-like of numbers, got {type(params).__name__}")
     if np.iscomplexobj(params):
         raise TypeError("params must be real, got a complex array")
-    arr = np.array(params, dtype=float).reshape(-1) if np.ndim(params) else np.array([params], dtype=float)
+    try:
+        arr = (
+            np.array(params, dtype=float).reshape(-1) if np.ndim(params) else np.array([params], dtype=float)
+        )
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"params must be array-like of numbers: {err}") from None
     if arr.size != n:
         raise ValueError(f"params must have {n} entries {names}, got {arr.size}")
     if not np.all(np.isfinite(arr)):
@@ -81,11 +91,12 @@ class WaveFunction:
         """Raise ValueError if the parameters leave the region where psi is normalisable."""
         if "alpha" in self.param_names and params[self.param_names.index("alpha")] <= 0:
             raise ValueError(
-                f"alpha must be > 0 (otherwise |psi|^2 cannot be normalised), got {params.tolist()}"
+                f"params: alpha must be > 0 (otherwise |psi|^2 cannot be normalised), got {params.tolist()}"
             )
         if "beta" in self.param_names and params[self.param_names.index("beta")] < 0:
             raise ValueError(
-                f"beta must be >= 0 (the Pade-Jastrow factor has a pole otherwise), got {params.tolist()}"
+                f"params: beta must be >= 0 (the Pade-Jastrow factor has a pole otherwise), "
+                f"got {params.tolist()}"
             )
 
     @property
@@ -271,6 +282,10 @@ class PairJastrow(WaveFunction):
 
         Used by trial functions that multiply another factor by this Jastrow factor (the RBM
         of the chapter "Neural-network quantum states")."""
+        return self._jastrow_terms(self.check(x))
+
+    def _jastrow_terms(self, x: np.ndarray):
+        """:meth:`jastrow_terms` without checks (the RBM trial function calls it at every step)."""
         diff, r = self._pair_vectors(x)
         u, du, d2u = self._pair(r)
         pair_grad = (du / r)[:, :, None] * diff
