@@ -68,6 +68,7 @@ SKIPPED_MODULES = {
     "physml.pinn",
     "physml.bayes",
     "physml.gp",
+    "physml.rnn",
 }
 #: Subpackages that are registries filled by decorators, not API.
 SKIPPED_PACKAGES = {"physml.checks", "physml.answers"}
