@@ -29,7 +29,7 @@ OSCILLATOR = {
     "batch_size": 64,
     "models": ("LSTM", "GRU", "feed-forward window"),
     "lr": 3e-3,
-    "horizon": 60,
+    "horizon": 100,
     "omega_d": 0.8,
     "seed": 0,
 }
