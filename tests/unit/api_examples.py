@@ -67,6 +67,7 @@ SKIPPED_MODULES = {
     "physml.gp",
     "physml.pca",
     "physml.autoencoder",
+    "physml.rnn",
 }
 #: Subpackages that are registries filled by decorators, not API.
 SKIPPED_PACKAGES = {"physml.checks", "physml.answers"}

@@ -1,0 +1,164 @@
+"""Tests of physml.rnn: the RK4 integrator, windows, recurrent models, forecasts and bad input."""
+
+import numpy as np
+import pytest
+import torch
+from scipy.integrate import solve_ivp
+
+from physml import rnn, validation
+
+
+def test_lorenz_matches_solve_ivp():
+    y0 = np.array([-3.0, 2.0, 20.0])
+    ours = rnn.integrate(rnn.lorenz_rhs, y0, 1e-3, 1000)
+    ref = solve_ivp(rnn.lorenz_rhs, (0, 1), y0, method="DOP853", rtol=1e-12, atol=1e-12, t_eval=[1.0])
+    np.testing.assert_allclose(ours[-1], ref.y[:, 0], rtol=1e-7, atol=1e-7)
+
+
+def test_oscillator_matches_solve_ivp_with_drive_and_t0():
+    y0 = np.array([1.0, -0.5])
+    ours = rnn.integrate(rnn.damped_driven_oscillator_rhs, y0, 1e-2, 500, t0=2.0)
+    ref = solve_ivp(rnn.damped_driven_oscillator_rhs, (2.0, 7.0), y0, rtol=1e-12, atol=1e-12, t_eval=[7.0])
+    np.testing.assert_allclose(ours[-1], ref.y[:, 0], atol=1e-8)
+
+
+def test_undriven_undamped_oscillator_conserves_energy():
+    """With gamma = F = 0 the energy (x^2 + v^2)/2 is conserved to RK4's accuracy."""
+
+    def rhs(t, y):
+        return rnn.damped_driven_oscillator_rhs(t, y, gamma=0.0, force=0.0)
+
+    traj = rnn.integrate(rhs, np.array([1.0, 0.0]), 1e-2, 1000)
+    energy = 0.5 * (traj[:, 0] ** 2 + traj[:, 1] ** 2)
+    assert np.max(np.abs(energy - 0.5)) < 1e-8
+
+
+def test_lorenz_volume_contraction_and_symmetry():
+    """The divergence of the Lorenz flow is -(sigma + 1 + beta); (x, y, z) -> (-x, -y, z) is a symmetry."""
+    y = np.array([[1.0, 2.0, 3.0]])
+    eps = 1e-6
+    div = sum(
+        (rnn.lorenz_rhs(0, y + eps * np.eye(3)[i])[0, i] - rnn.lorenz_rhs(0, y - eps * np.eye(3)[i])[0, i])
+        / (2 * eps)
+        for i in range(3)
+    )
+    assert div == pytest.approx(-(10 + 1 + 8 / 3), rel=1e-8)
+    a = rnn.integrate(rnn.lorenz_rhs, np.array([1.0, 2.0, 3.0]), 0.01, 200)
+    b = rnn.integrate(rnn.lorenz_rhs, np.array([-1.0, -2.0, 3.0]), 0.01, 200)
+    np.testing.assert_allclose(b, a * np.array([-1, -1, 1]), atol=1e-12)
+
+
+def test_integrate_many_initial_states_at_once():
+    y0 = np.array([[1.0, 1.0, 1.0], [2.0, 0.0, 5.0]])
+    both = rnn.integrate(rnn.lorenz_rhs, y0, 0.01, 50)
+    assert both.shape == (51, 2, 3)
+    np.testing.assert_allclose(both[:, 1], rnn.integrate(rnn.lorenz_rhs, y0[1], 0.01, 50))
+
+
+def test_make_windows():
+    series = np.arange(2 * 6 * 1, dtype=float).reshape(2, 6, 1)
+    X, Y = rnn.make_windows(series, 3)
+    assert X.shape == (6, 3, 1) and Y.shape == (6, 1)
+    np.testing.assert_array_equal(X[0, :, 0], [0, 1, 2])
+    assert Y[0, 0] == 3 and Y[-1, 0] == 11
+
+
+def test_vanilla_rnn_by_hand():
+    cell = rnn.VanillaRNN(1, 2, seed=0)
+    with torch.no_grad():
+        cell.W.copy_(torch.tensor([[0.5, 0.0], [0.1, -0.2]], dtype=torch.float64))
+        cell.U.copy_(torch.tensor([[1.0], [2.0]], dtype=torch.float64))
+        cell.b.copy_(torch.tensor([0.0, 0.1], dtype=torch.float64))
+    h = cell(torch.tensor([[[1.0], [-1.0]]]))
+    h1 = np.tanh(np.array([1.0, 2.1]))
+    h2 = np.tanh(np.array([[0.5, 0.0], [0.1, -0.2]]) @ h1 + np.array([-1.0, -1.9]))
+    np.testing.assert_allclose(h[-1][0].detach().numpy(), h2, atol=1e-14)
+
+
+def test_bptt_jacobian_of_tanh_rnn_matches_product_formula():
+    cell = rnn.VanillaRNN(1, 4, scale=1.3, seed=2)
+    x = np.random.default_rng(0).normal(size=(6, 1))
+    norms = rnn.hidden_jacobians(cell, x)
+    states = [h[0].detach().numpy() for h in cell(torch.from_numpy(x)[None])]
+    W = cell.W.detach().numpy()
+    J = np.eye(4)
+    for k in range(6):
+        assert norms[k] == pytest.approx(np.linalg.norm(J, 2), rel=1e-10)
+        J = J @ np.diag(1 - states[-1 - k] ** 2) @ W
+
+
+def test_lstm_layer_parameter_count():
+    model = rnn.SequenceForecaster(3, 8, cell="lstm")
+    assert sum(p.numel() for p in model.rnn.parameters()) == 4 * (8 * (3 + 8) + 2 * 8)
+
+
+def test_forecast_shapes_and_persistence():
+    torch.manual_seed(0)
+    model = rnn.SequenceForecaster(4, 5, n_out=2, cell="gru")
+    hist = np.random.default_rng(0).normal(size=(3, 7, 4))
+    drive = np.zeros((3, 5, 2))
+    pred = rnn.forecast(model, hist, 5, drive)
+    assert pred.shape == (3, 5, 2)
+    pers = rnn.persistence_forecast(hist, 5, 2)
+    np.testing.assert_array_equal(pers[:, 3], hist[:, -1, :2])
+    assert rnn.horizon_error(pers, pers).tolist() == [0.0] * 5
+
+
+def test_forecast_is_reproducible():
+    X = np.random.default_rng(1).normal(size=(40, 5, 2))
+    Y = X[:, -1] * 0.9
+    preds = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        model = rnn.SequenceForecaster(2, 4)
+        rnn.train_forecaster(model, X, Y, epochs=2, seed=3)
+        preds.append(rnn.forecast(model, X[:4], 3))
+    np.testing.assert_array_equal(preds[0], preds[1])
+
+
+def test_lyapunov_of_linear_flow():
+    """For dy/dt = A y, A = diag(0.7, -1), the largest exponent is 0.7 (reference trajectory at 0)."""
+
+    def rhs(t, y):
+        return y * np.array([0.7, -1.0])
+
+    lam = rnn.lyapunov_exponent(rhs, np.zeros((2, 2)), 0.01, 5000, renorm_every=20)
+    np.testing.assert_allclose(lam, 0.7, atol=2e-2)  # bias: the start direction is random
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: rnn.make_windows(np.zeros((2, 0, 3)), 4), "length"),
+        (lambda: rnn.make_windows(np.zeros((2, 3, 3)), 4), "longer than window"),
+        (lambda: rnn.SequenceForecaster(3, 4)(torch.zeros(2, 0, 3)), "length 0"),
+        (lambda: rnn.WindowMLP(3, 4, 8)(torch.zeros(2, 0, 3)), "length 0"),
+        (lambda: rnn.forecast(rnn.SequenceForecaster(3, 4), np.zeros((2, 0, 3)), 4), "length 0"),
+        (lambda: rnn.persistence_forecast(np.zeros((2, 0, 3)), 4), "length 0"),
+        (lambda: rnn.hidden_jacobians(rnn.VanillaRNN(1, 2), np.zeros((0, 1))), "length 0"),
+        (lambda: rnn.integrate(rnn.lorenz_rhs, [1.0, np.nan, 0.0], 0.01, 10), "y0"),
+        (lambda: rnn.integrate(rnn.lorenz_rhs, [1.0, 1.0, 1.0], -0.01, 10), "dt"),
+        (lambda: rnn.integrate("lorenz", [1.0, 1.0, 1.0], 0.01, 10), "rhs"),
+        (lambda: rnn.SequenceForecaster(3, 4, cell="transformer"), "cell"),
+        (lambda: rnn.forecast(rnn.SequenceForecaster(4, 4, n_out=2), np.zeros((2, 3, 4)), 2), "inputs"),
+    ],
+)
+def test_bad_input(call, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        call()
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_integrate_reports_divergence():
+    with pytest.raises(FloatingPointError, match="dt"):
+        rnn.integrate(lambda t, y: y**3, np.array([10.0]), 1.0, 20)
+
+
+@pytest.mark.parametrize("check", ["rnn.rk4-solve-ivp", "rnn.rk4-order", "rnn.bptt-linear"])
+def test_integrator_checks(check):
+    assert validation.run_check(check).passed
+
+
+@pytest.mark.parametrize("check", ["rnn.lstm-beats-persistence", "rnn.lyapunov"])
+def test_short_headline_checks(check):
+    assert validation.run_check(check, short=True).passed
