@@ -42,6 +42,12 @@ def _full_page_screenshot(tab, path):
 def test_search_finds_a_term_of_the_book(context, server):
     tab, network, errors = _open(context, server + "search.html?q=" + SEARCH_TERM.replace(" ", "+"))
     tab.wait_for_selector("#search-results ul.search li", timeout=15_000)
+    # results are added one by one: wait until Sphinx says the search has finished
+    tab.wait_for_function(
+        "() => (document.querySelector('#search-results .search-summary') || {}).innerText"
+        "?.startsWith('Search finished')",
+        timeout=60_000,
+    )
     hits = tab.eval_on_selector_all("#search-results ul.search li a", "els => els.map(a => a.href)")
     tab.screenshot(path=str(SCREENSHOTS / "search.png"))
     tab.close()
