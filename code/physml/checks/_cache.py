@@ -1,4 +1,6 @@
-"""``run_once``: ``functools.cache`` that treats ``f(x)`` and ``f(x, short=False)`` as one call.
+"""Caches for the runs that a chapter page and its checks share.
+
+``run_once``: ``functools.cache`` that treats ``f(x)`` and ``f(x, short=False)`` as one call.
 
 ``functools.cache`` keys on the arguments as written, so a chapter calling ``dot(1.0)`` and a
 check calling ``dot(1.0, False)`` would compute the same run twice. ``run_once`` binds the
@@ -24,4 +26,17 @@ def run_once(func):
 
     wrapper.cache_clear = cached.cache_clear
     wrapper.cache_info = cached.cache_info
+    return wrapper
+
+
+def per_configuration(func):
+    """``functools.cache`` for a study ``func(short)``: ``f()``, ``f(False)`` and ``f(short=False)``
+    share one result, so the page (full configuration) and its check compute it once."""
+    cached = functools.cache(func)
+
+    @functools.wraps(func)
+    def wrapper(short: bool = False):
+        return cached(bool(short))
+
+    wrapper.cache_clear = cached.cache_clear
     return wrapper

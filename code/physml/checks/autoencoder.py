@@ -25,6 +25,7 @@ from .. import ising
 from .. import pca as pcamod
 from ..torchtools import seed_everything
 from ..validation import reference_check
+from ._cache import per_configuration as _cached
 
 SEED = 2027
 PIXEL_MAX = 16.0
@@ -51,17 +52,6 @@ ISING_HIDDEN = (64,)
 ISING_EPOCHS = {False: 60, True: 20}
 ISING_LR = 2e-3
 CORR_BOUND = {False: 0.95, True: 0.8}  # |corr(code, M)| at least this
-
-
-def _cached(func):
-    """``functools.cache`` keyed on ``short`` alone, so that ``f()`` and ``f(False)`` share a result."""
-    cached = functools.cache(func)
-
-    @functools.wraps(func)
-    def wrapper(short: bool = False):
-        return cached(bool(short))
-
-    return wrapper
 
 
 @functools.cache

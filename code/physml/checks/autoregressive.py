@@ -14,7 +14,6 @@ Two MADE models (``physml.autoregressive``), each trained once and cached:
 from __future__ import annotations
 
 import copy
-import functools
 
 import numpy as np
 import torch
@@ -23,6 +22,7 @@ from scipy.special import logsumexp
 from .. import autoregressive as ar
 from .. import ising, metrics, torchtools
 from ..validation import reference_check
+from ._cache import per_configuration as _cached
 
 SEED = 2026
 
@@ -51,17 +51,6 @@ DIGITS = {
 }
 DIGITS_MARGIN = (5.0, 1.0)  # nats per image by which MADE must beat independent pixels (full, short)
 K_SIGMA = 3.0
-
-
-def _cached(func):
-    """``functools.cache`` keyed on ``short`` alone, so that ``f()`` and ``f(False)`` share a result."""
-    cached = functools.cache(func)
-
-    @functools.wraps(func)
-    def wrapper(short: bool = False):
-        return cached(bool(short))
-
-    return wrapper
 
 
 def _mean_error(x: np.ndarray) -> metrics.Estimate:

@@ -20,6 +20,7 @@ import scipy.stats
 
 from .. import bayes, regression
 from ..validation import reference_check
+from ._cache import per_configuration as _cached
 
 SEED = 2026
 
@@ -121,17 +122,6 @@ def interval_coverage(n: int = EFF_N, n_grid: int = 199) -> dict:
 
 
 # --------------------------------------------------------------------------- MCMC
-
-
-def _cached(func):
-    """``functools.cache`` keyed on ``short`` alone, so that ``f()`` and ``f(False)`` share a result."""
-    cached = functools.cache(func)
-
-    @functools.wraps(func)
-    def wrapper(short: bool = False):
-        return cached(bool(short))
-
-    return wrapper
 
 
 @_cached

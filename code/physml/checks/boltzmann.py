@@ -27,6 +27,7 @@ from threadpoolctl import threadpool_limits
 from .. import ising, optim, stats
 from ..rbm import BinaryRBM, binary_states, fit, spins_to_binary
 from ..validation import reference_check
+from ._cache import per_configuration as _cached
 
 SEED = 2026
 
@@ -64,17 +65,6 @@ DIGIT_BATCH = 20
 DIGIT_EPOCHS = {False: 20, True: 4}
 N_DIGIT_SAMPLES = 16
 DIGIT_GIBBS = 1000
-
-
-def _cached(func):
-    """``functools.cache`` keyed on ``short`` alone, so that ``f()`` and ``f(False)`` share a result."""
-    cached = functools.cache(func)
-
-    @functools.wraps(func)
-    def wrapper(short: bool = False):
-        return cached(bool(short))
-
-    return wrapper
 
 
 def _one_thread(func):

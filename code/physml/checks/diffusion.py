@@ -11,8 +11,6 @@ same code for fewer steps on fewer samples (unit tests).
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import torch
 
@@ -20,6 +18,7 @@ from .. import diffusion as dm
 from .. import metrics, torchtools
 from ..validation import reference_check
 from . import generative
+from ._cache import per_configuration as _cached
 
 SEED = 2026
 T_STEPS = 100
@@ -41,17 +40,6 @@ DIGITS = {
     "batch_size": 128,
     "n_samples": (500, 100),
 }
-
-
-def _cached(func):
-    """``functools.cache`` keyed on ``short`` alone, so that ``f()`` and ``f(False)`` share a result."""
-    cached = functools.cache(func)
-
-    @functools.wraps(func)
-    def wrapper(short: bool = False):
-        return cached(bool(short))
-
-    return wrapper
 
 
 def gaussian_data(n: int, seed) -> np.ndarray:

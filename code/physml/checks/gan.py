@@ -26,6 +26,7 @@ from threadpoolctl import threadpool_limits
 from .. import gan, metrics
 from ..torchtools import seed_everything
 from ..validation import reference_check
+from ._cache import per_configuration as _cached
 from .vae import digits_split
 
 SEED = 2026
@@ -65,17 +66,6 @@ DIGIT = {
 }
 DIGIT_SAMPLES = {False: 540, True: 200}
 DIGIT_MMD_ALLOWANCE = {False: 0.02, True: 0.3}
-
-
-def _cached(func):
-    """``functools.cache`` keyed on ``short`` alone, so that ``f()`` and ``f(False)`` share a result."""
-    cached = functools.cache(func)
-
-    @functools.wraps(func)
-    def wrapper(short: bool = False):
-        return cached(bool(short))
-
-    return wrapper
 
 
 # --------------------------------------------------------------------------- the theory

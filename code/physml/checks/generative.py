@@ -28,6 +28,7 @@ from threadpoolctl import threadpool_limits
 from .. import ising, metrics, stats
 from .._validate import as_rng
 from ..validation import reference_check
+from ._cache import per_configuration as _cached
 
 SEED = 2026
 
@@ -60,17 +61,6 @@ ISING_TEMPERATURES = (1.5, round(ising.ONSAGER_TC, 2), 3.5)
 N_ISING = {False: 1000, True: 200}
 ISING_CHAINS = 50
 ISING_SYSTEMATIC = 0.005  # finite-size shift of energy and |M| per spin at L = 16 far from T_c
-
-
-def _cached(func):
-    """``functools.cache`` keyed on ``short`` alone, so that ``f()`` and ``f(False)`` share a result."""
-    cached = functools.cache(func)
-
-    @functools.wraps(func)
-    def wrapper(short: bool = False):
-        return cached(bool(short))
-
-    return wrapper
 
 
 def _one_thread(func):

@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import pinn
 from ..validation import reference_check
+from ._cache import per_configuration as _cached
 
 SEED = 2026
 
@@ -54,17 +55,6 @@ FD_T_END = 0.1
 FD_UNSTABLE_R = (0.5, 0.52)
 FD_UNSTABLE_NX = 21
 FD_UNSTABLE_T = 0.5
-
-
-def _cached(func):
-    """``functools.cache`` keyed on ``short`` alone, so that ``f()`` and ``f(False)`` share a result."""
-    cached = functools.cache(func)
-
-    @functools.wraps(func)
-    def wrapper(short: bool = False):
-        return cached(bool(short))
-
-    return wrapper
 
 
 def _train(model, loss_fn, points, steps, lr):

@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import rl
 from ..validation import reference_check
+from ._cache import per_configuration as _cached
 
 SEED = 2026
 N_Q_EPISODES = {False: 10_000, True: 3_000}
@@ -24,17 +25,6 @@ N_EVAL_EPISODES = {False: 2_000, True: 500}
 # The learned softmax policy stays stochastic, so its value lies below V*(start); allowed gap:
 REINFORCE_MARGIN = {False: 0.02, True: 0.04}  # the margin stated first (not met by the full run)
 REINFORCE_FRACTION = {False: 0.9, True: 0.75}  # what the check requires of V^pi(start) / V*(start)
-
-
-def _cached(func):
-    """``functools.cache`` keyed on ``short`` alone, so that ``f()`` and ``f(False)`` share a result."""
-    cached = functools.cache(func)
-
-    @functools.wraps(func)
-    def wrapper(short: bool = False):
-        return cached(bool(short))
-
-    return wrapper
 
 
 @functools.cache

@@ -24,6 +24,7 @@ from threadpoolctl import threadpool_limits
 from .. import metrics, vae
 from ..torchtools import seed_everything
 from ..validation import reference_check
+from ._cache import per_configuration as _cached
 
 SEED = 2026
 
@@ -49,17 +50,6 @@ N_SAMPLES = {False: 540, True: 200}  # generated digits (540 = half of the held-
 N_KL = {False: 20_000, True: 2_000}
 KL_MU = (0.8, -0.3, 1.5)
 KL_LOGVAR = (-1.0, 0.4, -2.0)
-
-
-def _cached(func):
-    """``functools.cache`` keyed on ``short`` alone, so that ``f()`` and ``f(False)`` share a result."""
-    cached = functools.cache(func)
-
-    @functools.wraps(func)
-    def wrapper(short: bool = False):
-        return cached(bool(short))
-
-    return wrapper
 
 
 @functools.cache
