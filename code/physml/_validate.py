@@ -195,3 +195,23 @@ def check_finite_loss(loss: float, step: int, what: str = "loss") -> None:
             f"{what} became {loss} at step {step}: training diverged "
             "(try a smaller learning rate or check the input data)"
         )
+
+
+def check_tensor(x, name: str, *, ndim: int | tuple[int, ...] | None = None, features: int | None = None):
+    """A cheap check of a network's input tensor: its type, dimensions and last-axis width.
+
+    Meant for ``forward`` methods, which run in every training step: it looks only at the
+    type and the shape (never at the values).
+    """
+    import torch
+
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if x.ndim not in allowed:
+            want = " or ".join(str(d) for d in allowed)
+            raise ValueError(f"{name} must be {want}-dimensional, got shape {tuple(x.shape)}")
+    if features is not None and (x.ndim == 0 or x.shape[-1] != features):
+        raise ValueError(f"{name} must have {features} features in its last axis, got shape {tuple(x.shape)}")
+    return x

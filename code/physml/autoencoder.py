@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validate import as_float_array, check_finite_loss, check_int, check_scalar
+from ._validate import as_float_array, check_finite_loss, check_int, check_scalar, check_tensor
 from .nn.torch_twin import torch_threads
 from .optim import minibatches
 from .progress import progress
@@ -48,7 +48,14 @@ class Autoencoder(nn.Module):
         self.decoder = decoder
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_tensor(x, "x", features=_n_in(self))
         return self.decoder(self.encoder(x))
+
+
+def _n_in(model: nn.Module) -> int | None:
+    """The input width of an autoencoder (of its first linear layer), or None if unknown."""
+    first = next((m for m in model.modules() if isinstance(m, nn.Linear)), None)
+    return None if first is None else first.in_features
 
 
 def linear_autoencoder(n_in: int, n_latent: int) -> Autoencoder:
@@ -100,6 +107,12 @@ def _mse(model: nn.Module, x_in: torch.Tensor, x_target: torch.Tensor) -> torch.
     return ((model(x_in) - x_target) ** 2).sum(dim=1).mean()
 
 
+def _check_model(model) -> Autoencoder:
+    if not isinstance(model, Autoencoder):
+        raise TypeError(f"model must be an Autoencoder, got {type(model).__name__}")
+    return model
+
+
 def _check_data(X, name: str, n_in: int | None = None) -> np.ndarray:
     X = as_float_array(X, name, ndim=2, nonempty=True)
     if n_in is not None and X.shape[1] != n_in:
@@ -118,9 +131,8 @@ def reconstruction_loss(model: Autoencoder, X, X_target=None, device="cpu") -> f
     The target :math:`\boldsymbol x^\ast_i` is ``X_target`` (the clean data, for a
     denoising autoencoder fed corrupted ``X``), or ``X`` itself.
     """
-    if not isinstance(model, Autoencoder):
-        raise TypeError(f"model must be an Autoencoder, got {type(model).__name__}")
-    X = _check_data(X, "X")
+    _check_model(model)
+    X = _check_data(X, "X", _n_in(model))
     target = X if X_target is None else _check_data(X_target, "X_target")
     if target.shape != X.shape:
         raise ValueError(f"X_target must have the shape of X {X.shape}, got {target.shape}")
@@ -157,9 +169,8 @@ def train_autoencoder(
     Returns ``{"train_loss": [...], "val_loss": [...]}`` per epoch (``val_loss``, the
     clean reconstruction error of ``X_val``, empty without ``X_val``).
     """
-    if not isinstance(model, Autoencoder):
-        raise TypeError(f"model must be an Autoencoder, got {type(model).__name__}")
-    X = _check_data(X, "X")
+    _check_model(model)
+    X = _check_data(X, "X", _n_in(model))
     if X_val is not None:
         X_val = _check_data(X_val, "X_val", X.shape[1])
     epochs = check_int(epochs, "epochs", minimum=1)
@@ -168,6 +179,7 @@ def train_autoencoder(
     noise_std = check_scalar(noise_std, "noise_std", minimum=0.0)
     seed = check_int(seed, "seed", minimum=0)
     device = as_device(device)
+    threads = torch_threads(num_threads, "num_threads")  # checks num_threads before training
     generator = seed_everything(seed)
     rng = np.random.default_rng(seed)
     model.to(device)
@@ -176,7 +188,7 @@ def train_autoencoder(
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history: dict = {"train_loss": [], "val_loss": []}
     step = 0
-    with torch_threads(num_threads):
+    with threads:
         for _ in progress(range(epochs), desc="epochs"):
             model.train()
             total = 0.0
@@ -206,9 +218,8 @@ def train_autoencoder(
 
 def encode(model: Autoencoder, X, device="cpu") -> np.ndarray:
     """The codes :math:`e(\\boldsymbol x_i)` of the rows of ``X``, as a NumPy array (n, n_latent)."""
-    if not isinstance(model, Autoencoder):
-        raise TypeError(f"model must be an Autoencoder, got {type(model).__name__}")
-    X = _check_data(X, "X")
+    _check_model(model)
+    X = _check_data(X, "X", _n_in(model))
     device = as_device(device)
     model.to(device).eval()
     with torch.no_grad():
@@ -217,9 +228,8 @@ def encode(model: Autoencoder, X, device="cpu") -> np.ndarray:
 
 def reconstruct(model: Autoencoder, X, device="cpu") -> np.ndarray:
     """The reconstructions :math:`d(e(\\boldsymbol x_i))` of the rows of ``X``, as a NumPy array."""
-    if not isinstance(model, Autoencoder):
-        raise TypeError(f"model must be an Autoencoder, got {type(model).__name__}")
-    X = _check_data(X, "X")
+    _check_model(model)
+    X = _check_data(X, "X", _n_in(model))
     device = as_device(device)
     model.to(device).eval()
     with torch.no_grad():

@@ -29,7 +29,7 @@ import scipy.linalg
 import scipy.stats
 
 from . import stats
-from ._validate import as_float_array, as_rng, check_int, check_same_length, check_scalar
+from ._validate import as_float_array, as_rng, check_callable, check_int, check_same_length, check_scalar
 
 # --------------------------------------------------------------------------- conjugate pairs
 
@@ -53,7 +53,7 @@ def normal_normal_posterior(x, sigma: float, mu0: float, tau0: float) -> tuple[f
         \frac{1}{\tau_n^2} = \frac{1}{\tau_0^2} + \frac{n}{\sigma^2}, \qquad
         \mu_n = \tau_n^2\left(\frac{\mu_0}{\tau_0^2} + \frac{\sum_i x_i}{\sigma^2}\right).
     """
-    x = as_float_array(x, "x", ndim=1)
+    x = as_float_array(x, "x", ndim=1, nonempty=True)
     check_scalar(sigma, "sigma", minimum=0.0, include_min=False)
     check_scalar(mu0, "mu0")
     check_scalar(tau0, "tau0", minimum=0.0, include_min=False)
@@ -65,6 +65,10 @@ def normal_normal_posterior(x, sigma: float, mu0: float, tau0: float) -> tuple[f
 def credible_interval(dist, level: float = 0.95) -> tuple[float, float]:
     """Equal-tailed credible interval of a frozen ``scipy.stats`` distribution."""
     check_scalar(level, "level", minimum=0.0, maximum=1.0, include_min=False, include_max=False)
+    if not callable(getattr(dist, "ppf", None)):
+        raise TypeError(
+            f"dist must be a frozen scipy.stats distribution (with .ppf), got {type(dist).__name__}"
+        )
     return float(dist.ppf((1 - level) / 2)), float(dist.ppf((1 + level) / 2))
 
 
@@ -92,7 +96,7 @@ class LinearPosterior:
     def predict(self, X_star) -> tuple[np.ndarray, np.ndarray]:
         r"""Predictive mean :math:`\boldsymbol x_*^T\boldsymbol m` and standard deviation
         :math:`\sqrt{\boldsymbol x_*^T\boldsymbol S\boldsymbol x_* + \sigma^2}` of a new measurement."""
-        X_star = as_float_array(X_star, "X_star", ndim=2)
+        X_star = as_float_array(X_star, "X_star", ndim=2, nonempty=True)
         if X_star.shape[1] != self.mean.size:
             raise ValueError(f"X_star must have {self.mean.size} columns, got {X_star.shape[1]}")
         var = np.einsum("ij,jk,ik->i", X_star, self.cov, X_star) + self.sigma**2
@@ -148,6 +152,8 @@ def bma_predict(means, stds, weights) -> tuple[np.ndarray, np.ndarray]:
     weights = as_float_array(weights, "weights", ndim=1)
     if means.shape != stds.shape or weights.size != means.shape[0]:
         raise ValueError(f"means {means.shape}, stds {stds.shape} and weights {weights.shape} do not match")
+    if np.any(stds < 0):
+        raise ValueError("stds must be non-negative")
     if np.any(weights < 0) or not math.isclose(weights.sum(), 1.0, rel_tol=1e-9):
         raise ValueError("weights must be non-negative and sum to 1")
     mean = weights @ means
@@ -183,7 +189,8 @@ def metropolis_hastings(
     :math:`\min\left(1, p(\boldsymbol x')/p(\boldsymbol x)\right)` (the proposal is
     symmetric). The first ``burn_in`` steps are discarded.
     """
-    x = as_float_array(x0, "x0", ndim=2).copy()
+    check_callable(log_prob, "log_prob")
+    x = as_float_array(x0, "x0", ndim=2, nonempty=True).copy()
     n_steps = check_int(n_steps, "n_steps", minimum=1)
     burn_in = check_int(burn_in, "burn_in", minimum=0)
     d = x.shape[1]
@@ -228,6 +235,8 @@ def gelman_rubin(chains) -> float:
     if n < 2 or m < 2:
         raise ValueError(f"chains needs at least 2 steps and 2 chains, got shape {chains.shape}")
     W = chains.var(axis=0, ddof=1).mean()
+    if W == 0:
+        raise ValueError("chains must vary within a chain (every chain is constant: R-hat is undefined)")
     B = n * chains.mean(axis=0).var(ddof=1)
     return float(math.sqrt(((n - 1) / n * W + B / n) / W))
 
@@ -251,6 +260,10 @@ def summarise(chains) -> ChainSummary:
     standard deviation is the blocking error of the chain means of
     :math:`(x - \bar x)^2`, propagated through the square root."""
     chains = as_float_array(chains, "chains", ndim=2)
+    if chains.shape[0] < 2 or chains.shape[1] < 2:
+        raise ValueError(f"chains needs at least 2 steps and 2 chains, got shape {chains.shape}")
+    if np.ptp(chains) == 0:
+        raise ValueError("chains must vary (every sample is the same: no error can be estimated)")
     m = chains.shape[1]
     mean = float(chains.mean())
     errors = np.array([stats.blocking(chains[:, j]).error for j in range(m)])
@@ -264,7 +277,12 @@ def summarise(chains) -> ChainSummary:
 
 def gaussian_log_prob(mean, cov) -> Callable[[np.ndarray], np.ndarray]:
     """``log_prob`` of a multivariate Gaussian for :func:`metropolis_hastings` (row-wise)."""
-    dist = scipy.stats.multivariate_normal(
-        as_float_array(mean, "mean", ndim=1), as_float_array(cov, "cov", ndim=2)
-    )
+    mean = as_float_array(mean, "mean", ndim=1, nonempty=True)
+    cov = as_float_array(cov, "cov", ndim=2)
+    if cov.shape != (mean.size, mean.size):
+        raise ValueError(f"cov must have shape ({mean.size}, {mean.size}), got {cov.shape}")
+    try:
+        dist = scipy.stats.multivariate_normal(mean, cov)
+    except (ValueError, np.linalg.LinAlgError):
+        raise ValueError("cov must be symmetric positive semi-definite") from None
     return lambda x: np.atleast_1d(dist.logpdf(x))

@@ -30,7 +30,15 @@ import scipy.linalg
 import scipy.optimize
 from scipy.spatial.distance import cdist
 
-from ._validate import as_float_array, as_rng, check_int, check_same_length, check_scalar
+from ._validate import (
+    as_float_array,
+    as_rng,
+    check_bool,
+    check_int,
+    check_same_length,
+    check_scalar,
+    check_string,
+)
 
 MATERN_NUS = (0.5, 1.5, 2.5)
 
@@ -47,6 +55,26 @@ def _as_inputs(X, name: str) -> np.ndarray:
     if X.shape[0] < 1:
         raise ValueError(f"{name} must contain at least one point, got shape {X.shape}")
     return X
+
+
+def _check_kernel(kernel, name: str = "kernel"):
+    if not isinstance(kernel, RBF):
+        raise TypeError(f"{name} must be a physml.gp kernel (RBF or Matern), got {type(kernel).__name__}")
+    return kernel
+
+
+def _log_params(log_params) -> tuple[float, float]:
+    """``(variance, length_scale)`` from ``[ln variance, ln length_scale]``, checked."""
+    log_params = as_float_array(log_params, "log_params", ndim=1)
+    if log_params.size != 2:
+        raise ValueError(
+            f"log_params must hold [ln variance, ln length_scale], got {log_params.size} entries"
+        )
+    with np.errstate(over="ignore"):
+        variance, length_scale = np.exp(log_params)
+    if not (np.isfinite(variance) and np.isfinite(length_scale) and variance > 0 and length_scale > 0):
+        raise ValueError(f"log_params {log_params.tolist()} give a variance or length scale out of range")
+    return float(variance), float(length_scale)
 
 
 # --------------------------------------------------------------------------- kernels
@@ -74,8 +102,8 @@ class RBF:
         return np.log([self.variance, self.length_scale])
 
     def with_log_params(self, log_params) -> RBF:
-        log_params = as_float_array(log_params, "log_params", ndim=1)
-        return type(self)(length_scale=float(np.exp(log_params[1])), variance=float(np.exp(log_params[0])))
+        variance, length_scale = _log_params(log_params)
+        return type(self)(length_scale=length_scale, variance=variance)
 
     def _shape(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The kernel divided by the variance, and its derivative with respect to ln length_scale."""
@@ -131,10 +159,8 @@ class Matern(RBF):
             raise ValueError(f"nu must be one of {MATERN_NUS}, got {self.nu!r}")
 
     def with_log_params(self, log_params) -> Matern:
-        log_params = as_float_array(log_params, "log_params", ndim=1)
-        return type(self)(
-            length_scale=float(np.exp(log_params[1])), variance=float(np.exp(log_params[0])), nu=self.nu
-        )
+        variance, length_scale = _log_params(log_params)
+        return type(self)(length_scale=length_scale, variance=variance, nu=self.nu)
 
     def _shape(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         a = math.sqrt(2 * self.nu) * a
@@ -163,6 +189,10 @@ def cholesky(K: np.ndarray, name: str = "K") -> tuple[np.ndarray, bool]:
     :math:`n\\,\\epsilon_{\\mathrm M} \\max_i K_{ii}` (the solve would then amplify
     round-off by more than :math:`1/\\epsilon_{\\mathrm M}`).
     """
+    check_string(name, "name")
+    K = as_float_array(K, "K", ndim=2, nonempty=True)
+    if K.shape[0] != K.shape[1]:
+        raise ValueError(f"K ({name}) must be square, got shape {K.shape}")
     n = K.shape[0]
     hint = "add noise (a jitter of 1e-8 to 1e-6 times the kernel variance) or remove duplicate inputs"
     try:
@@ -191,10 +221,12 @@ def log_marginal_likelihood(kernel: RBF, noise: float, X, y, gradient: bool = Fa
         \left(\boldsymbol\alpha\boldsymbol\alpha^T - \boldsymbol K_y^{-1}\right)
         \frac{\partial \boldsymbol K_y}{\partial \theta_j}\right].
     """
+    _check_kernel(kernel)
     X = _as_inputs(X, "X")
     y = as_float_array(y, "y", ndim=1)
     check_same_length(X, "X", y, "y")
     check_scalar(noise, "noise", minimum=0.0)
+    gradient = check_bool(gradient, "gradient")
     n = X.shape[0]
     Ky = kernel(X) + noise * np.eye(n)
     factor = cholesky(Ky, "K(X, X) + noise * I")
@@ -223,11 +255,12 @@ class GaussianProcess:
     kernel: RBF = field(default_factory=RBF)
     noise: float = 1e-10
 
+    def __post_init__(self):
+        _check_kernel(self.kernel)
+        check_scalar(self.noise, "noise", minimum=0.0)
+
     def fit(self, X, y) -> GaussianProcess:
-        if not isinstance(self.kernel, RBF):
-            raise TypeError(
-                f"kernel must be a physml.gp kernel (RBF or Matern), got {type(self.kernel).__name__}"
-            )
+        _check_kernel(self.kernel)
         check_scalar(self.noise, "noise", minimum=0.0)
         X = _as_inputs(X, "X")
         y = as_float_array(y, "y", ndim=1)
@@ -245,6 +278,7 @@ class GaussianProcess:
     def predict(self, X_star, return_cov: bool = False):
         """Posterior mean and standard deviation (or, with ``return_cov``, covariance) at ``X_star``."""
         self._check_fitted()
+        return_cov = check_bool(return_cov, "return_cov")
         X_star = _as_inputs(X_star, "X_star")
         if X_star.shape[1] != self.X_train_.shape[1]:
             raise ValueError(
@@ -262,6 +296,7 @@ class GaussianProcess:
     def sample_posterior(self, X_star, n_samples: int, seed, jitter: float = 1e-10) -> np.ndarray:
         """``n_samples`` functions drawn from the posterior at ``X_star``, shape (n_samples, len(X_star))."""
         check_int(n_samples, "n_samples", minimum=1)
+        check_scalar(jitter, "jitter", minimum=0.0)
         mean, cov = self.predict(X_star, return_cov=True)
         L = cholesky(
             cov + jitter * self.kernel.variance * np.eye(len(mean)), "posterior covariance + jitter"
@@ -282,7 +317,9 @@ class GaussianProcess:
 
 def sample_prior(kernel: RBF, X, n_samples: int, seed, jitter: float = 1e-10) -> np.ndarray:
     """``n_samples`` functions drawn from the GP prior at ``X``, shape (n_samples, len(X))."""
+    _check_kernel(kernel)
     check_int(n_samples, "n_samples", minimum=1)
+    check_scalar(jitter, "jitter", minimum=0.0)
     X = _as_inputs(X, "X")
     K = kernel(X) + jitter * kernel.variance * np.eye(X.shape[0])
     L = np.tril(cholesky(K, "K(X, X) + jitter * I")[0])
@@ -318,13 +355,19 @@ def fit_hyperparameters(
     and ``n_starts - 1`` random starts drawn uniformly inside ``log_bounds``; the best
     optimum wins. With ``noise`` given, the noise variance stays fixed at that value.
     """
-    if not isinstance(kernel, RBF):
-        raise TypeError(f"kernel must be a physml.gp kernel (RBF or Matern), got {type(kernel).__name__}")
+    _check_kernel(kernel)
     X = _as_inputs(X, "X")
     y = as_float_array(y, "y", ndim=1)
     check_same_length(X, "X", y, "y")
     n_starts = check_int(n_starts, "n_starts", minimum=1)
-    bounds = np.asarray(log_bounds, dtype=float)
+    bounds = as_float_array(log_bounds, "log_bounds", ndim=2)
+    if bounds.shape != (3, 2):
+        raise ValueError(
+            "log_bounds must be 3 (low, high) pairs for ln variance, ln length_scale and ln noise, "
+            f"got shape {bounds.shape}"
+        )
+    if np.any(bounds[:, 0] >= bounds[:, 1]):
+        raise ValueError(f"log_bounds must have low < high in every row, got {bounds.tolist()}")
     fixed = noise is not None
     if fixed:
         check_scalar(noise, "noise", minimum=0.0)

@@ -63,10 +63,6 @@ SKIPPED_MODULES = {
     "physml.rl",
     "physml.gan",
     "physml.pinn",
-    "physml.bayes",
-    "physml.gp",
-    "physml.pca",
-    "physml.autoencoder",
     "physml.rnn",
 }
 #: Subpackages that are registries filled by decorators, not API.
@@ -2105,3 +2101,303 @@ for _cls, _p in _wf_params.items():
 for _name in ("check", "log_psi", "grad_log_psi", "laplacian_log_psi", "param_grad_log_psi"):
     example(f"{_WF}.WaveFunction.{_name}", x=_wf_x)
 example(f"{_WF}.PairJastrow.jastrow_terms", x=_wf_x)
+
+# ----------------------------------------------------------------------------- physml.pca
+
+_PX = _rng.normal(size=(6, 3))
+
+
+def _pca(k=2):
+    from physml import pca
+
+    return pca.fit_pca(_PX, k)
+
+
+_pca_kind = Obj(Lazy(_pca), wrong=[Lazy(_linear_model)])
+record(
+    "physml.pca.PCAResult",
+    mean=np.zeros(3),
+    components=np.eye(3)[:2],
+    singular_values=np.ones(2),
+    explained_variance=np.ones(2),
+    explained_variance_ratio=np.full(2, 0.5),
+    n_samples=6,
+)
+example(
+    "physml.pca.fit_pca",
+    X=M(_PX, extra=[Bad("one sample", _PX[:1])]),
+    n_components=Size(2, optional=True, extra=[Bad("more than the features", 4)]),
+)
+example("physml.pca.project", pca=_pca_kind, X=M(_PX, extra=[Bad("other width", _PX[:, :2])]))
+example("physml.pca.reconstruct", pca=_pca_kind, Z=M(_PX[:, :2], extra=[Bad("other width", _PX)]))
+example(
+    "physml.pca.principal_angles",
+    A=M(_PX[:, :2], extra=[Bad("other rows", _PX[:5, :2]), Bad("dependent columns", np.ones((6, 2)))]),
+    B=M(_PX[:, 1:], extra=[Bad("dependent columns", np.zeros((6, 2)))]),
+)
+
+# ----------------------------------------------------------------------------- physml.autoencoder
+
+
+def _ae_mod():
+    from physml import autoencoder
+
+    return autoencoder
+
+
+def _ae():
+    import torch
+
+    torch.manual_seed(0)
+    return _ae_mod().linear_autoencoder(3, 2)
+
+
+_ae_kind = Obj(Lazy(_ae), wrong=[Lazy(_linear_model), Lazy(lambda: _tt_model())])
+_aeX = M(_PX, extra=[Bad("other width", _PX[:, :2])])
+_module_kind = Obj(Lazy(lambda: __import__("torch").nn.Linear(3, 2)), wrong=[Lazy(_linear_model)])
+example("physml.autoencoder.Autoencoder", encoder=_module_kind, decoder=_module_kind)
+instance("physml.autoencoder.Autoencoder", _ae)
+example(
+    "physml.autoencoder.Autoencoder.forward",
+    x=Obj(Lazy(lambda: _t(_PX)), wrong=[_PX, Lazy(lambda: _t(_PX[:, :2]))]),
+)
+example(
+    "physml.autoencoder.linear_autoencoder", n_in=Size(3), n_latent=Size(2, extra=[Bad("wider than n_in", 4)])
+)
+example(
+    "physml.autoencoder.mlp_autoencoder",
+    n_in=Size(3),
+    hidden=Each([Size(4)], empty_ok=True),
+    n_latent=Size(2),
+    activation=Choice("relu"),
+    output=Choice("sigmoid"),
+)
+example("physml.autoencoder.n_parameters", model=Obj(Lazy(_ae), wrong=[Lazy(_linear_model)]))
+for _name in ("encode", "reconstruct"):
+    example(f"physml.autoencoder.{_name}", model=_ae_kind, X=_aeX, device=Device("cpu"))
+example(
+    "physml.autoencoder.reconstruction_loss",
+    model=_ae_kind,
+    X=_aeX,
+    X_target=M(_PX, optional=True, extra=[Bad("other shape", _PX[:3])]),
+    device=Device("cpu"),
+)
+example(
+    "physml.autoencoder.train_autoencoder",
+    model=_ae_kind,
+    X=_aeX,
+    epochs=Size(1),
+    batch_size=Size(3),
+    lr=Rate(1e-3),
+    noise_std=NonNeg(0.1),
+    X_val=M(_PX, optional=True, extra=[Bad("other width", _PX[:, :2])]),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+    num_threads=Size(1, optional=True),
+)
+
+# ----------------------------------------------------------------------------- physml.bayes
+
+_BX = np.column_stack([np.ones(6), np.linspace(0.0, 1.0, 6)])
+_BY = np.array([0.1, 0.3, 0.4, 0.8, 0.9, 1.2])
+
+
+def _bayes():
+    from physml import bayes
+
+    return bayes
+
+
+def _beta_dist():
+    import scipy.stats
+
+    return scipy.stats.beta(2.0, 3.0)
+
+
+def _posterior():
+    return _bayes().linear_posterior(_BX, _BY, 0.1, 1.0)
+
+
+def _gauss_logp(x):
+    return -0.5 * np.sum(np.asarray(x) ** 2, axis=1)
+
+
+def _nan_logp(x):
+    return np.full(np.asarray(x).shape[0], np.nan)
+
+
+def _scalar_logp(x):
+    return 0.0
+
+
+_CHAINS = np.random.default_rng(7).normal(size=(40, 3))
+
+example(
+    "physml.bayes.beta_binomial_posterior",
+    k=Int(3, minimum=0, extra=[Bad("more than n", 11)]),
+    n=Int(10, minimum=0),
+    a=Rate(1.0),
+    b=Rate(1.0),
+)
+example("physml.bayes.normal_normal_posterior", x=V(_BY), sigma=Rate(0.5), mu0=Real(0.0), tau0=Rate(1.0))
+example(
+    "physml.bayes.credible_interval",
+    dist=Obj(Lazy(_beta_dist), wrong=[Lazy(_linear_model)]),
+    level=Fraction(0.95),
+)
+example("physml.bayes.ridge_lambda", sigma=Rate(0.5), tau=Rate(1.0), n=Size(10))
+record("physml.bayes.LinearPosterior", mean=np.zeros(2), cov=np.eye(2), log_evidence=0.0, sigma=0.1, tau=1.0)
+instance("physml.bayes.LinearPosterior", _posterior)
+example("physml.bayes.LinearPosterior.predict", X_star=M(_BX, extra=[Bad("other width", _BX[:, :1])]))
+example(
+    "physml.bayes.linear_posterior",
+    same_rows=[("X", "y")],
+    X=M(_BX),
+    y=V(_BY),
+    sigma=Rate(0.1),
+    tau=Rate(1.0),
+)
+example("physml.bayes.model_weights", log_evidences=V([-3.0, -1.0, -2.0]))
+example(
+    "physml.bayes.bma_predict",
+    means=M(np.zeros((2, 3)), extra=[Bad("other shape", np.zeros((2, 2)))]),
+    stds=M(np.ones((2, 3)), extra=[Bad("other shape", np.ones((3, 3))), Bad("negative", -np.ones((2, 3)))]),
+    weights=V(
+        [0.4, 0.6],
+        extra=[
+            Bad("not summing to 1", np.array([0.5, 0.6])),
+            Bad("negative", np.array([-0.5, 1.5])),
+            short([0.4, 0.6]),
+        ],
+    ),
+)
+record("physml.bayes.MHResult", samples=np.zeros((3, 2, 1)), acceptance=0.5)
+example(
+    "physml.bayes.metropolis_hastings",
+    log_prob=Fn(_gauss_logp, extra=[Bad("NaN", _nan_logp), Bad("a scalar", _scalar_logp)]),
+    x0=M(np.zeros((2, 2))),
+    n_steps=Size(5),
+    proposal_cov=M(
+        0.1 * np.eye(2), extra=[Bad("other shape", np.eye(3)), Bad("not positive definite", -np.eye(2))]
+    ),
+    seed=Rng(0),
+    burn_in=Int(2, minimum=0),
+)
+example(
+    "physml.bayes.gelman_rubin",
+    chains=M(_CHAINS, extra=[Bad("one chain", _CHAINS[:, :1]), Bad("constant", np.ones((40, 3)))]),
+)
+record("physml.bayes.ChainSummary", mean=0.0, error=0.1, std=1.0, std_error=0.1, rhat=1.0, ess=100.0)
+example(
+    "physml.bayes.summarise",
+    chains=M(_CHAINS, extra=[Bad("one chain", _CHAINS[:, :1]), Bad("constant", np.ones((40, 3)))]),
+)
+example(
+    "physml.bayes.gaussian_log_prob",
+    mean=V(np.zeros(2)),
+    cov=M(np.eye(2), extra=[Bad("other shape", np.eye(3)), Bad("not positive definite", -np.eye(2))]),
+)
+
+# ----------------------------------------------------------------------------- physml.gp
+
+_GPX = np.linspace(0.0, 1.0, 6)[:, None]
+_GPY = np.sin(3 * _GPX[:, 0])
+
+
+def _gp_mod():
+    from physml import gp
+
+    return gp
+
+
+def _kernel():
+    return _gp_mod().RBF(0.5, 1.0)
+
+
+def _fitted_gp():
+    return _gp_mod().GaussianProcess(_kernel(), 1e-2).fit(_GPX, _GPY)
+
+
+_kernel_kind = Obj(Lazy(_kernel), wrong=[Lazy(_linear_model)])
+_gpX = Arr(_GPX, ndim=(1, 2))
+_gpy = V(_GPY)
+example("physml.gp.RBF", length_scale=Rate(0.5), variance=Rate(1.0))
+example(
+    "physml.gp.Matern",
+    length_scale=Rate(0.5),
+    variance=Rate(1.0),
+    nu=Real(1.5, extra=[Bad("unsupported", 1.0)]),
+)
+instance("physml.gp.RBF", _kernel)
+instance("physml.gp.Matern", lambda: _gp_mod().Matern(0.5, 1.0, 1.5))
+example(
+    "physml.gp.RBF.__call__",
+    X1=_gpX,
+    X2=Arr(_GPX[:3], ndim=(1, 2), optional=True, extra=[Bad("other features", np.zeros((3, 2)))]),
+)
+example("physml.gp.RBF.gradient", X=_gpX)
+for _cls in ("RBF", "Matern"):
+    example(
+        f"physml.gp.{_cls}.with_log_params",
+        log_params=V([0.0, -0.5], extra=[short([0.0, -0.5]), Bad("overflowing", np.array([0.0, 800.0]))]),
+    )
+example(
+    "physml.gp.cholesky",
+    K=M(
+        np.eye(3) + 0.1, extra=[Bad("not square", np.ones((2, 3))), Bad("not positive definite", -np.eye(3))]
+    ),
+    name=Str("K"),
+)
+example(
+    "physml.gp.log_marginal_likelihood",
+    same_rows=[("X", "y")],
+    kernel=_kernel_kind,
+    noise=NonNeg(1e-2),
+    X=_gpX,
+    y=_gpy,
+    gradient=Flag(True),
+)
+example("physml.gp.GaussianProcess", kernel=_kernel_kind, noise=NonNeg(1e-2))
+instance("physml.gp.GaussianProcess", _fitted_gp)
+example("physml.gp.GaussianProcess.fit", same_rows=[("X", "y")], X=_gpX, y=_gpy)
+_gpXs = Arr(_GPX[:4] + 0.05, ndim=(1, 2), extra=[Bad("other features", np.zeros((3, 2)))])
+example("physml.gp.GaussianProcess.predict", X_star=_gpXs, return_cov=Flag(True))
+example(
+    "physml.gp.GaussianProcess.sample_posterior",
+    X_star=_gpXs,
+    n_samples=Size(2),
+    seed=Rng(0),
+    jitter=NonNeg(1e-10),
+)
+example(
+    "physml.gp.sample_prior",
+    kernel=_kernel_kind,
+    X=_gpX,
+    n_samples=Size(2),
+    seed=Rng(0),
+    jitter=NonNeg(1e-10),
+)
+record(
+    "physml.gp.HyperparameterFit",
+    gp=None,
+    log_marginal_likelihood=0.0,
+    history=np.zeros(2),
+    starts=np.zeros(1),
+)
+example(
+    "physml.gp.fit_hyperparameters",
+    same_rows=[("X", "y")],
+    kernel=_kernel_kind,
+    X=_gpX,
+    y=_gpy,
+    noise=NonNeg(1e-2, optional=True),
+    n_starts=Size(2),
+    seed=Rng(0),
+    log_bounds=M(
+        [[-3.0, 3.0], [-3.0, 3.0], [-12.0, 0.0]],
+        extra=[
+            Bad("two rows", np.array([[-3.0, 3.0], [-3.0, 3.0]])),
+            Bad("lower above upper", np.array([[3.0, -3.0], [-3.0, 3.0], [-12.0, 0.0]])),
+        ],
+    ),
+)
