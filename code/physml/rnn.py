@@ -28,7 +28,15 @@ import torch
 from torch import nn
 
 from . import torchtools
-from ._validate import as_float_array, check_callable, check_choice, check_int, check_scalar
+from ._validate import (
+    as_float_array,
+    check_callable,
+    check_choice,
+    check_finite_result,
+    check_int,
+    check_scalar,
+    check_tensor,
+)
 
 LORENZ_PARAMETERS = {"sigma": 10.0, "rho": 28.0, "beta": 8.0 / 3.0}
 
@@ -36,7 +44,28 @@ LORENZ_PARAMETERS = {"sigma": 10.0, "rho": 28.0, "beta": 8.0 / 3.0}
 # --- ODEs and their integration -----------------------------------------------------------
 
 
+def _check_state(y, n: int, name: str = "y") -> np.ndarray:
+    """A state array whose last axis holds ``n`` components."""
+    y = as_float_array(y, name, nonempty=True)
+    if y.ndim == 0 or y.shape[-1] != n:
+        raise ValueError(f"{name} must have {n} components in its last axis, got shape {y.shape}")
+    return y
+
+
 def lorenz_rhs(t, y, sigma: float = 10.0, rho: float = 28.0, beta: float = 8.0 / 3.0) -> np.ndarray:
+    """The Lorenz right-hand side :func:`_lorenz_rhs`, with its arguments checked.
+
+    :func:`integrate` and :func:`lyapunov_exponent` check the arguments once and then call
+    the unchecked core in their loop.
+    """
+    check_scalar(t, "t")
+    y = _check_state(y, 3)
+    for value, name in ((sigma, "sigma"), (rho, "rho"), (beta, "beta")):
+        check_scalar(value, name)
+    return _lorenz_rhs(t, y, sigma, rho, beta)
+
+
+def _lorenz_rhs(t, y, sigma: float = 10.0, rho: float = 28.0, beta: float = 8.0 / 3.0) -> np.ndarray:
     r"""The Lorenz system, vectorised over leading axes of ``y`` (last axis :math:`(x, y, z)`).
 
     .. math:: \dot x = \sigma(y - x),\quad \dot y = x(\rho - z) - y,\quad \dot z = xy - \beta z
@@ -48,6 +77,17 @@ def lorenz_rhs(t, y, sigma: float = 10.0, rho: float = 28.0, beta: float = 8.0 /
 def damped_driven_oscillator_rhs(
     t, y, omega0: float = 1.0, gamma: float = 0.1, force: float = 1.0, omega_d: float = 0.8
 ) -> np.ndarray:
+    """The driven-oscillator right-hand side :func:`_damped_driven_oscillator_rhs`, checked."""
+    check_scalar(t, "t")
+    y = _check_state(y, 2)
+    for value, name in ((omega0, "omega0"), (gamma, "gamma"), (force, "force"), (omega_d, "omega_d")):
+        check_scalar(value, name)
+    return _damped_driven_oscillator_rhs(t, y, omega0, gamma, force, omega_d)
+
+
+def _damped_driven_oscillator_rhs(
+    t, y, omega0: float = 1.0, gamma: float = 0.1, force: float = 1.0, omega_d: float = 0.8
+) -> np.ndarray:
     r"""A damped harmonic oscillator driven by a periodic force; last axis of ``y`` is :math:`(x, v)`.
 
     .. math:: \dot x = v,\qquad \dot v = -2\gamma v - \omega_0^2 x + F\cos(\omega_d t)
@@ -57,7 +97,33 @@ def damped_driven_oscillator_rhs(
     return np.stack([v, -2.0 * gamma * v - omega0**2 * x + drive], axis=-1)
 
 
+#: The checked right-hand sides and their unchecked cores, which the integrators' loops call.
+_CORES = {lorenz_rhs: _lorenz_rhs, damped_driven_oscillator_rhs: _damped_driven_oscillator_rhs}
+
+
+def _check_rhs(rhs: Callable, t: float, y: np.ndarray, name: str = "y0") -> Callable:
+    """Check ``rhs`` at the first state ``y`` (named ``name``) and return the function to loop with."""
+    check_callable(rhs, "rhs", "a function rhs(t, y)")
+    try:
+        f = rhs(t, y)
+    except (ValueError, TypeError) as err:
+        raise type(err)(f"{name} (shape {y.shape}) is not a valid state for rhs: {err}") from None
+    f = check_finite_result(f, "rhs", f"at {name}")
+    if np.shape(f) != y.shape:
+        raise ValueError(f"rhs must return an array of the shape of {name} {y.shape}, got {np.shape(f)}")
+    return _CORES.get(rhs, rhs)
+
+
 def rk4_step(rhs: Callable, t: float, y: np.ndarray, dt: float) -> np.ndarray:
+    """One RK4 step :func:`_rk4_step` with its arguments checked (the integrators call the core)."""
+    t = check_scalar(t, "t")
+    y = as_float_array(y, "y", nonempty=True)
+    dt = check_scalar(dt, "dt", minimum=0.0, include_min=False)
+    rhs = _check_rhs(rhs, t, y, "y")
+    return check_finite_result(_rk4_step(rhs, t, y, dt), "rhs", "during the step (reduce dt)")
+
+
+def _rk4_step(rhs: Callable, t: float, y: np.ndarray, dt: float) -> np.ndarray:
     r"""One classical Runge-Kutta step, local error :math:`O(\Delta t^5)`:
 
     .. math::
@@ -85,13 +151,14 @@ def integrate(rhs: Callable, y0, dt: float, n_steps: int, t0: float = 0.0) -> np
     dt = check_scalar(dt, "dt", minimum=0.0, include_min=False)
     n_steps = check_int(n_steps, "n_steps", minimum=1)
     t0 = check_scalar(t0, "t0")
+    rhs = _check_rhs(rhs, t0, y)
     out = np.empty((n_steps + 1, *y.shape))
     out[0] = y
     for i in range(n_steps):
-        y = rk4_step(rhs, t0 + i * dt, y, dt)
+        y = _rk4_step(rhs, t0 + i * dt, y, dt)
         out[i + 1] = y
     if not np.all(np.isfinite(out)):
-        raise FloatingPointError("the trajectory became NaN or infinite: reduce dt")
+        raise FloatingPointError("the trajectory became NaN or infinite (rhs blew up): reduce dt")
     return out
 
 
@@ -113,6 +180,8 @@ def make_windows(series, window: int) -> tuple[np.ndarray, np.ndarray]:
     window = check_int(window, "window", minimum=1)
     if s.shape[1] == 0 or s.shape[2] == 0:
         raise ValueError(f"series must hold sequences of length at least 1, got shape {s.shape}")
+    if s.shape[0] == 0:
+        raise ValueError(f"series must hold at least one trajectory, got shape {s.shape}")
     if s.shape[1] <= window:
         raise ValueError(f"series must be longer than window={window}, got sequences of length {s.shape[1]}")
     n_traj, T, d = s.shape
@@ -122,9 +191,10 @@ def make_windows(series, window: int) -> tuple[np.ndarray, np.ndarray]:
     return X, Y
 
 
-def _check_sequences(x, name: str = "x") -> torch.Tensor:
+def _check_sequences(x, name: str = "x", features: int | None = None) -> torch.Tensor:
     if not isinstance(x, torch.Tensor):
         x = torch.as_tensor(as_float_array(x, name, ndim=3))
+    check_tensor(x, name, features=features)
     if x.ndim != 3:
         raise ValueError(f"{name} must have shape (batch, time, features), got {tuple(x.shape)}")
     if x.shape[1] == 0:
@@ -163,7 +233,7 @@ class VanillaRNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         """All hidden states :math:`h_1, \\dots, h_T` for input ``x`` of shape ``(batch, T, n_in)``."""
-        x = _check_sequences(x).to(self.W.dtype)
+        x = _check_sequences(x, features=self.U.shape[1]).to(self.W.dtype)
         h = torch.zeros(x.shape[0], self.W.shape[0], dtype=self.W.dtype, device=x.device)
         states = []
         for t in range(x.shape[1]):
@@ -187,6 +257,8 @@ def hidden_jacobians(rnn: VanillaRNN, x) -> np.ndarray:
     x = as_float_array(x, "x", ndim=2)
     if x.shape[0] == 0:
         raise ValueError("x must hold a sequence of length at least 1, got length 0")
+    if x.shape[1] != rnn.U.shape[1]:
+        raise ValueError(f"x must have {rnn.U.shape[1]} features (the rnn's n_in), got {x.shape[1]}")
     states = rnn(torch.from_numpy(x)[None])
     for h in states:
         h.retain_grad()
@@ -231,7 +303,7 @@ class SequenceForecaster(nn.Module):
         self.head = nn.Linear(n_hidden, self.n_out)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = _check_sequences(x)
+        x = _check_sequences(x, features=self.rnn.input_size)
         out, _ = self.rnn(x)
         return x[:, -1, : self.n_out] + self.head(out[:, -1])
 
@@ -245,16 +317,41 @@ class WindowMLP(nn.Module):
 
     def __init__(self, n_in: int, window: int, n_hidden: int, n_out: int | None = None):
         super().__init__()
-        n_in = check_int(n_in, "n_in", minimum=1)
+        self.n_in = check_int(n_in, "n_in", minimum=1)
         self.window = check_int(window, "window", minimum=1)
+        n_hidden = check_int(n_hidden, "n_hidden", minimum=1)
         self.n_out = n_in if n_out is None else check_int(n_out, "n_out", minimum=1, maximum=n_in)
-        self.net = torchtools.mlp([n_in * self.window, n_hidden, n_hidden, self.n_out], activation="tanh")
+        self.net = torchtools.mlp(
+            [self.n_in * self.window, n_hidden, n_hidden, self.n_out], activation="tanh"
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = _check_sequences(x)
+        x = _check_sequences(x, features=self.n_in)
         if x.shape[1] != self.window:
             raise ValueError(f"x must hold windows of length {self.window}, got length {x.shape[1]}")
         return x[:, -1, : self.n_out] + self.net(x.flatten(1))
+
+
+def _check_windows(model: nn.Module, X: np.ndarray, name: str) -> None:
+    """Check windows ``X`` (N, w, n_in) against what ``model`` reads, when the model says so."""
+    n_in = model.rnn.input_size if isinstance(model, SequenceForecaster) else getattr(model, "n_in", None)
+    if n_in is not None and X.shape[2] != n_in:
+        raise ValueError(f"{name} must have {n_in} features (the model's n_in), got shape {X.shape}")
+    window = getattr(model, "window", None)
+    if isinstance(model, WindowMLP) and X.shape[1] != window:
+        raise ValueError(
+            f"{name} must hold windows of length {window} (the model's window), got {X.shape[1]}"
+        )
+
+
+def _n_out(model: nn.Module) -> int:
+    n_out = getattr(model, "n_out", None)
+    if isinstance(n_out, bool) or not isinstance(n_out, int):
+        raise TypeError(
+            "model must be a forecaster with an int n_out (SequenceForecaster, WindowMLP), "
+            f"got {type(model).__name__}"
+        )
+    return n_out
 
 
 def train_forecaster(
@@ -272,13 +369,20 @@ def train_forecaster(
     Plain Adam through :func:`physml.torchtools.fit`, which stops with a clear error on a NaN
     loss; seeds via :func:`physml.torchtools.seed_everything`. Returns the history of ``fit``.
     """
-    torchtools._check_model(model)
+    if not isinstance(model, (SequenceForecaster, WindowMLP)):
+        raise TypeError(
+            f"model must be a physml.rnn.SequenceForecaster or WindowMLP, got {type(model).__name__}"
+        )
     X = as_float_array(X, "X", ndim=3)
     Y = as_float_array(Y, "Y", ndim=2)
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"X must hold at least one window of length at least 1, got shape {X.shape}")
     if Y.shape[0] != X.shape[0]:
         raise ValueError(f"X and Y must have the same number of samples, got {X.shape[0]} and {Y.shape[0]}")
+    _check_windows(model, X, "X")
+    n_out = getattr(model, "n_out", None)
+    if isinstance(n_out, int) and Y.shape[1] != n_out:
+        raise ValueError(f"Y must have {n_out} columns (the model's n_out), got {Y.shape[1]}")
     check_scalar(lr, "lr", minimum=0.0, include_min=False)
     torchtools.seed_everything(seed)
     loader = torchtools.make_loader(X, Y, batch_size, seed=seed)
@@ -302,12 +406,19 @@ def forecast(model: nn.Module, history, n_steps: int, inputs=None, device="cpu")
     Returns the predicted states, shape ``(N, n_steps, n_out)``.
     """
     torchtools._check_model(model)
+    n_out = _n_out(model)
     hist = as_float_array(history, "history", ndim=3)
     if hist.shape[1] == 0:
         raise ValueError("history must hold sequences of length at least 1, got length 0")
+    if hist.size == 0:
+        raise ValueError(f"history must not be empty, got shape {hist.shape}")
+    _check_windows(model, hist, "history")
     n_steps = check_int(n_steps, "n_steps", minimum=1)
-    n_out = model.n_out
     n_extra = hist.shape[2] - n_out
+    if not n_extra and inputs is not None:
+        raise ValueError(
+            "inputs must be None: the model predicts all its input features (no external inputs)"
+        )
     if n_extra:
         if inputs is None:
             raise ValueError(f"inputs must give the {n_extra} external input(s) at the predicted times")
@@ -336,6 +447,8 @@ def persistence_forecast(history, n_steps: int, n_out: int | None = None) -> np.
     hist = as_float_array(history, "history", ndim=3)
     if hist.shape[1] == 0:
         raise ValueError("history must hold sequences of length at least 1, got length 0")
+    if hist.size == 0:
+        raise ValueError(f"history must not be empty, got shape {hist.shape}")
     n_steps = check_int(n_steps, "n_steps", minimum=1)
     n_out = hist.shape[2] if n_out is None else check_int(n_out, "n_out", minimum=1, maximum=hist.shape[2])
     return np.repeat(hist[:, -1:, :n_out], n_steps, axis=1)
@@ -378,18 +491,19 @@ def lyapunov_exponent(
     renorm_every = check_int(renorm_every, "renorm_every", minimum=1, maximum=n_steps)
     d0 = check_scalar(d0, "d0", minimum=0.0, include_min=False)
     rng = np.random.default_rng(check_int(seed, "seed", minimum=0))
+    rhs = _check_rhs(rhs, 0.0, y)
     direction = rng.normal(size=y.shape)
     partner = y + d0 * direction / np.linalg.norm(direction, axis=1, keepdims=True)
     log_growth, t = np.zeros(len(y)), 0.0
     n_renorm = n_steps // renorm_every
     for _ in range(n_renorm):
         for _ in range(renorm_every):
-            y, partner = rk4_step(rhs, t, y, dt), rk4_step(rhs, t, partner, dt)
+            y, partner = _rk4_step(rhs, t, y, dt), _rk4_step(rhs, t, partner, dt)
             t += dt
         d = np.linalg.norm(partner - y, axis=1)
         if not np.all(np.isfinite(d) & (d > 0)):
             raise FloatingPointError(
-                "the separation became zero or non-finite: trajectory out of range of d0"
+                "the separation became zero or non-finite (rhs blew up, or d0 is out of range)"
             )
         log_growth += np.log(d / d0)
         partner = y + (partner - y) * (d0 / d)[:, None]

@@ -63,7 +63,6 @@ SKIPPED_MODULES = {
     "physml.rl",
     "physml.gan",
     "physml.pinn",
-    "physml.rnn",
 }
 #: Subpackages that are registries filled by decorators, not API.
 SKIPPED_PACKAGES = {"physml.checks", "physml.answers"}
@@ -2400,4 +2399,170 @@ example(
             Bad("lower above upper", np.array([[3.0, -3.0], [-3.0, 3.0], [-12.0, 0.0]])),
         ],
     ),
+)
+
+# ----------------------------------------------------------------------------- physml.rnn
+
+
+def _rnn_mod():
+    from physml import rnn
+
+    return rnn
+
+
+_RSEQ = np.random.default_rng(11).normal(size=(3, 4, 2))  # (batch, time, features)
+_RSERIES = np.random.default_rng(12).normal(size=(2, 7, 2))
+
+
+def _forecaster():
+    import torch
+
+    torch.manual_seed(0)
+    return _rnn_mod().SequenceForecaster(2, 4)
+
+
+def _window_mlp():
+    import torch
+
+    torch.manual_seed(0)
+    return _rnn_mod().WindowMLP(2, 4, 5)
+
+
+def _vanilla():
+    return _rnn_mod().VanillaRNN(2, 3, seed=0)
+
+
+def _lorenz_nan(t, y):
+    return np.full(np.shape(y), np.nan)
+
+
+_seq_kind = Obj(
+    Lazy(lambda: _t(_RSEQ)),
+    wrong=[Lazy(lambda: _t(_RSEQ[:, :, :1])), Lazy(lambda: _t(_RSEQ[0])), Lazy(lambda: _t(_RSEQ[:, :0]))],
+)
+_rhs_kind = Fn(
+    Lazy(lambda: _rnn_mod().lorenz_rhs),
+    extra=[Bad("NaN", _lorenz_nan, (ValueError, TypeError, FloatingPointError))],
+)
+_Y3 = np.array([1.0, 2.0, 20.0])
+_Y3x2 = np.array([[1.0, 2.0, 20.0], [-3.0, 2.0, 25.0]])
+example(
+    "physml.rnn.lorenz_rhs",
+    t=Real(0.0),
+    y=Arr(_Y3x2, extra=[Bad("two components", _Y3x2[:, :2])]),
+    sigma=Real(10.0),
+    rho=Real(28.0),
+    beta=Real(8.0 / 3.0),
+)
+example(
+    "physml.rnn.damped_driven_oscillator_rhs",
+    t=Real(0.5),
+    y=Arr(np.ones((3, 2)), extra=[Bad("three components", np.ones((3, 3)))]),
+    omega0=Real(1.0),
+    gamma=Real(0.1),
+    force=Real(1.0),
+    omega_d=Real(0.8),
+)
+example(
+    "physml.rnn.rk4_step",
+    rhs=_rhs_kind,
+    t=Real(0.0),
+    y=Arr(_Y3, extra=[Bad("two components", _Y3[:2])]),
+    dt=Rate(0.01),
+)
+example(
+    "physml.rnn.integrate",
+    rhs=_rhs_kind,
+    y0=Arr(_Y3, extra=[Bad("two components", _Y3[:2])]),
+    dt=Rate(0.01),
+    n_steps=Size(5),
+    t0=Real(0.0),
+)
+example(
+    "physml.rnn.make_windows",
+    series=Arr(_RSERIES, ndim=(2, 3), extra=[Bad("too short", _RSERIES[:, :3])]),
+    window=Size(3),
+)
+example(
+    "physml.rnn.VanillaRNN",
+    n_in=Size(2),
+    n_hidden=Size(3),
+    scale=NonNeg(1.0),
+    activation=Choice("identity"),
+    seed=Int(0, minimum=0),
+)
+instance("physml.rnn.VanillaRNN", _vanilla)
+example("physml.rnn.VanillaRNN.forward", x=_seq_kind)
+example(
+    "physml.rnn.hidden_jacobians",
+    rnn=Obj(Lazy(_vanilla), wrong=[Lazy(_forecaster)]),
+    x=M(_RSEQ[0], extra=[Bad("other features", _RSEQ[0, :, :1])]),
+)
+example(
+    "physml.rnn.SequenceForecaster",
+    n_in=Size(2),
+    n_hidden=Size(4),
+    n_out=Size(2, optional=True, extra=[Bad("above n_in", 3)]),
+    cell=Choice("gru"),
+    n_layers=Size(1),
+)
+instance("physml.rnn.SequenceForecaster", _forecaster)
+example("physml.rnn.SequenceForecaster.forward", x=_seq_kind)
+example(
+    "physml.rnn.WindowMLP",
+    n_in=Size(2),
+    window=Size(4),
+    n_hidden=Size(5),
+    n_out=Size(2, optional=True, extra=[Bad("above n_in", 3)]),
+)
+instance("physml.rnn.WindowMLP", _window_mlp)
+example(
+    "physml.rnn.WindowMLP.forward",
+    x=Obj(Lazy(lambda: _t(_RSEQ)), wrong=[Lazy(lambda: _t(_RSEQ[:, :3])), Lazy(lambda: _t(_RSEQ[:, :, :1]))]),
+)
+_rnn_model = Obj(Lazy(_forecaster), wrong=[Lazy(_linear_model), Lazy(lambda: _tt_model())])
+example(
+    "physml.rnn.train_forecaster",
+    same_rows=[("X", "Y")],
+    model=_rnn_model,
+    X=Arr(_RSEQ, ndim=3, extra=[Bad("other features", _RSEQ[:, :, :1])]),
+    Y=M(_RSEQ[:, -1], extra=[Bad("other features", _RSEQ[:, -1, :1])]),
+    epochs=Size(1),
+    lr=Rate(3e-3),
+    batch_size=Size(2),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+)
+_RSEQ3 = np.concatenate([_RSEQ, np.ones((3, 4, 1))], axis=2)  # two states and one drive
+example(
+    "physml.rnn.forecast",
+    model=Obj(
+        Lazy(lambda: _rnn_mod().SequenceForecaster(3, 4, n_out=2)),
+        wrong=[Lazy(_linear_model), Lazy(lambda: _tt_model()), Lazy(_forecaster)],
+    ),
+    history=Arr(_RSEQ3, ndim=3, extra=[Bad("other features", _RSEQ3[:, :, :2])]),
+    n_steps=Size(2),
+    inputs=Arr(np.zeros((3, 2, 1)), ndim=3, optional=True, extra=[Bad("other shape", np.zeros((3, 1, 1)))]),
+    device=Device("cpu"),
+)
+example(
+    "physml.rnn.persistence_forecast",
+    history=Arr(_RSEQ, ndim=3),
+    n_steps=Size(2),
+    n_out=Size(2, optional=True, extra=[Bad("above the features", 3)]),
+)
+example(
+    "physml.rnn.horizon_error",
+    predicted=Arr(_RSEQ, ndim=3),
+    true=Arr(_RSEQ + 0.1, ndim=3, extra=[Bad("other shape", _RSEQ[:2])]),
+)
+example(
+    "physml.rnn.lyapunov_exponent",
+    rhs=_rhs_kind,
+    y0=M(_Y3x2, extra=[Bad("two components", _Y3x2[:, :2])]),
+    dt=Rate(0.01),
+    n_steps=Size(20),
+    renorm_every=Size(5, extra=[Bad("above n_steps", 21)]),
+    d0=Rate(1e-8),
+    seed=Int(0, minimum=0),
 )
