@@ -31,7 +31,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validate import as_float_array, check_finite_loss, check_int, check_scalar
+from ._validate import (
+    as_float_array,
+    check_finite_loss,
+    check_int,
+    check_scalar,
+    check_string,
+    check_tensor,
+)
 from .nn.torch_twin import torch_threads
 from .progress import progress
 from .torchtools import as_device, make_generator
@@ -41,6 +48,9 @@ from .torchtools import as_device, make_generator
 
 def check_binary(x, name: str = "x", n_inputs: int | None = None) -> np.ndarray:
     """Return ``x`` as a float64 array of shape (n, D) whose entries are all 0 or 1."""
+    check_string(name, "name")
+    if n_inputs is not None:
+        n_inputs = check_int(n_inputs, "n_inputs", minimum=1)
     if isinstance(x, torch.Tensor):
         x = x.detach().cpu().numpy()
     if np.iscomplexobj(x):
@@ -60,8 +70,8 @@ def spins_to_bits(spins) -> np.ndarray:
 
     ``spins`` has shape (n, L, L) or (n, D); the result has shape (n, D), float.
     """
-    s = np.asarray(spins)
-    if s.ndim < 2:
+    s = as_float_array(spins, "spins", nonempty=True)
+    if s.ndim not in (2, 3):
         raise ValueError(f"spins must be (n, L, L) or (n, D), got shape {s.shape}")
     if not np.all(np.abs(s) == 1):
         raise ValueError("spins must be +1 or -1")
@@ -70,7 +80,10 @@ def spins_to_bits(spins) -> np.ndarray:
 
 def bits_to_spins(bits, L: int) -> np.ndarray:
     """Bits of shape (n, L*L) as Ising spins (n, L, L), int8."""
-    x = check_binary(bits, "bits", n_inputs=check_int(L, "L", minimum=1) ** 2)
+    L = check_int(L, "L", minimum=1)
+    x = check_binary(bits, "bits")
+    if x.shape[1] != L * L:
+        raise ValueError(f"bits must have L*L = {L * L} columns for L={L}, got {x.shape[1]}")
     return (2 * x - 1).astype(np.int8).reshape(-1, L, L)
 
 
@@ -88,6 +101,12 @@ def _check_ordering(ordering, n_inputs: int) -> np.ndarray:
     return order
 
 
+def _check_sizes(hidden_sizes) -> list[int]:
+    if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
+        raise TypeError(f"hidden_sizes must be a sequence of layer sizes, got {type(hidden_sizes).__name__}")
+    return [check_int(size, f"hidden_sizes[{i}]", minimum=1) for i, size in enumerate(hidden_sizes)]
+
+
 def made_degrees(n_inputs: int, hidden_sizes: Sequence[int], ordering=None) -> list[np.ndarray]:
     r"""Degrees of the units of a MADE: inputs, then every hidden layer.
 
@@ -98,12 +117,12 @@ def made_degrees(n_inputs: int, hidden_sizes: Sequence[int], ordering=None) -> l
     occurs; a unit of degree :math:`m` may depend on the first :math:`m` variables only.
     """
     n_inputs = check_int(n_inputs, "n_inputs", minimum=2)
+    hidden_sizes = _check_sizes(hidden_sizes)
     order = _check_ordering(ordering, n_inputs)
     m0 = np.empty(n_inputs, dtype=int)
     m0[order] = np.arange(1, n_inputs + 1)
     degrees = [m0]
     for size in hidden_sizes:
-        size = check_int(size, "hidden_sizes", minimum=1)
         degrees.append(np.arange(size) % (n_inputs - 1) + 1)
     return degrees
 
@@ -141,11 +160,15 @@ class MaskedLinear(nn.Linear):
     """
 
     def __init__(self, mask: np.ndarray):
+        mask = as_float_array(mask, "mask", ndim=2, nonempty=True)
+        if not np.all((mask == 0) | (mask == 1)):
+            raise ValueError("mask must be binary (0 or 1)")
         out_features, in_features = mask.shape
         super().__init__(in_features, out_features)
         self.register_buffer("mask", torch.as_tensor(mask, dtype=torch.float32))
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
+        check_tensor(h, "h", features=self.in_features)
         return nn.functional.linear(h, self.weight * self.mask, self.bias)
 
 
@@ -171,11 +194,13 @@ class MADE(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_tensor(x, "x", features=self.n_inputs)
         return self.net(x)
 
     def _as_tensor(self, x) -> torch.Tensor:
         if not isinstance(x, torch.Tensor):
             x = torch.as_tensor(check_binary(x, "x", self.n_inputs))
+        check_tensor(x, "x", ndim=2, features=self.n_inputs)
         p = next(self.parameters())
         return x.to(device=p.device, dtype=p.dtype)
 
@@ -208,13 +233,24 @@ class MADE(nn.Module):
 
 def n_made_parameters(n_inputs: int, hidden_sizes: Sequence[int]) -> int:
     """Trainable numbers of a MADE: every weight and bias (masked weights included, they stay zero in use)."""
-    sizes = [n_inputs, *hidden_sizes, n_inputs]
+    n_inputs = check_int(n_inputs, "n_inputs", minimum=2)
+    sizes = [n_inputs, *_check_sizes(hidden_sizes), n_inputs]
     return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
 
 
 def n_connections(masks: Sequence[np.ndarray]) -> int:
     """Weights that the masks leave active (non-zero entries of all masks)."""
-    return int(sum(np.count_nonzero(m) for m in masks))
+    if isinstance(masks, (str, bytes, np.ndarray)) or not isinstance(masks, Sequence):
+        raise TypeError(f"masks must be a list of mask matrices, got {type(masks).__name__}")
+    if not masks:
+        raise ValueError("masks must hold at least one mask")
+    total = 0
+    for i, m in enumerate(masks):
+        m = as_float_array(m, f"masks[{i}]", ndim=2, nonempty=True)
+        if not np.all((m == 0) | (m == 1)):
+            raise ValueError(f"masks[{i}] must be binary (0 or 1)")
+        total += np.count_nonzero(m)
+    return int(total)
 
 
 # --------------------------------------------------------------------------- training
@@ -250,6 +286,7 @@ def fit_made(
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     lr = check_scalar(lr, "lr", minimum=0.0, include_min=False)
     device = as_device(device)
+    threads = torch_threads(num_threads, "num_threads")  # checks num_threads before training
     torch.manual_seed(check_int(seed, "seed", minimum=0))
     model.to(device)
     X = X.to(device)
@@ -258,7 +295,7 @@ def fit_made(
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     history: dict = {"train_nll": [], "val_nll": []}
     step = 0
-    with torch_threads(num_threads):
+    with threads:
         for _ in progress(range(epochs), desc="epochs"):
             perm = torch.randperm(len(X), generator=gen).to(device)
             total = 0.0
@@ -299,7 +336,7 @@ def independent_log_prob(q, x) -> np.ndarray:
 
         \ln p(\boldsymbol x) = \sum_d [x_d \ln q_d + (1 - x_d)\ln(1 - q_d)]
     """
-    q = as_float_array(q, "q", ndim=1)
+    q = as_float_array(q, "q", ndim=1, nonempty=True)
     if np.any((q <= 0) | (q >= 1)):
         raise ValueError("q must lie strictly between 0 and 1")
     arr = check_binary(x, "x", n_inputs=len(q))
@@ -308,6 +345,8 @@ def independent_log_prob(q, x) -> np.ndarray:
 
 def sample_independent(q, n: int, seed: int = 0) -> np.ndarray:
     """``n`` samples (n, D) of the factorised Bernoulli model with probabilities ``q``."""
-    q = as_float_array(q, "q", ndim=1)
+    q = as_float_array(q, "q", ndim=1, nonempty=True)
+    if np.any((q < 0) | (q > 1)):
+        raise ValueError("q must be probabilities in [0, 1]")
     rng = np.random.default_rng(check_int(seed, "seed", minimum=0))
     return (rng.random((check_int(n, "n", minimum=1), len(q))) < q).astype(float)

@@ -58,7 +58,6 @@ SKIPPED_MODULES = {
     "physml.vmc.nqs",
     "physml.vmc.samplers",
     "physml.vmc.torch_nqs",
-    "physml.autoregressive",
     "physml.diffusion",
     "physml.rl",
     "physml.gan",
@@ -2564,5 +2563,131 @@ example(
     n_steps=Size(20),
     renorm_every=Size(5, extra=[Bad("above n_steps", 21)]),
     d0=Rate(1e-8),
+    seed=Int(0, minimum=0),
+)
+
+# ----------------------------------------------------------------------------- physml.autoregressive
+
+
+def _ar():
+    from physml import autoregressive
+
+    return autoregressive
+
+
+_ABITS = (np.random.default_rng(13).random((6, 4)) < 0.5).astype(float)
+_AMASK = np.array([[1.0, 0.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0], [1.0, 1.0, 1.0, 0.0]])
+
+
+def _made():
+    import torch
+
+    torch.manual_seed(0)
+    return _ar().MADE(4, (5,))
+
+
+_bits = M(_ABITS, extra=[Bad("not binary", _ABITS + 0.5), Bad("other width", _ABITS[:, :3])])
+_made_kind = Obj(Lazy(_made), wrong=[Lazy(_linear_model), Lazy(lambda: _tt_model())])
+_ordering = Arr(
+    [2, 0, 3, 1],
+    ndim=1,
+    optional=True,
+    extra=[
+        Bad("not a permutation", [0, 0, 1, 2]),
+        Bad("fractional", [0.5, 1.0, 2.0, 3.0]),
+        Bad("too short", [0, 1]),
+    ],
+)
+example(
+    "physml.autoregressive.check_binary",
+    x=M(_ABITS, extra=[Bad("not binary", _ABITS + 0.5), Bad("other width", _ABITS[:, :3])]),
+    name=Str("x"),
+    n_inputs=Size(4, optional=True),
+)
+example(
+    "physml.autoregressive.spins_to_bits",
+    spins=Arr(np.ones((2, 3, 3)), ndim=(2, 3), extra=[Bad("not +-1", np.zeros((2, 3, 3)))]),
+)
+example(
+    "physml.autoregressive.bits_to_spins",
+    bits=M(
+        np.ones((2, 9)), extra=[Bad("other width", np.ones((2, 8))), Bad("not binary", np.full((2, 9), 0.5))]
+    ),
+    L=Size(3, extra=[Bad("other width", 2)]),
+)
+for _name in ("made_degrees", "made_masks"):
+    example(
+        f"physml.autoregressive.{_name}",
+        n_inputs=Int(4, minimum=2),
+        hidden_sizes=Each([Size(5), Size(3)], empty_ok=True),
+        ordering=_ordering,
+    )
+example(
+    "physml.autoregressive.MaskedLinear",
+    mask=M(_AMASK, extra=[Bad("not binary", _AMASK + 0.5)]),
+)
+instance("physml.autoregressive.MaskedLinear", lambda: _ar().MaskedLinear(_AMASK))
+example(
+    "physml.autoregressive.MaskedLinear.forward",
+    h=Obj(Lazy(lambda: _t(_ABITS)), wrong=[_ABITS, Lazy(lambda: _t(_ABITS[:, :3]))]),
+)
+example(
+    "physml.autoregressive.MADE",
+    n_inputs=Int(4, minimum=2),
+    hidden_sizes=Each([Size(5)], empty_ok=True),
+    ordering=_ordering,
+)
+instance("physml.autoregressive.MADE", _made)
+example(
+    "physml.autoregressive.MADE.forward",
+    x=Obj(Lazy(lambda: _t(_ABITS)), wrong=[_ABITS, Lazy(lambda: _t(_ABITS[:, :3]))]),
+)
+example("physml.autoregressive.MADE.log_prob", x=_bits)
+example("physml.autoregressive.MADE.sample", n=Size(3), seed=Int(0, minimum=0))
+example(
+    "physml.autoregressive.n_made_parameters",
+    n_inputs=Int(4, minimum=2),
+    hidden_sizes=Each([Size(5)], empty_ok=True),
+)
+example(
+    "physml.autoregressive.n_connections",
+    masks=Each([M(_AMASK, extra=[Bad("not binary", _AMASK + 0.5)]), M(_AMASK.T)]),
+)
+example(
+    "physml.autoregressive.fit_made",
+    model=_made_kind,
+    train=_bits,
+    val=M(
+        _ABITS[:3],
+        optional=True,
+        extra=[Bad("not binary", _ABITS[:3] + 0.5), Bad("other width", _ABITS[:3, :3])],
+    ),
+    epochs=Size(1),
+    lr=Rate(3e-3),
+    batch_size=Size(3),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+    num_threads=Size(1, optional=True),
+)
+example(
+    "physml.autoregressive.fit_independent",
+    x=M(_ABITS, extra=[Bad("not binary", _ABITS + 0.5)]),
+    alpha=NonNeg(1.0),
+)
+_q = V(
+    [0.2, 0.5, 0.7, 0.4],
+    extra=[Bad("zero", np.array([0.0, 0.5, 0.7, 0.4])), Bad("above one", np.array([1.2, 0.5, 0.7, 0.4]))],
+)
+example("physml.autoregressive.independent_log_prob", q=_q, x=_bits)
+example(
+    "physml.autoregressive.sample_independent",
+    q=V(
+        [0.0, 0.5, 1.0, 0.4],
+        extra=[
+            Bad("negative", np.array([-0.1, 0.5, 0.7, 0.4])),
+            Bad("above one", np.array([1.2, 0.5, 0.7, 0.4])),
+        ],
+    ),
+    n=Size(3),
     seed=Int(0, minimum=0),
 )
