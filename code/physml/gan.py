@@ -26,7 +26,16 @@ import torch
 from scipy.special import xlogy
 from torch import nn
 
-from ._validate import as_float_array, as_rng, check_finite_loss, check_int, check_scalar
+from ._validate import (
+    as_float_array,
+    as_rng,
+    check_choice,
+    check_finite_loss,
+    check_int,
+    check_scalar,
+    check_tensor,
+    check_type,
+)
 from .nn.torch_twin import torch_threads
 from .progress import progress
 from .torchtools import as_device, make_generator
@@ -47,6 +56,12 @@ def _as_samples(X, name: str = "X", min_rows: int = 1) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- the two networks
+
+
+def _check_hidden(hidden) -> list[int]:
+    if isinstance(hidden, (str, bytes)) or not isinstance(hidden, (list, tuple)):
+        raise TypeError(f"hidden must be a list or tuple of layer sizes, got {type(hidden).__name__}")
+    return [check_int(h, f"hidden[{i}]", minimum=1) for i, h in enumerate(hidden)]
 
 
 def _net(sizes, activation: str, dropout: float = 0.0) -> nn.Sequential:
@@ -77,7 +92,7 @@ def generator_net(
     check_int(n_out, "n_out", minimum=1)
     if output not in ("identity", "tanh"):
         raise ValueError(f"output must be 'identity' or 'tanh', got {output!r}")
-    net = _net([n_latent, *hidden, n_out], activation)
+    net = _net([n_latent, *_check_hidden(hidden), n_out], activation)
     if output == "tanh":
         net.append(nn.Tanh())
     return net
@@ -92,7 +107,7 @@ def discriminator_net(
     discriminator, which helps when it would otherwise win too quickly.
     """
     check_int(n_in, "n_in", minimum=1)
-    return _net([n_in, *hidden, 1], activation, dropout)
+    return _net([n_in, *_check_hidden(hidden), 1], activation, dropout)
 
 
 # --------------------------------------------------------------------------- the two costs
@@ -108,6 +123,8 @@ def discriminator_loss(logit_real: torch.Tensor, logit_fake: torch.Tensor) -> to
     written with logits, :math:`-\ln\sigma(\ell) = \mathrm{softplus}(-\ell)` and
     :math:`-\ln(1-\sigma(\ell)) = \mathrm{softplus}(\ell)`, which never overflow.
     """
+    check_tensor(logit_real, "logit_real")
+    check_tensor(logit_fake, "logit_fake")
     softplus = nn.functional.softplus
     return softplus(-logit_real).mean() + softplus(logit_fake).mean()
 
@@ -120,6 +137,7 @@ def generator_loss(logit_fake: torch.Tensor, kind: str = "non-saturating") -> to
     ``"non-saturating"``: :math:`J_G = -\frac1m\sum_i\ln D(G(\boldsymbol z_i))`, the same
     fixed point with a strong gradient exactly where the generator is bad.
     """
+    check_tensor(logit_fake, "logit_fake")
     if kind not in GENERATOR_LOSSES:
         raise ValueError(f"kind must be one of {GENERATOR_LOSSES}, got {kind!r}")
     if kind == "minimax":
@@ -144,6 +162,15 @@ class GANConfig:
     loss: str = "non-saturating"
     record_every: int = 25
 
+    def __post_init__(self):
+        betas = self.betas
+        if isinstance(betas, (str, bytes)) or not isinstance(betas, (list, tuple)) or len(betas) != 2:
+            raise TypeError(f"betas must be a pair of numbers in [0, 1), got {betas!r}")
+        for i, b in enumerate(betas):
+            check_scalar(b, f"betas[{i}]", minimum=0.0, maximum=1.0, include_max=False)
+        object.__setattr__(self, "betas", tuple(float(b) for b in betas))
+        _check_config(self)
+
 
 def _check_config(cfg: GANConfig) -> GANConfig:
     if not isinstance(cfg, GANConfig):
@@ -157,9 +184,46 @@ def _check_config(cfg: GANConfig) -> GANConfig:
     check_scalar(cfg.lr_d, "lr_d", minimum=0, include_min=False)
     if len(cfg.betas) != 2 or not all(0 <= b < 1 for b in cfg.betas):
         raise ValueError(f"betas must be two numbers in [0, 1), got {cfg.betas!r}")
-    if cfg.loss not in GENERATOR_LOSSES:
-        raise ValueError(f"loss must be one of {GENERATOR_LOSSES}, got {cfg.loss!r}")
+    check_choice(cfg.loss, "loss", GENERATOR_LOSSES)
     return cfg
+
+
+def _probe(net, x: torch.Tensor, name: str, what: str) -> torch.Tensor:
+    """One pass of ``net`` on ``x`` (eval mode, no gradient) to check that the shapes fit."""
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.no_grad():
+            return net(x)
+    except (RuntimeError, ValueError, TypeError) as err:
+        raise ValueError(f"{name} cannot take {what}: {err}") from None
+    finally:
+        net.train(was_training)
+
+
+def _check_players(generator, discriminator, n_latent: int, n_features: int, device) -> None:
+    check_type(generator, nn.Module, "generator", "torch.nn.Module")
+    check_type(discriminator, nn.Module, "discriminator", "torch.nn.Module")
+    fake = _probe(
+        generator.to(device),
+        torch.zeros(1, n_latent, device=device),
+        "generator",
+        f"n_latent={n_latent} noise variables",
+    )
+    if fake.shape != (1, n_features):
+        raise ValueError(
+            f"generator must make samples of {n_features} features like X, got shape {tuple(fake.shape)[1:]}"
+        )
+    logit = _probe(
+        discriminator.to(device),
+        torch.zeros(1, n_features, device=device),
+        "discriminator",
+        f"samples of {n_features} features like X",
+    )
+    if logit.shape != (1, 1):
+        raise ValueError(
+            f"discriminator must return one logit per sample, got shape {tuple(logit.shape)[1:]}"
+        )
 
 
 def train_gan(
@@ -186,6 +250,8 @@ def train_gan(
     seed = check_int(seed, "seed", minimum=0)
     device = as_device(device)
     data = torch.as_tensor(_as_samples(X, "X", min_rows=2), dtype=torch.float32, device=device)
+    _check_players(generator, discriminator, n_latent, data.shape[1], device)
+    threads = torch_threads(num_threads, "num_threads")  # checks num_threads before training
     torch.manual_seed(seed)
     generator.to(device)
     discriminator.to(device)
@@ -198,7 +264,7 @@ def train_gan(
     def noise(m):
         return torch.randn(m, n_latent, generator=gen, device=device)
 
-    with torch_threads(num_threads):
+    with threads:
         for step in progress(range(cfg.steps), desc="steps"):
             for _ in range(cfg.d_steps):
                 idx = torch.randint(len(data), (cfg.batch_size,), generator=gen, device=device)
@@ -232,9 +298,16 @@ def sample(generator: nn.Module, n: int, n_latent: int, seed: int = 0, device="c
 
     The generator is evaluated without gradients (and in its current train/eval mode).
     """
+    check_type(generator, nn.Module, "generator", "torch.nn.Module")
     n = check_int(n, "n", minimum=1)
     n_latent = check_int(n_latent, "n_latent", minimum=1)
     device = as_device(device)
+    _probe(
+        generator.to(device),
+        torch.zeros(1, n_latent, device=device),
+        "generator",
+        f"n_latent={n_latent} noise variables",
+    )
     gen = make_generator(check_int(seed, "seed", minimum=0), device)
     with torch.no_grad():
         z = torch.randn(n, n_latent, generator=gen, device=device)
@@ -360,6 +433,7 @@ def gaussian_grid(mu0: float, s0: float, mu1: float, s1: float, n_points: int = 
         check_scalar(v, name, minimum=0, include_min=False)
     check_scalar(mu0, "mu0")
     check_scalar(mu1, "mu1")
+    check_scalar(width, "width", minimum=0, include_min=False)
     n_points = check_int(n_points, "n_points", minimum=101)
     lo = min(mu0 - width * s0, mu1 - width * s1)
     hi = max(mu0 + width * s0, mu1 + width * s1)
@@ -369,7 +443,9 @@ def gaussian_grid(mu0: float, s0: float, mu1: float, s1: float, n_points: int = 
 
 def normal_pdf(x, mu: float, s: float) -> np.ndarray:
     r""":math:`\mathcal N(x; \mu, s^2)`."""
-    x = as_float_array(x, "x")
+    x = as_float_array(x, "x", nonempty=True)
+    check_scalar(mu, "mu")
+    check_scalar(s, "s", minimum=0, include_min=False)
     return np.exp(-0.5 * ((x - mu) / s) ** 2) / (s * math.sqrt(2 * math.pi))
 
 

@@ -60,7 +60,6 @@ SKIPPED_MODULES = {
     "physml.vmc.torch_nqs",
     "physml.diffusion",
     "physml.rl",
-    "physml.gan",
     "physml.pinn",
 }
 #: Subpackages that are registries filled by decorators, not API.
@@ -2690,4 +2689,151 @@ example(
     ),
     n=Size(3),
     seed=Int(0, minimum=0),
+)
+
+# ----------------------------------------------------------------------------- physml.gan
+
+
+def _gan():
+    from physml import gan
+
+    return gan
+
+
+def _gen_net():
+    import torch
+
+    torch.manual_seed(0)
+    return _gan().generator_net(2, 2, hidden=(4,))
+
+
+def _disc_net():
+    import torch
+
+    torch.manual_seed(1)
+    return _gan().discriminator_net(2, hidden=(4,))
+
+
+_GANX = np.random.default_rng(14).normal(size=(8, 2))
+_logits = Obj(Lazy(lambda: _t(np.zeros((4, 1)))), wrong=[np.zeros((4, 1))])
+example(
+    "physml.gan.generator_net",
+    n_latent=Size(2),
+    n_out=Size(2),
+    hidden=Each([Size(4)], empty_ok=True),
+    output=Choice("tanh"),
+    activation=Choice("leaky_relu"),
+)
+example(
+    "physml.gan.discriminator_net",
+    n_in=Size(2),
+    hidden=Each([Size(4)], empty_ok=True),
+    activation=Choice("relu"),
+    dropout=Real(0.1, minimum=0.0, maximum=1.0, include_max=False),
+)
+example("physml.gan.discriminator_loss", logit_real=_logits, logit_fake=_logits)
+example("physml.gan.generator_loss", logit_fake=_logits, kind=Choice("minimax"))
+example(
+    "physml.gan.GANConfig",
+    steps=Size(2),
+    batch_size=Size(4),
+    lr_g=Rate(1e-3),
+    lr_d=Rate(1e-3),
+    betas=Each([Decay(0.5), Decay(0.999)], extra=[Bad("three entries", (0.5, 0.9, 0.99))]),
+    d_steps=Size(1),
+    g_steps=Size(1),
+    loss=Choice("minimax"),
+    record_every=Size(1),
+)
+_gan_cfg = Obj(Lazy(lambda: _gan().GANConfig(steps=2, batch_size=4, record_every=1)), wrong=[{"steps": 2}])
+example(
+    "physml.gan.train_gan",
+    generator=Obj(
+        Lazy(_gen_net),
+        wrong=[
+            Lazy(_linear_model),
+            Lazy(lambda: _gan().generator_net(3, 2, hidden=(4,))),
+            Lazy(lambda: _gan().generator_net(2, 3, hidden=(4,))),
+        ],
+    ),
+    discriminator=Obj(
+        Lazy(_disc_net),
+        wrong=[
+            Lazy(_linear_model),
+            Lazy(lambda: _gan().discriminator_net(3, hidden=(4,))),
+            Lazy(lambda: _gan().generator_net(2, 2, hidden=(4,))),
+        ],
+    ),
+    X=M(_GANX, extra=[Bad("one sample", _GANX[:1]), Bad("other width", _GANX[:, :1])]),
+    n_latent=Size(2, extra=[Bad("other than the generator's", 3)]),
+    config=_gan_cfg,
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+    num_threads=Size(1, optional=True),
+)
+example(
+    "physml.gan.sample",
+    generator=Obj(
+        Lazy(_gen_net), wrong=[Lazy(_linear_model), Lazy(lambda: _gan().generator_net(3, 2, hidden=(4,)))]
+    ),
+    n=Size(3),
+    n_latent=Size(2, extra=[Bad("other than the generator's", 3)]),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+)
+example("physml.gan.ring_centres", n_modes=Size(8), radius=Rate(2.0))
+example(
+    "physml.gan.ring_of_gaussians",
+    n=Size(5),
+    n_modes=Size(8),
+    radius=Rate(2.0),
+    sigma=Rate(0.05),
+    seed=Rng(0),
+)
+record("physml.gan.ModeCoverage", n_covered=1, counts=np.ones(1), high_quality=1.0, high_quality_error=0.0)
+_ring_c = np.array([[2.0, 0.0], [0.0, 2.0], [-2.0, 0.0], [0.0, -2.0]])
+example(
+    "physml.gan.mode_coverage",
+    samples=M(_GANX),
+    centres=M(_ring_c, extra=[Bad("other width", _ring_c[:, :1])]),
+    sigma=Rate(0.5),
+    min_fraction=Real(0.02, minimum=0.0, maximum=1.0),
+)
+_pd = np.array([0.1, 0.4, 0.3, 0.2])
+_pg = np.array([0.25, 0.25, 0.25, 0.25])
+_dens_bad = [Bad("negative", np.array([-0.1, 0.6, 0.3, 0.2]))]
+example(
+    "physml.gan.optimal_discriminator",
+    p_data=Arr(_pd, extra=_dens_bad),
+    p_g=Arr(_pg, extra=[*_dens_bad, short(_pg)]),
+)
+example(
+    "physml.gan.js_divergence",
+    p=Arr(_pd, extra=[*_dens_bad, Bad("not normalised", _pd * 2)]),
+    q=Arr(_pg, extra=[*_dens_bad, short(_pg)]),
+)
+example(
+    "physml.gan.gaussian_grid",
+    mu0=Real(0.0),
+    s0=Rate(1.0),
+    mu1=Real(1.0),
+    s1=Rate(0.5),
+    n_points=Int(201, minimum=101),
+    width=Rate(12.0),
+)
+example("physml.gan.normal_pdf", x=Arr(_pd), mu=Real(0.0), s=Rate(1.0))
+example(
+    "physml.gan.js_divergence_gaussians",
+    mu0=Real(0.0),
+    s0=Rate(1.0),
+    mu1=Real(1.0),
+    s1=Rate(0.5),
+    n_points=Int(201, minimum=101),
+)
+example(
+    "physml.gan.game_value",
+    d=V([0.5, 0.5, 0.5, 0.5], extra=[Bad("above one", np.array([1.5, 0.5, 0.5, 0.5])), short(_pg)]),
+    p_data=V(_pd, extra=_dens_bad),
+    p_g=V(_pg, extra=_dens_bad),
+    dx=Rate(0.1),
 )
