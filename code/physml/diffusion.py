@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validate import as_float_array, check_finite_loss, check_int, check_scalar
+from ._validate import as_float_array, check_finite_loss, check_int, check_scalar, check_tensor, check_type
 from .nn.torch_twin import torch_threads
 from .progress import progress
 from .torchtools import as_device, make_generator
@@ -56,6 +56,9 @@ def cosine_betas(T: int, s: float = 0.008, max_beta: float = 0.999) -> np.ndarra
     """
     T = check_int(T, "T", minimum=1)
     s = check_scalar(s, "s", minimum=0.0)
+    max_beta = check_scalar(
+        max_beta, "max_beta", minimum=0.0, maximum=1.0, include_min=False, include_max=False
+    )
     f = np.cos((np.arange(T + 1) / T + s) / (1 + s) * np.pi / 2) ** 2
     return np.minimum(1 - f[1:] / f[:-1], max_beta)
 
@@ -102,10 +105,39 @@ def _check_schedule(schedule) -> Schedule:
     return schedule
 
 
+def _check_steps(t, name: str, n: int, T: int) -> torch.Tensor:
+    """``t`` as a tensor of ``n`` integer steps in 1..T (checked: used to index the schedule)."""
+    check_tensor(t, name, ndim=1)
+    if t.dtype.is_floating_point or t.dtype.is_complex or t.dtype == torch.bool:
+        raise TypeError(f"{name} must hold integer steps, got dtype {t.dtype}")
+    if t.shape[0] != n:
+        raise ValueError(f"{name} must hold one step per sample ({n}), got shape {tuple(t.shape)}")
+    if n and (int(t.min()) < 1 or int(t.max()) > T):
+        raise ValueError(f"{name} must hold steps from 1 to T = {T}, got {int(t.min())}..{int(t.max())}")
+    return t
+
+
 # --------------------------------------------------------------------------- the forward process
 
 
 def q_sample(
+    x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor, alpha_bars: torch.Tensor
+) -> torch.Tensor:
+    """Closed-form noising :func:`_q_sample` with its arguments checked (the training loop calls the core)."""
+    check_tensor(alpha_bars, "alpha_bars", ndim=1)
+    if alpha_bars.shape[0] == 0 or not bool(torch.all((alpha_bars > 0) & (alpha_bars <= 1))):
+        raise ValueError("alpha_bars must be a non-empty tensor of values in (0, 1] (Schedule.tensors)")
+    check_tensor(x0, "x0", ndim=2)
+    if x0.shape[0] == 0:
+        raise ValueError("x0 must hold at least one sample")
+    _check_steps(t, "t", x0.shape[0], alpha_bars.shape[0])
+    check_tensor(noise, "noise")
+    if noise.shape != x0.shape:
+        raise ValueError(f"noise must have the shape of x0 {tuple(x0.shape)}, got {tuple(noise.shape)}")
+    return _q_sample(x0, t, noise, alpha_bars)
+
+
+def _q_sample(
     x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor, alpha_bars: torch.Tensor
 ) -> torch.Tensor:
     r"""Closed-form noising, the chapter's eq. (eq-dif-closed-form).
@@ -132,7 +164,7 @@ def forward_steps(x0, schedule: Schedule, t: int, seed: int = 0) -> np.ndarray:
 
     A NumPy reference for :func:`q_sample`, which jumps there in one step.
     """
-    x = as_float_array(x0, "x0", ndim=2).copy()
+    x = as_float_array(x0, "x0", ndim=2, nonempty=True).copy()
     schedule = _check_schedule(schedule)
     t = check_int(t, "t", minimum=0, maximum=schedule.T)
     rng = np.random.default_rng(check_int(seed, "seed", minimum=0))
@@ -145,6 +177,15 @@ def forward_steps(x0, schedule: Schedule, t: int, seed: int = 0) -> np.ndarray:
 
 
 def time_embedding(t: torch.Tensor, T: int, n_frequencies: int = 8) -> torch.Tensor:
+    """The sinusoidal features :func:`_time_embedding` of the steps ``t`` (a 1-d tensor), checked."""
+    T = check_int(T, "T", minimum=1)
+    n_frequencies = check_int(n_frequencies, "n_frequencies", minimum=1)
+    check_tensor(t, "t", ndim=1)
+    _check_steps(t, "t", t.shape[0], T)
+    return _time_embedding(t, T, n_frequencies)
+
+
+def _time_embedding(t: torch.Tensor, T: int, n_frequencies: int = 8) -> torch.Tensor:
     r"""Sinusoidal features of the step, shape (n, 2K).
 
     :math:`\sin(2^k \pi t/T)` and :math:`\cos(2^k \pi t/T)` for :math:`k = 0..K-1`.
@@ -173,7 +214,15 @@ class NoisePredictor(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        return self.net(torch.cat([x, time_embedding(t, self.T, self.n_frequencies)], dim=-1))
+        self._check_inputs(x, t)
+        return self.net(torch.cat([x, _time_embedding(t, self.T, self.n_frequencies)], dim=-1))
+
+    def _check_inputs(self, x, t) -> None:
+        """Cheap checks of a batch (types, shapes and the range of the steps)."""
+        check_tensor(x, "x", ndim=2, features=self.dim)
+        if x.shape[0] == 0:
+            raise ValueError("x must hold at least one sample")
+        _check_steps(t, "t", x.shape[0], self.T)
 
 
 class GaussianNoisePredictor(NoisePredictor):
@@ -186,7 +235,8 @@ class GaussianNoisePredictor(NoisePredictor):
 
     def __init__(self, mu, cov, schedule: Schedule):
         schedule = _check_schedule(schedule)
-        mu = as_float_array(mu, "mu", ndim=1)
+        mu = as_float_array(mu, "mu", ndim=1, nonempty=True)
+        gaussian_noised_moments(mu, cov, 1.0)  # checks cov
         super().__init__(len(mu), schedule.T, width=1, depth=1)
         inv = []
         for ab in schedule.alpha_bars:
@@ -197,6 +247,7 @@ class GaussianNoisePredictor(NoisePredictor):
         self.register_buffer("gain", torch.as_tensor(np.stack(inv), dtype=torch.float32))
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        self._check_inputs(x, t)
         centred = x - self.sqrt_ab[t - 1].unsqueeze(-1) * self.mu
         return torch.einsum("nij,nj->ni", self.gain[t - 1], centred)
 
@@ -205,6 +256,19 @@ class GaussianNoisePredictor(NoisePredictor):
 
 
 def ddpm_loss(model: NoisePredictor, x0: torch.Tensor, alpha_bars: torch.Tensor, generator) -> torch.Tensor:
+    """The DDPM loss :func:`_ddpm_loss` of a batch ``x0``, with its arguments checked."""
+    model = _check_model(model)
+    check_tensor(alpha_bars, "alpha_bars", ndim=1)
+    if alpha_bars.shape[0] != model.T or not bool(torch.all((alpha_bars > 0) & (alpha_bars <= 1))):
+        raise ValueError(f"alpha_bars must be T = {model.T} values in (0, 1] (Schedule.tensors)")
+    check_tensor(x0, "x0", ndim=2, features=model.dim)
+    if x0.shape[0] == 0:
+        raise ValueError("x0 must hold at least one sample")
+    check_type(generator, torch.Generator, "generator", "torch.Generator")
+    return _ddpm_loss(model, x0, alpha_bars, generator)
+
+
+def _ddpm_loss(model: NoisePredictor, x0: torch.Tensor, alpha_bars: torch.Tensor, generator) -> torch.Tensor:
     r"""The simplified DDPM objective, the chapter's eq. (eq-dif-loss), per coordinate.
 
     .. math::
@@ -219,7 +283,7 @@ def ddpm_loss(model: NoisePredictor, x0: torch.Tensor, alpha_bars: torch.Tensor,
     n = x0.shape[0]
     t = torch.randint(1, len(alpha_bars) + 1, (n,), generator=generator, device=x0.device)
     noise = torch.randn(x0.shape, generator=generator, device=x0.device)
-    return ((noise - model(q_sample(x0, t, noise, alpha_bars), t)) ** 2).mean()
+    return ((noise - model(_q_sample(x0, t, noise, alpha_bars), t)) ** 2).mean()
 
 
 def _check_model(model) -> NoisePredictor:
@@ -258,6 +322,7 @@ def fit_ddpm(
     lr = check_scalar(lr, "lr", minimum=0.0, include_min=False)
     device = as_device(device)
     seed = check_int(seed, "seed", minimum=0)
+    threads = torch_threads(num_threads, "num_threads")  # checks num_threads before training
     torch.manual_seed(seed)
     model.to(device)
     X_t = torch.as_tensor(X, dtype=torch.float32, device=device)
@@ -266,10 +331,10 @@ def fit_ddpm(
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     decay = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 1.0 - k / steps)
     history: dict = {"loss": []}
-    with torch_threads(num_threads):
+    with threads:
         for step in progress(range(steps), desc="steps"):
             idx = torch.randint(0, len(X_t), (batch_size,), generator=gen, device=device)
-            loss = ddpm_loss(model, X_t[idx], alpha_bars, gen)
+            loss = _ddpm_loss(model, X_t[idx], alpha_bars, gen)
             check_finite_loss(loss.item(), step)
             opt.zero_grad()
             loss.backward()
@@ -297,6 +362,8 @@ def sample_ddpm(model: NoisePredictor, schedule: Schedule, n: int, seed: int = 0
     """
     model = _check_model(model)
     schedule = _check_schedule(schedule)
+    if schedule.T != model.T:
+        raise ValueError(f"schedule has T = {schedule.T} but the model was built for T = {model.T}")
     n = check_int(n, "n", minimum=1)
     device = as_device(device)
     model.to(device)
@@ -326,10 +393,12 @@ def gaussian_noised_moments(mu, cov, alpha_bar: float) -> tuple[np.ndarray, np.n
         \boldsymbol x_t \sim \mathcal N\bigl(\sqrt{\bar\alpha_t}\,\boldsymbol\mu,\
         \bar\alpha_t\Sigma + (1-\bar\alpha_t)I\bigr).
     """
-    mu = as_float_array(mu, "mu", ndim=1)
+    mu = as_float_array(mu, "mu", ndim=1, nonempty=True)
     cov = as_float_array(cov, "cov", ndim=2)
     if cov.shape != (len(mu), len(mu)):
         raise ValueError(f"cov must have shape ({len(mu)}, {len(mu)}), got {cov.shape}")
+    if not np.allclose(cov, cov.T) or np.linalg.eigvalsh(cov).min() < -1e-12 * max(1.0, np.abs(cov).max()):
+        raise ValueError("cov must be a symmetric positive semi-definite covariance matrix")
     ab = check_scalar(alpha_bar, "alpha_bar", minimum=0.0, maximum=1.0)
     return np.sqrt(ab) * mu, ab * cov + (1 - ab) * np.eye(len(mu))
 
@@ -348,8 +417,18 @@ def gaussian_optimal_eps(x_t, t, mu, cov, schedule: Schedule) -> np.ndarray:
     ``x_t`` is (n, d), ``t`` an int or n ints in 1..T.
     """
     schedule = _check_schedule(schedule)
-    x = as_float_array(x_t, "x_t", ndim=2)
-    steps = np.broadcast_to(np.asarray(t), (len(x),))
+    x = as_float_array(x_t, "x_t", ndim=2, nonempty=True)
+    gaussian_noised_moments(mu, cov, 1.0)  # checks mu and cov
+    if x.shape[1] != np.size(mu):
+        raise ValueError(f"x_t must have {np.size(mu)} columns like mu, got {x.shape[1]}")
+    if isinstance(t, (str, bytes)) or t is None:
+        raise TypeError(f"t must be an int or {len(x)} ints, got {type(t).__name__}")
+    try:
+        steps = np.broadcast_to(np.asarray(t), (len(x),))
+    except ValueError:
+        raise ValueError(
+            f"t must be an int or {len(x)} ints (one per row of x_t), got shape {np.shape(t)}"
+        ) from None
     if not np.issubdtype(steps.dtype, np.integer) or np.any((steps < 1) | (steps > schedule.T)):
         raise ValueError(f"t must hold integers from 1 to {schedule.T}")
     out = np.empty_like(x)

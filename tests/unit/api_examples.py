@@ -58,7 +58,6 @@ SKIPPED_MODULES = {
     "physml.vmc.nqs",
     "physml.vmc.samplers",
     "physml.vmc.torch_nqs",
-    "physml.diffusion",
     "physml.rl",
     "physml.pinn",
 }
@@ -2836,4 +2835,147 @@ example(
     p_data=V(_pd, extra=_dens_bad),
     p_g=V(_pg, extra=_dens_bad),
     dx=Rate(0.1),
+)
+
+# ----------------------------------------------------------------------------- physml.diffusion
+
+
+def _dm():
+    from physml import diffusion
+
+    return diffusion
+
+
+def _schedule5():
+    return _dm().Schedule(_dm().linear_betas(5, 1e-3, 0.2))
+
+
+def _noise_predictor():
+    import torch
+
+    torch.manual_seed(0)
+    return _dm().NoisePredictor(2, 5, width=8, depth=1, n_frequencies=2)
+
+
+def _steps(*values, dtype="int64"):
+    return _t(np.array(values), dtype)
+
+
+_DX = np.random.default_rng(15).normal(size=(4, 2))
+_DMU, _DCOV = np.array([0.5, -0.5]), np.array([[1.0, 0.3], [0.3, 0.5]])
+_sched_kind = Obj(Lazy(_schedule5), wrong=[Lazy(lambda: _dm().linear_betas(5))])
+_np_kind = Obj(Lazy(_noise_predictor), wrong=[Lazy(_linear_model), Lazy(lambda: _tt_model())])
+_cov_kind = M(_DCOV, extra=[Bad("other shape", np.eye(3)), Bad("not positive semi-definite", -np.eye(2))])
+_mu_kind2 = V(_DMU)
+_steps_kind = Obj(
+    Lazy(lambda: _steps(1, 2, 5, 3)),
+    wrong=[
+        Lazy(lambda: _steps(0, 2, 5, 3)),
+        Lazy(lambda: _steps(1, 2, 6, 3)),
+        Lazy(lambda: _steps(1, 2, 5)),
+        Lazy(lambda: _steps(1.0, 2.0, 5.0, 3.0, dtype="float32")),
+        np.array([1, 2, 5, 3]),
+    ],
+)
+_alpha_bars_kind = Obj(
+    Lazy(lambda: _schedule5().tensors()["alpha_bars"]),
+    wrong=[np.ones(5), Lazy(lambda: _t(np.zeros(5))), Lazy(lambda: _t(np.ones((5, 1))))],
+)
+_x0_t = Obj(Lazy(lambda: _t(_DX)), wrong=[_DX, Lazy(lambda: _t(_DX[:, :1])), Lazy(lambda: _t(_DX[:0]))])
+
+example("physml.diffusion.linear_betas", T=Size(5), beta_1=Fraction(1e-4), beta_T=Fraction(0.02))
+example("physml.diffusion.cosine_betas", T=Size(5), s=NonNeg(0.008), max_beta=Fraction(0.999))
+example(
+    "physml.diffusion.Schedule",
+    betas=V([0.1, 0.2, 0.3], extra=[Bad("zero", np.array([0.0, 0.2])), Bad("one", np.array([0.5, 1.0]))]),
+)
+instance("physml.diffusion.Schedule", _schedule5)
+example("physml.diffusion.Schedule.tensors", device=Device("cpu"))
+example(
+    "physml.diffusion.q_sample",
+    x0=Obj(Lazy(lambda: _t(_DX)), wrong=[_DX, Lazy(lambda: _t(_DX[:0])), Lazy(lambda: _t(_DX[0]))]),
+    t=_steps_kind,
+    noise=Obj(Lazy(lambda: _t(np.ones((4, 2)))), wrong=[np.ones((4, 2)), Lazy(lambda: _t(np.ones((4, 1))))]),
+    alpha_bars=_alpha_bars_kind,
+)
+example(
+    "physml.diffusion.forward_steps",
+    x0=M(_DX),
+    schedule=_sched_kind,
+    t=Int(3, minimum=0, extra=[Bad("above T", 6)]),
+    seed=Int(0, minimum=0),
+)
+example(
+    "physml.diffusion.time_embedding",
+    t=Obj(
+        Lazy(lambda: _steps(1, 2, 5, 3)),
+        wrong=[Lazy(lambda: _steps(0, 2)), Lazy(lambda: _steps(1.0, 2.0, dtype="float32")), np.array([1, 2])],
+    ),
+    T=Size(5, extra=[Bad("below the steps", 4)]),
+    n_frequencies=Size(2),
+)
+example(
+    "physml.diffusion.NoisePredictor",
+    dim=Size(2),
+    T=Size(5),
+    width=Size(8),
+    depth=Size(1),
+    n_frequencies=Size(2),
+)
+instance("physml.diffusion.NoisePredictor", _noise_predictor)
+example("physml.diffusion.NoisePredictor.forward", x=_x0_t, t=_steps_kind)
+example("physml.diffusion.GaussianNoisePredictor", mu=_mu_kind2, cov=_cov_kind, schedule=_sched_kind)
+instance(
+    "physml.diffusion.GaussianNoisePredictor", lambda: _dm().GaussianNoisePredictor(_DMU, _DCOV, _schedule5())
+)
+example("physml.diffusion.GaussianNoisePredictor.forward", x=_x0_t, t=_steps_kind)
+example(
+    "physml.diffusion.ddpm_loss",
+    model=_np_kind,
+    x0=_x0_t,
+    alpha_bars=Obj(
+        Lazy(lambda: _schedule5().tensors()["alpha_bars"]), wrong=[np.ones(5), Lazy(lambda: _t(np.ones(4)))]
+    ),
+    generator=Obj(Lazy(_tgen), wrong=[Lazy(lambda: np.random.default_rng(0))]),
+)
+example(
+    "physml.diffusion.fit_ddpm",
+    model=_np_kind,
+    data=M(_DX, extra=[Bad("other width", _DX[:, :1])]),
+    schedule=Obj(Lazy(_schedule5), wrong=[Lazy(lambda: _dm().Schedule(_dm().linear_betas(4)))]),
+    steps=Size(2),
+    lr=Rate(1e-3),
+    batch_size=Size(2),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+    num_threads=Size(1, optional=True),
+)
+example(
+    "physml.diffusion.sample_ddpm",
+    model=_np_kind,
+    schedule=Obj(Lazy(_schedule5), wrong=[Lazy(lambda: _dm().Schedule(_dm().linear_betas(4)))]),
+    n=Size(3),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+)
+example(
+    "physml.diffusion.gaussian_noised_moments",
+    mu=_mu_kind2,
+    cov=_cov_kind,
+    alpha_bar=Real(0.5, minimum=0.0, maximum=1.0),
+)
+example(
+    "physml.diffusion.gaussian_optimal_eps",
+    x_t=M(_DX, extra=[Bad("other width", _DX[:, :1])]),
+    t=Arr(
+        np.array([1, 2, 5, 3]),
+        extra=[
+            Bad("zero", np.array([0, 2, 5, 3])),
+            Bad("fractional", np.array([1.5, 2, 5, 3])),
+            Bad("wrong length", np.array([1, 2])),
+        ],
+    ),
+    mu=_mu_kind2,
+    cov=_cov_kind,
+    schedule=_sched_kind,
 )
