@@ -26,13 +26,48 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validate import as_float_array, check_finite_loss, check_int, check_scalar
+from ._validate import (
+    as_float_array,
+    check_finite_loss,
+    check_int,
+    check_scalar,
+    check_tensor,
+    check_type,
+)
 from .nn.torch_twin import torch_threads
 from .progress import progress
 from .torchtools import as_device, mlp, seed_everything
 
 DTYPE = torch.float64  # second derivatives of small networks: double precision costs little here
 FTCS_STABILITY_LIMIT = 0.5
+
+
+# --- checks (cheap: types and shapes only, they run in every training step) -------------------
+
+
+def _check_net(net, name: str = "net") -> nn.Module:
+    return check_type(net, nn.Module, name, "torch.nn.Module")
+
+
+def _check_points(z, name: str, columns: int, grad: bool = True) -> torch.Tensor:
+    """Points as an (n, columns) tensor (that requires grad, for the derivatives of a loss)."""
+    check_tensor(z, name, ndim=2, features=columns)
+    if z.shape[0] == 0:
+        raise ValueError(f"{name} must hold at least one point")
+    if grad and not z.requires_grad:
+        raise ValueError(f"{name} must require grad (make it with collocation_1d or collocation_2d)")
+    return z
+
+
+def _evaluate(model: nn.Module, z: torch.Tensor, name: str) -> torch.Tensor:
+    """``model(z)``, one value per point, with an error naming the model if they do not fit."""
+    try:
+        u = model(z)
+    except (RuntimeError, ValueError, TypeError) as err:
+        raise ValueError(f"model cannot be evaluated at {name} of shape {tuple(z.shape)}: {err}") from None
+    if not isinstance(u, torch.Tensor) or u.shape != (z.shape[0], 1):
+        raise ValueError(f"model must return one value per point of {name}, shape ({z.shape[0]}, 1)")
+    return u
 
 
 # --- networks and derivatives --------------------------------------------------------------
@@ -62,14 +97,23 @@ def derivative(u: torch.Tensor, z: torch.Tensor, order: int = 1, column: int = 0
     because the loss is differentiated once more with respect to the parameters.
     """
     order = check_int(order, "order", minimum=1)
+    column = check_int(column, "column", minimum=0)
     if not isinstance(z, torch.Tensor) or not z.requires_grad:
         raise ValueError("z must be a torch.Tensor with requires_grad=True")
     if z.ndim != 2 or not 0 <= column < z.shape[1]:
         raise ValueError(
             f"z must have shape (n, d) and column must be in [0, d), got {tuple(z.shape)}, {column}"
         )
+    check_tensor(u, "u")
+    if u.shape != (z.shape[0], 1):
+        raise ValueError(f"u must have one value per row of z, shape ({z.shape[0]}, 1), got {tuple(u.shape)}")
     for _ in range(order):
-        (grad,) = torch.autograd.grad(u.sum(), z, create_graph=True)
+        try:
+            (grad,) = torch.autograd.grad(u.sum(), z, create_graph=True)
+        except RuntimeError as err:
+            raise ValueError(
+                f"u cannot be differentiated with respect to z (compute u from z): {err}"
+            ) from None
         u = grad[:, column : column + 1]
     return u
 
@@ -87,11 +131,12 @@ class DecayTrial(nn.Module):
 
     def __init__(self, net: nn.Module, u0: float = 1.0, t_scale: float = 1.0):
         super().__init__()
-        self.net = net
+        self.net = _check_net(net)
         self.u0 = float(check_scalar(u0, "u0"))
         self.t_scale = float(check_scalar(t_scale, "t_scale", minimum=0.0, include_min=False))
 
     def forward(self, t: torch.Tensor) -> torch.Tensor:
+        check_tensor(t, "t", ndim=2, features=1)
         return self.u0 + t * self.net(t / self.t_scale)
 
 
@@ -105,12 +150,13 @@ class OscillatorTrial(nn.Module):
 
     def __init__(self, net: nn.Module, x0: float = 1.0, v0: float = 0.0, t_scale: float = 1.0):
         super().__init__()
-        self.net = net
+        self.net = _check_net(net)
         self.x0 = float(check_scalar(x0, "x0"))
         self.v0 = float(check_scalar(v0, "v0"))
         self.t_scale = float(check_scalar(t_scale, "t_scale", minimum=0.0, include_min=False))
 
     def forward(self, t: torch.Tensor) -> torch.Tensor:
+        check_tensor(t, "t", ndim=2, features=1)
         tau = t / self.t_scale
         return self.x0 + self.v0 * t + tau**2 * self.net(tau)
 
@@ -128,10 +174,11 @@ class HeatTrial(nn.Module):
 
     def __init__(self, net: nn.Module, scale: float = 1.0):
         super().__init__()
-        self.net = net
+        self.net = _check_net(net)
         self.scale = float(check_scalar(scale, "scale", minimum=0.0, include_min=False))
 
     def forward(self, xt: torch.Tensor) -> torch.Tensor:
+        check_tensor(xt, "xt", ndim=2, features=2)
         x, t = xt[:, :1], xt[:, 1:2]
         return torch.sin(math.pi * x) + self.scale * t * x * (1 - x) * self.net(xt)
 
@@ -141,9 +188,10 @@ class SoftHeat(nn.Module):
 
     def __init__(self, net: nn.Module):
         super().__init__()
-        self.net = net
+        self.net = _check_net(net)
 
     def forward(self, xt: torch.Tensor) -> torch.Tensor:
+        check_tensor(xt, "xt", ndim=2, features=2)
         return self.net(xt)
 
 
@@ -152,7 +200,10 @@ class SoftHeat(nn.Module):
 
 def decay_exact(t, gamma: float = 1.0, u0: float = 1.0) -> np.ndarray:
     r""":math:`u(t) = u_0 e^{-\gamma t}`."""
-    return u0 * np.exp(-gamma * as_float_array(t, "t"))
+    t = as_float_array(t, "t", nonempty=True)
+    check_scalar(gamma, "gamma")
+    check_scalar(u0, "u0")
+    return u0 * np.exp(-gamma * t)
 
 
 def oscillator_exact(
@@ -165,8 +216,11 @@ def oscillator_exact(
 
     :math:`\omega_d = \omega\sqrt{1-\zeta^2}`.
     """
-    t = as_float_array(t, "t")
+    t = as_float_array(t, "t", nonempty=True)
+    check_scalar(omega, "omega", minimum=0.0, include_min=False)
     check_scalar(zeta, "zeta", minimum=0.0, maximum=1.0, include_max=False)
+    check_scalar(x0, "x0")
+    check_scalar(v0, "v0")
     wd = omega * math.sqrt(1 - zeta**2)
     return np.exp(-zeta * omega * t) * (x0 * np.cos(wd * t) + (v0 + zeta * omega * x0) / wd * np.sin(wd * t))
 
@@ -174,8 +228,15 @@ def oscillator_exact(
 def heat_exact(x, t) -> np.ndarray:
     r""":math:`u(x, t) = e^{-\pi^2 t}\sin(\pi x)`, solving :math:`u_t = u_{xx}`,
     :math:`u(x, 0) = \sin\pi x`, zero ends."""
-    x, t = as_float_array(x, "x"), as_float_array(t, "t")
+    x, t = _broadcast(as_float_array(x, "x", nonempty=True), as_float_array(t, "t", nonempty=True))
     return np.exp(-(math.pi**2) * t) * np.sin(math.pi * x)
+
+
+def _broadcast(x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        return np.broadcast_arrays(x, t)
+    except ValueError:
+        raise ValueError(f"x and t must have shapes that broadcast, got {x.shape} and {t.shape}") from None
 
 
 # --- collocation points and losses --------------------------------------------------------
@@ -195,6 +256,8 @@ def collocation_2d(
     """``n`` uniform random points ``(x, t)`` of :math:`[a, b]\\times[0, t_\\max]`, ``x_range = (a, b)``."""
     n = check_int(n, "n", minimum=1)
     t_max = check_scalar(t_max, "t_max", minimum=0.0, include_min=False)
+    if isinstance(x_range, (str, bytes)) or not isinstance(x_range, (list, tuple)) or len(x_range) != 2:
+        raise TypeError(f"x_range must be a pair (a, b), got {x_range!r}")
     a, b = (check_scalar(v, "x_range") for v in x_range)
     if not a < b:
         raise ValueError(f"x_range must be (a, b) with a < b, got {x_range}")
@@ -206,13 +269,20 @@ def collocation_2d(
 
 def decay_loss(model: nn.Module, t: torch.Tensor, gamma: float = 1.0) -> torch.Tensor:
     r"""Mean squared residual :math:`\frac1n\sum_i (\hat u'(t_i) + \gamma \hat u(t_i))^2`."""
-    u = model(t)
+    _check_net(model, "model")
+    _check_points(t, "t", 1)
+    check_scalar(gamma, "gamma")
+    u = _evaluate(model, t, "t")
     return ((derivative(u, t) + gamma * u) ** 2).mean()
 
 
 def oscillator_loss(model: nn.Module, t: torch.Tensor, omega: float = 2.0, zeta: float = 0.1) -> torch.Tensor:
     r"""Mean squared residual :math:`\frac1n\sum_i (\hat x'' + 2\zeta\omega\hat x' + \omega^2\hat x)^2`."""
-    x = model(t)
+    _check_net(model, "model")
+    _check_points(t, "t", 1)
+    check_scalar(omega, "omega")
+    check_scalar(zeta, "zeta")
+    x = _evaluate(model, t, "t")
     dx = derivative(x, t)
     d2x = derivative(dx, t)
     return ((d2x + 2 * zeta * omega * dx + omega**2 * x) ** 2).mean()
@@ -220,7 +290,9 @@ def oscillator_loss(model: nn.Module, t: torch.Tensor, omega: float = 2.0, zeta:
 
 def heat_residual(model: nn.Module, xt: torch.Tensor) -> torch.Tensor:
     r"""The residual :math:`\hat u_t - \hat u_{xx}` at the points ``xt`` (columns ``x, t``)."""
-    u = model(xt)
+    _check_net(model, "model")
+    _check_points(xt, "xt", 2)
+    u = _evaluate(model, xt, "xt")
     return derivative(u, xt, column=1) - derivative(u, xt, order=2, column=0)
 
 
@@ -241,14 +313,16 @@ def soft_heat_loss(
     The initial and boundary conditions are checked on ``n_boundary`` equally spaced
     points each; ``weight`` is :math:`\lambda`. They now hold only approximately.
     """
+    _check_net(model, "model")
+    _check_points(xt, "xt", 2)
     n_boundary = check_int(n_boundary, "n_boundary", minimum=2)
     weight = check_scalar(weight, "weight", minimum=0.0)
     t_max = float(xt[:, 1].max().detach())
     s = torch.linspace(0.0, 1.0, n_boundary, dtype=xt.dtype, device=xt.device)[:, None]
     zero = torch.zeros_like(s)
-    initial = model(torch.cat([s, zero], dim=1)) - torch.sin(math.pi * s)
-    left = model(torch.cat([zero, t_max * s], dim=1))
-    right = model(torch.cat([zero + 1, t_max * s], dim=1))
+    initial = _evaluate(model, torch.cat([s, zero], dim=1), "xt") - torch.sin(math.pi * s)
+    left = _evaluate(model, torch.cat([zero, t_max * s], dim=1), "xt")
+    right = _evaluate(model, torch.cat([zero + 1, t_max * s], dim=1), "xt")
     penalty = (initial**2).mean() + (left**2).mean() + (right**2).mean()
     return heat_loss(model, xt) + weight * penalty
 
@@ -284,9 +358,18 @@ def train_pinn(
     adam_steps = check_int(adam_steps, "adam_steps", minimum=0)
     lbfgs_steps = check_int(lbfgs_steps, "lbfgs_steps", minimum=0)
     lr = check_scalar(lr, "lr", minimum=0.0, include_min=False)
+    threads = torch_threads(num_threads, "num_threads")  # checks num_threads before training
     torch.manual_seed(check_int(seed, "seed", minimum=0))
+    try:  # one evaluation checks that loss_fn, model and points fit together
+        first = loss_fn(model, points)
+    except (ValueError, TypeError) as err:
+        raise type(err)(
+            f"loss_fn(model, points) fails for points of shape {tuple(points.shape)}: {err}"
+        ) from None
+    if not isinstance(first, torch.Tensor) or first.numel() != 1:
+        raise TypeError(f"loss_fn must return a scalar torch.Tensor, got {type(first).__name__}")
     history: dict = {"loss": [], "adam_steps": adam_steps}
-    with torch_threads(num_threads):
+    with threads:
         if adam_steps:
             opt = torch.optim.Adam(model.parameters(), lr=lr)
             sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=adam_steps, eta_min=lr / 10)
@@ -319,11 +402,14 @@ def train_pinn(
 
 def predict(model: nn.Module, points) -> np.ndarray:
     """The model's values at ``points`` (array of shape ``(n, d)``) as a NumPy array of shape ``(n,)``."""
-    points = as_float_array(points, "points", ndim=2)
-    param = next(model.parameters())
+    _check_net(model, "model")
+    points = as_float_array(points, "points", ndim=2, nonempty=True)
+    param = next(model.parameters(), None)
+    if param is None:
+        raise ValueError("model has no parameters (no dtype or device to evaluate it with)")
     with torch.no_grad():
         z = torch.as_tensor(points, dtype=param.dtype, device=param.device)
-        return model(z)[:, 0].cpu().numpy()
+        return _evaluate(model, z, "points")[:, 0].cpu().numpy()
 
 
 def relative_l2(u, u_exact) -> float:
@@ -393,7 +479,8 @@ def ftcs_error(nx: int, r: float, t_end: float) -> float:
     :math:`\Delta t` is adjusted down so that ``t_end`` is a whole number of steps.
     """
     dx = 1.0 / (check_int(nx, "nx", minimum=3) - 1)
-    check_scalar(r, "r", minimum=0.0, include_min=False)
+    check_scalar(r, "r", minimum=0.0, maximum=FTCS_STABILITY_LIMIT, include_min=False)
+    check_scalar(t_end, "t_end", minimum=0.0, include_min=False)
     n_steps = math.ceil(t_end / (r * dx**2) - 1e-9)
     x, u = ftcs_heat(nx, t_end / n_steps, t_end)
     return relative_l2(u, heat_exact(x, t_end))
@@ -419,17 +506,21 @@ class BurgersTrial(nn.Module):
 
     def __init__(self, net: nn.Module, scale: float = 1.0):
         super().__init__()
-        self.net = net
+        self.net = _check_net(net)
         self.scale = float(check_scalar(scale, "scale", minimum=0.0, include_min=False))
 
     def forward(self, xt: torch.Tensor) -> torch.Tensor:
+        check_tensor(xt, "xt", ndim=2, features=2)
         x, t = xt[:, :1], xt[:, 1:2]
         return -torch.sin(math.pi * x) + self.scale * t * (1 - x**2) * self.net(xt)
 
 
 def burgers_loss(model: nn.Module, xt: torch.Tensor, nu: float) -> torch.Tensor:
     r"""Burgers residual, :math:`\overline{(\hat u_t + \hat u\hat u_x - \nu\hat u_{xx})^2}`."""
-    u = model(xt)
+    _check_net(model, "model")
+    _check_points(xt, "xt", 2)
+    check_scalar(nu, "nu", minimum=0.0)
+    u = _evaluate(model, xt, "xt")
     u_x = derivative(u, xt, column=0)
     residual = derivative(u, xt, column=1) + u * u_x - nu * derivative(u_x, xt, column=0)
     return (residual**2).mean()
@@ -447,7 +538,7 @@ def burgers_exact(x, t, nu: float, n_nodes: int = 200) -> np.ndarray:
     solution is odd in :math:`x` and vanishes at :math:`x = \pm1`. At :math:`t = 0` the
     initial profile is returned.
     """
-    x, t = np.broadcast_arrays(as_float_array(x, "x"), as_float_array(t, "t"))
+    x, t = _broadcast(as_float_array(x, "x", nonempty=True), as_float_array(t, "t", nonempty=True))
     nu = check_scalar(nu, "nu", minimum=0.0, include_min=False)
     if np.any(t < 0):
         raise ValueError("t must be non-negative")

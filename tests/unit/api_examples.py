@@ -59,7 +59,6 @@ SKIPPED_MODULES = {
     "physml.vmc.samplers",
     "physml.vmc.torch_nqs",
     "physml.rl",
-    "physml.pinn",
 }
 #: Subpackages that are registries filled by decorators, not API.
 SKIPPED_PACKAGES = {"physml.checks", "physml.answers"}
@@ -2978,4 +2977,186 @@ example(
     mu=_mu_kind2,
     cov=_cov_kind,
     schedule=_sched_kind,
+)
+
+# ----------------------------------------------------------------------------- physml.pinn
+
+
+def _pinn():
+    from physml import pinn
+
+    return pinn
+
+
+def _pnet(n_in=1):
+    return _pinn().network(n_in, width=4, depth=1, seed=0)
+
+
+def _t1():
+    return _pinn().collocation_1d(5, 1.0)
+
+
+def _xt():
+    return _pinn().collocation_2d(6, 0.5, seed=0)
+
+
+def _plain_tensor(shape=(5, 1)):
+    import torch
+
+    return torch.linspace(0.1, 1.0, int(np.prod(shape)), dtype=torch.float64).reshape(shape)
+
+
+_t1_kind = Obj(Lazy(_t1), wrong=[Lazy(_plain_tensor), Lazy(_xt), np.linspace(0.0, 1.0, 5)[:, None]])
+_xt_kind = Obj(Lazy(_xt), wrong=[Lazy(lambda: _plain_tensor((6, 2))), Lazy(_t1), np.zeros((6, 2))])
+_net1 = Obj(Lazy(_pnet), wrong=[Lazy(_linear_model)])
+_net2 = Obj(Lazy(lambda: _pnet(2)), wrong=[Lazy(_linear_model)])
+_decay_model = Obj(
+    Lazy(lambda: _pinn().DecayTrial(_pnet())),
+    wrong=[Lazy(_linear_model), Lazy(lambda: _pinn().HeatTrial(_pnet(2)))],
+)
+_heat_model = Obj(
+    Lazy(lambda: _pinn().HeatTrial(_pnet(2))),
+    wrong=[Lazy(_linear_model), Lazy(lambda: _pinn().DecayTrial(_pnet()))],
+)
+example(
+    "physml.pinn.network",
+    n_in=Size(1),
+    width=Size(4),
+    depth=Size(1),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+)
+example(
+    "physml.pinn.derivative",
+    u=Obj(Lazy(lambda: (lambda t: (t**3, t)[0])(_t1())), wrong=[Lazy(lambda: _plain_tensor())]),
+    z=_t1_kind,
+    order=Size(2),
+    column=Int(0, minimum=0, extra=[Bad("beyond the columns", 1)]),
+)
+for _cls, _args, _net in (
+    ("DecayTrial", {"u0": Real(1.0), "t_scale": Rate(2.0)}, _net1),
+    ("OscillatorTrial", {"x0": Real(1.0), "v0": Real(0.0), "t_scale": Rate(2.0)}, _net1),
+    ("HeatTrial", {"scale": Rate(1.0)}, _net2),
+    ("SoftHeat", {}, _net2),
+    ("BurgersTrial", {"scale": Rate(1.0)}, _net2),
+):
+    example(f"physml.pinn.{_cls}", net=_net, **_args)
+    _two = _cls in ("HeatTrial", "SoftHeat", "BurgersTrial")
+    instance(
+        f"physml.pinn.{_cls}",
+        Lazy(lambda c=_cls, two=_two: getattr(_pinn(), c)(_pnet(2 if two else 1))).build,
+    )
+    if _two:
+        example(
+            f"physml.pinn.{_cls}.forward",
+            xt=Obj(Lazy(_xt), wrong=[np.zeros((6, 2)), Lazy(lambda: _plain_tensor((6, 1)))]),
+        )
+    else:
+        example(
+            f"physml.pinn.{_cls}.forward",
+            t=Obj(Lazy(_t1), wrong=[np.zeros((5, 1)), Lazy(lambda: _plain_tensor((5, 2)))]),
+        )
+_tgrid = np.linspace(0.0, 1.0, 5)
+example("physml.pinn.decay_exact", t=Arr(_tgrid), gamma=Real(1.0), u0=Real(1.0))
+example(
+    "physml.pinn.oscillator_exact",
+    t=Arr(_tgrid),
+    omega=Rate(2.0),
+    zeta=Real(0.1, minimum=0.0, maximum=1.0, include_max=False),
+    x0=Real(1.0),
+    v0=Real(0.0),
+)
+example("physml.pinn.heat_exact", x=Arr(_tgrid), t=Arr(_tgrid, extra=[Bad("other shape", _tgrid[:3])]))
+example("physml.pinn.collocation_1d", n=Int(5, minimum=2), t_max=Rate(1.0), device=Device("cpu"))
+example(
+    "physml.pinn.collocation_2d",
+    n=Size(5),
+    t_max=Rate(1.0),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+    x_range=Each(
+        [Real(0.0), Real(1.0)], extra=[Bad("reversed", (1.0, 0.0)), Bad("three entries", (0.0, 0.5, 1.0))]
+    ),
+)
+example("physml.pinn.decay_loss", model=_decay_model, t=_t1_kind, gamma=Real(1.0))
+example(
+    "physml.pinn.oscillator_loss",
+    model=Obj(
+        Lazy(lambda: _pinn().OscillatorTrial(_pnet())),
+        wrong=[Lazy(_linear_model), Lazy(lambda: _pinn().HeatTrial(_pnet(2)))],
+    ),
+    t=_t1_kind,
+    omega=Real(2.0),
+    zeta=Real(0.1),
+)
+for _name in ("heat_residual", "heat_loss"):
+    example(f"physml.pinn.{_name}", model=_heat_model, xt=_xt_kind)
+example(
+    "physml.pinn.soft_heat_loss",
+    model=Obj(
+        Lazy(lambda: _pinn().SoftHeat(_pnet(2))),
+        wrong=[Lazy(_linear_model), Lazy(lambda: _pinn().DecayTrial(_pnet()))],
+    ),
+    xt=_xt_kind,
+    n_boundary=Int(5, minimum=2),
+    weight=NonNeg(10.0),
+)
+example(
+    "physml.pinn.burgers_loss",
+    model=Obj(
+        Lazy(lambda: _pinn().BurgersTrial(_pnet(2))),
+        wrong=[Lazy(_linear_model), Lazy(lambda: _pinn().DecayTrial(_pnet()))],
+    ),
+    xt=_xt_kind,
+    nu=NonNeg(0.01),
+)
+example(
+    "physml.pinn.train_pinn",
+    model=_decay_model,
+    loss_fn=Fn(Lazy(lambda: _pinn().decay_loss), extra=[Bad("returns a number", lambda model, t: 1.0)]),
+    points=_t1_kind,
+    adam_steps=Int(2, minimum=0),
+    lr=Rate(1e-2),
+    lbfgs_steps=Int(1, minimum=0),
+    seed=Int(0, minimum=0),
+    num_threads=Size(1, optional=True),
+)
+example(
+    "physml.pinn.predict",
+    model=_decay_model,
+    points=M(_tgrid[:, None], extra=[Bad("other width", np.zeros((5, 2)))]),
+)
+example(
+    "physml.pinn.relative_l2",
+    u=Arr(_tgrid),
+    u_exact=Arr(_tgrid + 1.0, extra=[short(_tgrid), Bad("zero", np.zeros(5))]),
+)
+example("physml.pinn.heat_grid", nx=Int(5, minimum=2), nt=Int(4, minimum=2), t_max=Rate(0.5))
+example(
+    "physml.pinn.ftcs_heat",
+    nx=Int(5, minimum=3),
+    dt=Rate(0.01, extra=[Bad("unstable", 0.1), Bad("not dividing t_end", 0.015)]),
+    t_end=NonNeg(0.1),
+    allow_unstable=Flag(False),
+)
+example(
+    "physml.pinn.ftcs_error",
+    nx=Int(5, minimum=3),
+    r=Rate(0.4, extra=[Bad("unstable", 0.6)]),
+    t_end=NonNeg(0.1),
+)
+example(
+    "physml.pinn.convergence_order",
+    h=V(
+        [0.1, 0.05, 0.025],
+        extra=[Bad("negative", np.array([-0.1, 0.05, 0.025])), Bad("one entry", np.array([0.1]))],
+    ),
+    errors=V([1e-2, 2.5e-3, 6.25e-4], extra=[short([1.0, 2.0, 3.0]), Bad("zero", np.zeros(3))]),
+)
+example(
+    "physml.pinn.burgers_exact",
+    x=Arr(_tgrid - 0.5),
+    t=Arr(_tgrid, extra=[Bad("negative", -_tgrid - 0.1), Bad("other shape", _tgrid[:3])]),
+    nu=Rate(0.05),
+    n_nodes=Int(20, minimum=2),
 )
