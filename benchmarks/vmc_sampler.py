@@ -59,18 +59,18 @@ def vectorised_rate(wf, n_walkers: int, seconds: float, moves: str = "gaussian")
     rng = np.random.default_rng(0)
     walkers = sampler.init_walkers(wf, n_walkers, rng)
     for _ in range(20):
-        sampler.step(wf, walkers, rng)
+        sampler._step(wf, walkers, rng)
     t = time.perf_counter()
     n_steps = 0
     while time.perf_counter() - t < 0.2:
-        sampler.step(wf, walkers, rng)
+        sampler._step(wf, walkers, rng)
         n_steps += 1
     n_steps = max(1, int(n_steps * seconds / 0.2 / 3))
     best = math.inf
     for _ in range(3):
         t = time.perf_counter()
         for _ in range(n_steps):
-            sampler.step(wf, walkers, rng)
+            sampler._step(wf, walkers, rng)
         best = min(best, time.perf_counter() - t)
     return n_steps * n_walkers / best
 
@@ -144,13 +144,13 @@ def mpi_worker(n_walkers: int, n_steps: int) -> None:
     rng = vmc.walker_streams(0, size)[rank]
     walkers = sampler.init_walkers(wf, vmc.local_walkers(n_walkers, rank, size), rng)
     for _ in range(20):
-        sampler.step(wf, walkers, rng)
+        sampler._step(wf, walkers, rng)
     best = math.inf
     for _ in range(3):
         comm.Barrier()
         t = time.perf_counter()
         for _ in range(n_steps):
-            sampler.step(wf, walkers, rng)
+            sampler._step(wf, walkers, rng)
         comm.Barrier()
         best = min(best, time.perf_counter() - t)
     if rank == 0:
@@ -215,7 +215,7 @@ def profile_step(n_walkers: int) -> str:
         "uniform displacements (rng.random, 4 per move)": lambda: rng.random(out=xi),
         "exponential for the acceptance test": lambda: rng.standard_exponential(out=e),
         "log psi of the proposals (Pade-Jastrow)": lambda: wf._log_psi_into(walkers.x, new),
-        "whole step": lambda: sampler.step(wf, walkers, rng),
+        "whole step": lambda: sampler._step(wf, walkers, rng),
     }
     lines = []
     for name, f in parts.items():
@@ -226,7 +226,7 @@ def profile_step(n_walkers: int) -> str:
     prof = cProfile.Profile()
     prof.enable()
     for _ in range(n):
-        sampler.step(wf, walkers, rng)
+        sampler._step(wf, walkers, rng)
     prof.disable()
     buf = io.StringIO()
     pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(6)

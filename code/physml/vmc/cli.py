@@ -39,8 +39,20 @@ def launched_by_mpiexec() -> bool:
     return any(v in os.environ for v in MPI_VARIABLES)
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that raises ``ValueError`` (naming ``argv``) instead of exiting,
+    when ``raise_errors`` is set: for :func:`main` called from Python with a list."""
+
+    raise_errors = False
+
+    def error(self, message):
+        if self.raise_errors:
+            raise ValueError(f"argv: {message}")
+        super().error(message)
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m physml.vmc", description=__doc__.splitlines()[0])
+    p = _Parser(prog="python -m physml.vmc", description=__doc__.splitlines()[0])
     p.add_argument(
         "--system", choices=["ho", "dot"], default="dot", help="ho: N bosons in a trap; dot: 2 electrons"
     )
@@ -66,6 +78,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def build(args):
+    """The Hamiltonian, trial function and sampler that the parsed arguments ``args`` describe."""
+    if not isinstance(args, argparse.Namespace):
+        raise TypeError(
+            f"args must be an argparse.Namespace from parser().parse_args(), got {type(args).__name__}"
+        )
+    missing = [a for a in vars(parser().parse_args([])) if not hasattr(args, a)]
+    if missing:
+        raise ValueError(f"args lacks the options {missing} (make it with parser().parse_args())")
     omega = args.omega
     alpha = 0.3 * omega if args.alpha is None else args.alpha
     if args.system == "dot":
@@ -82,7 +102,17 @@ def build(args):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    p = parser()
+    if argv is not None:  # called from Python: bad arguments raise instead of exiting
+        if isinstance(argv, (str, bytes)) or not isinstance(argv, (list, tuple)):
+            raise TypeError(
+                f"argv must be a list of strings (or None for sys.argv), got {type(argv).__name__}"
+            )
+        bad = [a for a in argv if not isinstance(a, str)]
+        if bad:
+            raise TypeError(f"argv must hold only strings, got {bad!r}")
+        p.raise_errors = True
+    args = p.parse_args(argv)
     comm_world = None
     if launched_by_mpiexec() and not args.no_mpi:
         from mpi4py import MPI

@@ -28,7 +28,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import optim
-from .._validate import check_int
+from .._validate import (
+    as_float_array,
+    check_bool,
+    check_callable,
+    check_int,
+    check_scalar,
+    check_string,
+    check_type,
+)
 from ..progress import progress
 from .hamiltonian import HarmonicTrap
 from .samplers import Sampler, Walkers, walker_streams
@@ -46,10 +54,10 @@ class SerialComm:
     size = 1
 
     def allreduce_sum(self, array: np.ndarray) -> np.ndarray:
-        return np.array(array, dtype=float)
+        return np.array(as_float_array(array, "array"), dtype=float)
 
     def bcast(self, array: np.ndarray) -> np.ndarray:
-        return array
+        return as_float_array(array, "array")
 
     def __repr__(self) -> str:
         return "SerialComm()"
@@ -59,6 +67,8 @@ class MPIComm:
     """Sums and broadcasts of float arrays over an ``mpi4py`` communicator."""
 
     def __init__(self, comm):
+        if not (hasattr(comm, "Allreduce") and hasattr(comm, "Get_rank")):
+            raise TypeError(f"comm must be an mpi4py communicator, got {type(comm).__name__}")
         from mpi4py import MPI  # imported only when a communicator is passed
 
         self._mpi = MPI
@@ -67,13 +77,13 @@ class MPIComm:
         self.size = comm.Get_size()
 
     def allreduce_sum(self, array: np.ndarray) -> np.ndarray:
-        send = np.ascontiguousarray(array, dtype=float)
+        send = np.ascontiguousarray(as_float_array(array, "array"), dtype=float)
         recv = np.empty_like(send)
         self.comm.Allreduce(send, recv, op=self._mpi.SUM)
         return recv
 
     def bcast(self, array: np.ndarray) -> np.ndarray:
-        buf = np.ascontiguousarray(array, dtype=float).copy()
+        buf = np.ascontiguousarray(as_float_array(array, "array"), dtype=float).copy()
         self.comm.Bcast(buf, root=0)
         return buf
 
@@ -94,6 +104,9 @@ def as_comm(comm) -> SerialComm | MPIComm:
 
 def local_walkers(n_walkers: int, rank: int, size: int) -> int:
     """How many of ``n_walkers`` walkers rank ``rank`` of ``size`` moves (as evenly as possible)."""
+    n_walkers = check_int(n_walkers, "n_walkers", minimum=0)
+    size = check_int(size, "size", minimum=1)
+    rank = check_int(rank, "rank", minimum=0, maximum=size - 1)
     return n_walkers // size + (1 if rank < n_walkers % size else 0)
 
 
@@ -158,6 +171,11 @@ def measure(
     """
     from ..stats import MIN_SAMPLES, blocking
 
+    _check_run(hamiltonian, wf, sampler)
+    sampler._check_walkers(wf, walkers)
+    check_type(rng, np.random.Generator, "rng", "numpy.random.Generator")
+    gradient = check_bool(gradient, "gradient")
+    check_string(where, "where")
     comm = as_comm(comm)
     n_steps = check_int(n_steps, "n_steps", minimum=MIN_SAMPLES)  # blocking needs at least 16 steps
     k = wf.n_params
@@ -167,7 +185,7 @@ def measure(
     sum_oe = np.zeros(k)
     accepted = 0
     for t in range(n_steps):
-        accepted += sampler.step(wf, walkers, rng)
+        accepted += sampler._step(wf, walkers, rng)
         grad, lap, o = wf._derivatives(walkers.x, params=gradient)
         el = hamiltonian._local_energy_from(walkers.x, grad, lap)
         _check_local_energy(el, wf, f"at step {t}{where}")
@@ -199,11 +217,22 @@ def measure(
     )
 
 
-def _setup(wf, sampler, n_walkers, seed, comm, init_scale):
+def _check_run(hamiltonian, wf, sampler) -> None:
+    """Check the Hamiltonian, the trial function and that the sampler can sample it."""
+    if not isinstance(hamiltonian, HarmonicTrap):
+        raise TypeError(f"hamiltonian must be a physml.vmc HarmonicTrap, got {type(hamiltonian).__name__}")
     if not isinstance(wf, WaveFunction):
         raise TypeError(f"wf must be a physml.vmc WaveFunction, got {type(wf).__name__}")
     if not isinstance(sampler, Sampler):
         raise TypeError(f"sampler must be a physml.vmc Sampler, got {type(sampler).__name__}")
+    try:
+        sampler._check(wf)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"sampler {sampler!r} cannot sample wf: {err}") from None
+
+
+def _setup(wf, sampler, n_walkers, seed, comm, init_scale):
+    check_scalar(init_scale, "init_scale", minimum=0.0, include_min=False)
     comm = as_comm(comm)
     n_walkers = check_int(n_walkers, "n_walkers", minimum=comm.size)
     rng = walker_streams(seed, comm.size)[comm.rank]
@@ -229,18 +258,32 @@ def energy(
     ``n_burn`` steps of thermalisation, then ``n_steps`` measured steps. ``seed`` is an int
     or a Generator; each rank draws from its own stream (``SeedSequence.spawn``).
     """
-    if not isinstance(hamiltonian, HarmonicTrap):
-        raise TypeError(f"hamiltonian must be a physml.vmc HarmonicTrap, got {type(hamiltonian).__name__}")
+    _check_run(hamiltonian, wf, sampler)
     n_burn = check_int(n_burn, "n_burn", minimum=0)
+    gradient = check_bool(gradient, "gradient")
     comm, rng, walkers = _setup(wf, sampler, n_walkers, seed, comm, init_scale)
     for _ in range(n_burn):
-        sampler.step(wf, walkers, rng)
+        sampler._step(wf, walkers, rng)
     return measure(hamiltonian, wf, sampler, walkers, n_steps, rng, comm, gradient=gradient)
 
 
-def energy_gradient(hamiltonian, wf, sampler, **kwargs) -> Estimate:
+def energy_gradient(
+    hamiltonian: HarmonicTrap,
+    wf: WaveFunction,
+    sampler: Sampler,
+    *,
+    n_walkers: int,
+    n_steps: int,
+    n_burn: int = 100,
+    seed,
+    comm=None,
+    init_scale: float = 1.0,
+) -> Estimate:
     r"""Like :func:`energy`, with the gradient :math:`\bar E_i` in ``Estimate.gradient``."""
-    return energy(hamiltonian, wf, sampler, gradient=True, **kwargs)
+    return energy(
+        hamiltonian, wf, sampler, n_walkers=n_walkers, n_steps=n_steps, n_burn=n_burn, seed=seed,
+        comm=comm, init_scale=init_scale, gradient=True,
+    )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------------------------
@@ -303,8 +346,12 @@ def optimize(
     :mod:`physml.optim` optimizer (``GradientDescent``, ``Adam``, ...), with an optional
     learning-rate ``schedule``. Under MPI only rank 0 shows a progress bar.
     """
-    if not isinstance(hamiltonian, HarmonicTrap):
-        raise TypeError(f"hamiltonian must be a physml.vmc HarmonicTrap, got {type(hamiltonian).__name__}")
+    _check_run(hamiltonian, wf, sampler)
+    if schedule is not None:
+        check_callable(schedule, "schedule", "a learning-rate schedule (callable) or None")
+    if callback is not None:
+        check_callable(callback, "callback", "a function callback(iteration, wf, estimate) or None")
+    check_string(desc, "desc", optional=True)
     if not isinstance(optimizer, optim.Optimizer):
         raise TypeError(f"optimizer must be a physml.optim Optimizer, got {type(optimizer).__name__}")
     n_iter = check_int(n_iter, "n_iter", minimum=1)
@@ -312,7 +359,7 @@ def optimize(
     n_burn_iter = check_int(n_burn_iter, "n_burn_iter", minimum=0)
     comm, rng, walkers = _setup(wf, sampler, n_walkers, seed, comm, init_scale)
     for _ in range(n_burn):
-        sampler.step(wf, walkers, rng)
+        sampler._step(wf, walkers, rng)
     params = np.array(wf.params, dtype=float)
     history = {key: [] for key in ("params", "energy", "error", "variance", "acceptance", "gradient")}
     iterations = range(n_iter)
@@ -346,7 +393,7 @@ def optimize(
             ) from None
         sampler.refresh(wf, walkers)
         for _ in range(n_burn_iter):
-            sampler.step(wf, walkers, rng)
+            sampler._step(wf, walkers, rng)
     history["params"].append(params.copy())
     return VMCResult(
         wf=wf,

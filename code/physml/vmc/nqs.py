@@ -55,10 +55,9 @@ class RBMWaveFunction(WaveFunction):
         dims = check_int(dims, "dims", minimum=1, maximum=3)
         if rbm.n_visible != n_particles * dims:
             raise ValueError(
-                f"the RBM must have n_particles * dims = {n_particles * dims} visible units, "
-                f"got {rbm.n_visible}"
+                f"rbm must have n_particles * dims = {n_particles * dims} visible units, got {rbm.n_visible}"
             )
-        if power not in (0.5, 1, 1.0):
+        if isinstance(power, bool) or power not in (0.5, 1, 1.0):
             raise ValueError(f"power must be 0.5 (psi = sqrt(F)) or 1 (psi = F), got {power!r}")
         if not isinstance(jastrow, bool):
             raise TypeError(f"jastrow must be a bool, got {type(jastrow).__name__}")
@@ -70,6 +69,8 @@ class RBMWaveFunction(WaveFunction):
         names += [f"W{i}_{j}" for i in range(M) for j in range(N)]
         params = [rbm.a, rbm.b, rbm.W.ravel()]
         self.jastrow = jastrow
+        if a_cusp is not None:
+            check_scalar(a_cusp, "a_cusp")
         if jastrow:
             check_scalar(beta, "beta", minimum=0.0)
             self._pade = PadeJastrow(1.0, beta, n_particles, dims, a=a_cusp)
@@ -85,6 +86,8 @@ class RBMWaveFunction(WaveFunction):
         cls, n_particles: int, dims: int, n_hidden: int, seed, scale: float = 0.01, sigma: float = 1.0, **kw
     ):
         """An RBM wave function with small random parameters (see ``GaussianBinaryRBM.random``)."""
+        n_particles = check_int(n_particles, "n_particles", minimum=1)
+        dims = check_int(dims, "dims", minimum=1, maximum=3)
         rbm = GaussianBinaryRBM.random(n_particles * dims, n_hidden, seed, scale=scale, sigma=sigma)
         return cls(rbm, n_particles, dims, **kw)
 
@@ -112,7 +115,7 @@ class RBMWaveFunction(WaveFunction):
     def _check_domain(self, params):
         if self.jastrow and params[-1] < 0:
             raise ValueError(
-                f"beta must be >= 0 (the Pade-Jastrow factor has a pole otherwise), got {params[-1]}"
+                f"params: beta must be >= 0 (the Pade-Jastrow factor has a pole otherwise), got {params[-1]}"
             )
 
     # --- log psi and its derivatives ---
@@ -168,17 +171,16 @@ class Gibbs(Sampler):
 
     def _check(self, wf):
         if not isinstance(wf, RBMWaveFunction) or wf.power != 0.5 or wf.jastrow:
-            raise TypeError("Gibbs sampling needs an RBMWaveFunction with power=0.5 and no Jastrow factor")
-
-    def walkers_at(self, wf, x):
-        self._check(wf)
-        return super().walkers_at(wf, x)
+            raise TypeError(
+                "wf must be an RBMWaveFunction with power=0.5 and no Jastrow factor for Gibbs sampling, "
+                f"got {wf!r}"
+            )
+        return wf
 
     def __repr__(self) -> str:
         return "Gibbs()"
 
-    def step(self, wf, walkers, rng):
-        self._check(wf)
+    def _step(self, wf, walkers, rng):
         a, b, W = wf._split()
         n = walkers.n_walkers
         v = walkers.x.reshape(n, -1)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_rng, check_int, check_scalar
+from .._validate import as_rng, check_choice, check_int, check_scalar, check_type
 from .wavefunctions import WaveFunction, check_positions
 
 
@@ -63,13 +63,38 @@ def _check_wf(wf) -> WaveFunction:
 
 
 class Sampler:
-    """Base class of the samplers: walker initialisation and the sampling loop."""
+    """Base class of the samplers: walker initialisation and the sampling loop.
+
+    A sampler implements the unchecked move ``_step(wf, walkers, rng)``, which the sampling
+    loops call; the public :meth:`step` checks its arguments first.
+    """
 
     needs_grad = False
 
+    def _check(self, wf) -> WaveFunction:
+        """Check that this sampler can sample ``wf`` (a hook: Gibbs needs an RBM)."""
+        return _check_wf(wf)
+
+    def _check_walkers(self, wf: WaveFunction, walkers) -> Walkers:
+        """Check that ``walkers`` are walkers of ``wf`` with the caches this sampler needs."""
+        check_type(walkers, Walkers, "walkers", "physml.vmc.Walkers (from init_walkers or walkers_at)")
+        x, log_psi = walkers.x, walkers.log_psi
+        if not isinstance(x, np.ndarray) or x.ndim != 3 or x.shape[1:] != (wf.n_particles, wf.dims):
+            raise ValueError(
+                f"walkers must hold positions (walkers, {wf.n_particles}, {wf.dims}) for wf, "
+                f"got {getattr(x, 'shape', type(x).__name__)}"
+            )
+        if not isinstance(log_psi, np.ndarray) or log_psi.shape != (x.shape[0],):
+            raise ValueError(f"walkers must cache log psi for each of the {x.shape[0]} walkers")
+        if self.needs_grad and (not isinstance(walkers.grad, np.ndarray) or walkers.grad.shape != x.shape):
+            raise ValueError(
+                f"walkers must cache the gradient of log psi for {self!r}: make them with its walkers_at"
+            )
+        return walkers
+
     def init_walkers(self, wf: WaveFunction, n_walkers: int, seed, scale: float = 1.0) -> Walkers:
         """``n_walkers`` walkers at Gaussian random positions of width ``scale``."""
-        _check_wf(wf)
+        self._check(wf)
         n_walkers = check_int(n_walkers, "n_walkers", minimum=1)
         scale = check_scalar(scale, "scale", minimum=0.0, include_min=False)
         rng = as_rng(seed)
@@ -78,7 +103,7 @@ class Sampler:
 
     def walkers_at(self, wf: WaveFunction, x) -> Walkers:
         """Walkers at the given positions (log psi and, if needed, its gradient computed)."""
-        x = check_positions(x, _check_wf(wf).n_particles, wf.dims).copy()
+        x = check_positions(x, self._check(wf).n_particles, wf.dims).copy()
         walkers = Walkers(x, wf._log_psi(x))
         if self.needs_grad:
             walkers.grad = wf._grad_lap(x)[0]
@@ -86,27 +111,38 @@ class Sampler:
 
     def refresh(self, wf: WaveFunction, walkers: Walkers) -> None:
         """Recompute the cached values after the parameters of ``wf`` changed."""
+        self._check(wf)
+        check_type(walkers, Walkers, "walkers", "physml.vmc.Walkers (from init_walkers or walkers_at)")
+        if not isinstance(walkers.x, np.ndarray) or walkers.x.shape[1:] != (wf.n_particles, wf.dims):
+            raise ValueError(f"walkers must hold positions (walkers, {wf.n_particles}, {wf.dims}) for wf")
         walkers.log_psi = wf._log_psi(walkers.x)
         if self.needs_grad:
             walkers.grad = wf._grad_lap(walkers.x)[0]
 
     def step(self, wf: WaveFunction, walkers: Walkers, rng: np.random.Generator) -> int:
         """Move every walker once (in place); return the number of accepted moves."""
-        raise NotImplementedError
+        self._check(wf)
+        self._check_walkers(wf, walkers)
+        check_type(rng, np.random.Generator, "rng", "numpy.random.Generator")
+        return self._step(wf, walkers, rng)
+
+    def _step(self, wf: WaveFunction, walkers: Walkers, rng: np.random.Generator) -> int:
+        raise NotImplementedError(f"{type(self).__name__} does not implement _step")
 
     def sample(self, wf: WaveFunction, walkers: Walkers, n_steps: int, seed, n_burn: int = 0):
         """Run ``n_burn`` + ``n_steps`` steps; return positions after each of the last ``n_steps``
         (shape ``(n_steps, walkers, particles, dims)``) and the acceptance rate."""
-        _check_wf(wf)
+        self._check(wf)
+        self._check_walkers(wf, walkers)
         n_steps = check_int(n_steps, "n_steps", minimum=1)
         n_burn = check_int(n_burn, "n_burn", minimum=0)
         rng = as_rng(seed)
         for _ in range(n_burn):
-            self.step(wf, walkers, rng)
+            self._step(wf, walkers, rng)
         out = np.empty((n_steps,) + walkers.x.shape)
         accepted = 0
         for t in range(n_steps):
-            accepted += self.step(wf, walkers, rng)
+            accepted += self._step(wf, walkers, rng)
             out[t] = walkers.x
         return out, accepted / (n_steps * walkers.n_walkers)
 
@@ -123,9 +159,7 @@ class Metropolis(Sampler):
 
     def __init__(self, step_size: float = 1.0, moves: str = "gaussian"):
         self.step_size = float(check_scalar(step_size, "step_size", minimum=0.0, include_min=False))
-        if moves not in ("gaussian", "uniform"):
-            raise ValueError(f"moves must be 'gaussian' or 'uniform', got {moves!r}")
-        self.moves = moves
+        self.moves = check_choice(moves, "moves", ("gaussian", "uniform"))
 
     def __repr__(self) -> str:
         return f"Metropolis(step_size={self.step_size:g}, moves={self.moves!r})"
@@ -145,7 +179,7 @@ class Metropolis(Sampler):
             self._scratch = buffers
         return buffers
 
-    def step(self, wf, walkers, rng):
+    def _step(self, wf, walkers, rng):
         b = self._buffers(walkers)
         xi, trial, new, e, mask = b["xi"], b["trial"], b["new"], b["e"], b["mask"]
         if self.moves == "gaussian":
@@ -190,7 +224,7 @@ class Langevin(Sampler):
     def __repr__(self) -> str:
         return f"Langevin(dt={self.dt:g})"
 
-    def step(self, wf, walkers, rng):
+    def _step(self, wf, walkers, rng):
         x, dt = walkers.x, self.dt
         noise = rng.standard_normal(x.shape)
         trial = x + dt * walkers.grad + np.sqrt(dt) * noise

@@ -45,6 +45,7 @@ class FeedForwardJastrow(WaveFunction):
         self.n_hidden = check_int(n_hidden, "n_hidden", minimum=1)
         dims = check_int(dims, "dims", minimum=2, maximum=3)
         self.a = 1.0 / (dims - 1) if a is None else float(check_scalar(a, "a"))
+        scale = check_scalar(scale, "scale", minimum=0.0)
         rng = as_rng(seed)
         H = self.n_hidden
         w1 = scale * rng.standard_normal((2, H))
