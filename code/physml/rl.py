@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import as_float_array, as_rng, check_int, check_scalar
+from ._validate import (
+    as_float_array,
+    as_rng,
+    check_bool,
+    check_int,
+    check_scalar,
+    check_string,
+    check_type,
+)
 
 # Actions of the grid world, in the order of the last axis of Q.
 ACTIONS = ("up", "right", "down", "left")
@@ -34,6 +42,28 @@ def check_gamma(gamma) -> float:
     if not np.isfinite(gamma) or gamma < 0.0 or gamma >= 1.0:
         raise ValueError(f"gamma must be a discount factor in [0, 1), got {gamma}")
     return gamma
+
+
+def _check_mdp(mdp) -> MDP:
+    return check_type(mdp, MDP, "mdp", "physml.rl.MDP (from make_mdp)")
+
+
+def _check_state(s, mdp: MDP, name: str = "s") -> int:
+    return check_int(s, name, minimum=0, maximum=mdp.n_states - 1)
+
+
+def _check_values(V, mdp: MDP, name: str = "V") -> np.ndarray:
+    V = as_float_array(V, name, ndim=1)
+    if V.shape != (mdp.n_states,):
+        raise ValueError(f"{name} must hold one value per state ({mdp.n_states}), got shape {V.shape}")
+    return V
+
+
+def _check_q(Q, name: str = "Q") -> np.ndarray:
+    Q = as_float_array(Q, name, ndim=2)
+    if Q.shape[0] == 0 or Q.shape[1] == 0:
+        raise ValueError(f"{name} must have at least one state and one action, got shape {Q.shape}")
+    return Q
 
 
 def _check_distribution(p: np.ndarray, name: str, atol: float = 1e-10) -> None:
@@ -93,7 +123,12 @@ def make_mdp(P, R, gamma, terminal=None, start: int = 0) -> MDP:
     gamma = check_gamma(gamma)
     if terminal is None:
         terminal = np.zeros(n_s, dtype=bool)
-    terminal = np.asarray(terminal, dtype=bool)
+    if isinstance(terminal, (str, bytes)):
+        raise TypeError("terminal must be an array of bools (one per state)")
+    raw = np.asarray(terminal)
+    if raw.dtype.kind not in "biuf" or (raw.size and not np.all((raw == 0) | (raw == 1))):
+        raise ValueError("terminal must hold True/False (or 0/1) for every state")
+    terminal = raw.astype(bool)
     if terminal.shape != (n_s,):
         raise ValueError(f"terminal must have shape ({n_s},), got {terminal.shape}")
     start = check_int(start, "start", minimum=0, maximum=n_s - 1)
@@ -109,6 +144,12 @@ def as_policy(policy, mdp: MDP, name: str = "policy") -> np.ndarray:
 
     An integer array of one action per state is turned into the deterministic policy.
     """
+    _check_mdp(mdp)
+    check_string(name, "name")
+    if isinstance(policy, (str, bytes)) or policy is None:
+        raise TypeError(
+            f"{name} must be an array pi[s, a] or one action per state, got {type(policy).__name__}"
+        )
     arr = np.asarray(policy)
     if arr.ndim == 1 and np.issubdtype(arr.dtype, np.integer):
         if arr.shape != (mdp.n_states,) or arr.min() < 0 or arr.max() >= mdp.n_actions:
@@ -147,7 +188,9 @@ class GridWorld:
 
     def to_grid(self, values, fill=np.nan) -> np.ndarray:
         """Put one value per state on the grid (walls get ``fill``)."""
-        values = np.asarray(values)
+        values = _check_values(values, self.mdp, "values")
+        if not (isinstance(fill, float) and np.isnan(fill)):  # NaN (the default) marks the walls
+            check_scalar(fill, "fill")
         grid = np.full(self.shape, fill, dtype=float)
         for s, (i, j) in enumerate(self.cells):
             grid[i, j] = values[s]
@@ -292,7 +335,7 @@ def particle_on_line(
 
 def discounted_return(rewards, gamma) -> float:
     r"""The return :math:`G_0 = \sum_{t=0}^{T-1} \gamma^t r_{t+1}` of a reward sequence."""
-    r = as_float_array(rewards, "rewards", ndim=1)
+    r = as_float_array(rewards, "rewards", ndim=1, nonempty=True)
     gamma = check_gamma(gamma)
     return float(np.sum(r * gamma ** np.arange(r.size)))
 
@@ -304,7 +347,7 @@ def policy_evaluation(mdp: MDP, policy) -> np.ndarray:
     :math:`r^\pi_s = \sum_a \pi(a|s)\sum_{s'}p(s'|s,a)R(s,a,s')`. The matrix is invertible
     for :math:`\gamma<1`.
     """
-    pi = as_policy(policy, mdp)
+    pi = as_policy(policy, _check_mdp(mdp))
     P_pi = np.einsum("sa,sat->st", pi, mdp.P)
     r_pi = np.einsum("sa,sa->s", pi, mdp.expected_reward)
     return np.linalg.solve(np.eye(mdp.n_states) - mdp.gamma * P_pi, r_pi)
@@ -316,7 +359,7 @@ def policy_evaluation_iterative(mdp: MDP, policy, tol: float = 1e-10, max_sweeps
     Stops when :math:`\lVert V_{k+1}-V_k\rVert_\infty \le \text{tol}\,(1-\gamma)/\gamma`, which
     guarantees :math:`\lVert V_{k+1}-V^\pi\rVert_\infty\le\text{tol}`. Returns ``(V, sweeps)``.
     """
-    pi = as_policy(policy, mdp)
+    pi = as_policy(policy, _check_mdp(mdp))
     tol = check_scalar(tol, "tol", minimum=0.0, include_min=False)
     max_sweeps = check_int(max_sweeps, "max_sweeps", minimum=1)
     P_pi = np.einsum("sa,sat->st", pi, mdp.P)
@@ -333,7 +376,7 @@ def policy_evaluation_iterative(mdp: MDP, policy, tol: float = 1e-10, max_sweeps
 
 def q_from_v(mdp: MDP, V) -> np.ndarray:
     r""":math:`Q(s,a) = \sum_{s'}p(s'|s,a)\,[R(s,a,s') + \gamma V(s')]`."""
-    V = as_float_array(V, "V", ndim=1)
+    V = _check_values(V, _check_mdp(mdp))
     return mdp.expected_reward + mdp.gamma * mdp.P @ V
 
 
@@ -358,6 +401,7 @@ def value_iteration(mdp: MDP, tol: float = 1e-12, max_sweeps: int = 100_000) -> 
     :math:`\lVert V_{k+1}-V_k\rVert_\infty \le \text{tol}\,(1-\gamma)/\gamma` follows
     :math:`\lVert V_{k+1}-V^*\rVert_\infty\le\text{tol}`.
     """
+    _check_mdp(mdp)
     tol = check_scalar(tol, "tol", minimum=0.0, include_min=False)
     max_sweeps = check_int(max_sweeps, "max_sweeps", minimum=1)
     V = np.zeros(mdp.n_states)
@@ -375,7 +419,7 @@ def value_iteration(mdp: MDP, tol: float = 1e-12, max_sweeps: int = 100_000) -> 
 
 def greedy(Q) -> np.ndarray:
     """The greedy action :math:`\\arg\\max_a Q(s, a)` of every state (the first one on ties)."""
-    Q = as_float_array(Q, "Q", ndim=2)
+    Q = _check_q(Q)
     return np.argmax(Q, axis=1)
 
 
@@ -386,6 +430,7 @@ def policy_iteration(mdp: MDP, max_iterations: int = 1000):
     changed only when it improves :math:`Q` by more than round-off). Returns
     ``(V, policy, iterations)``.
     """
+    _check_mdp(mdp)
     max_iterations = check_int(max_iterations, "max_iterations", minimum=1)
     policy = np.zeros(mdp.n_states, dtype=int)
     for iteration in range(1, max_iterations + 1):
@@ -402,7 +447,10 @@ def policy_iteration(mdp: MDP, max_iterations: int = 1000):
 
 def unique_optimum(Q, margin: float = 1e-6) -> np.ndarray:
     """States whose best action beats the second best by more than ``margin`` (non-terminal ones)."""
-    Q = as_float_array(Q, "Q", ndim=2)
+    Q = _check_q(Q)
+    margin = check_scalar(margin, "margin", minimum=0.0)
+    if Q.shape[1] < 2:
+        raise ValueError(f"Q must have at least two actions to compare, got shape {Q.shape}")
     top = np.sort(Q, axis=1)
     return top[:, -1] - top[:, -2] > margin
 
@@ -411,6 +459,15 @@ def unique_optimum(Q, margin: float = 1e-6) -> np.ndarray:
 
 
 def step(mdp: MDP, s: int, a: int, rng: np.random.Generator) -> tuple[int, float]:
+    """Sample one transition :func:`_step` with its arguments checked."""
+    _check_mdp(mdp)
+    s = _check_state(s, mdp)
+    a = check_int(a, "a", minimum=0, maximum=mdp.n_actions - 1)
+    check_type(rng, np.random.Generator, "rng", "numpy.random.Generator")
+    return _step(mdp, s, a, rng)
+
+
+def _step(mdp: MDP, s: int, a: int, rng: np.random.Generator) -> tuple[int, float]:
     """Sample one transition: ``s' ~ p(.|s, a)`` and its reward ``R[s, a, s']``."""
     s_next = int(np.searchsorted(mdp.cum_P[s, a], rng.random(), side="right"))
     return s_next, float(mdp.R[s, a, s_next])
@@ -418,16 +475,21 @@ def step(mdp: MDP, s: int, a: int, rng: np.random.Generator) -> tuple[int, float
 
 def run_episode(mdp: MDP, policy, seed, start: int | None = None, max_steps: int = 200):
     """Sample one episode with ``policy`` (array pi[s, a]) and return ``(states, actions, rewards)``."""
-    pi = as_policy(policy, mdp)
+    pi = as_policy(policy, _check_mdp(mdp))
     rng = as_rng(seed)
-    s = mdp.start if start is None else start
+    s = mdp.start if start is None else _check_state(start, mdp, "start")
+    max_steps = check_int(max_steps, "max_steps", minimum=1)
+    return _run_episode(mdp, pi, rng, s, max_steps)
+
+
+def _run_episode(mdp: MDP, pi: np.ndarray, rng: np.random.Generator, s: int, max_steps: int):
     states, actions, rewards = [], [], []
     cum_pi = np.cumsum(pi, axis=1)
     for _ in range(max_steps):
         if mdp.terminal[s]:
             break
         a = min(int(np.searchsorted(cum_pi[s], rng.random(), side="right")), mdp.n_actions - 1)
-        s_next, r = step(mdp, s, a, rng)
+        s_next, r = _step(mdp, s, a, rng)
         states.append(s)
         actions.append(a)
         rewards.append(r)
@@ -447,11 +509,12 @@ def evaluate_policy(mdp: MDP, policy, n_episodes: int, seed, max_steps: int = 20
     r"""Monte Carlo estimate of :math:`V^\pi(s_0)`: the mean discounted return of ``n_episodes``
     independent episodes from the start state, with its standard error."""
     n_episodes = check_int(n_episodes, "n_episodes", minimum=2)
+    max_steps = check_int(max_steps, "max_steps", minimum=1)
     rng = as_rng(seed)
-    pi = as_policy(policy, mdp)
+    pi = as_policy(policy, _check_mdp(mdp))
     g = np.array(
         [
-            discounted_return(run_episode(mdp, pi, rng, max_steps=max_steps)[2], mdp.gamma)
+            discounted_return(_run_episode(mdp, pi, rng, mdp.start, max_steps)[2], mdp.gamma)
             for _ in range(n_episodes)
         ]
     )
@@ -462,6 +525,14 @@ def evaluate_policy(mdp: MDP, policy, n_episodes: int, seed, max_steps: int = 20
 
 
 def epsilon_greedy(Q_row: np.ndarray, epsilon: float, rng: np.random.Generator) -> int:
+    """:func:`_epsilon_greedy` with its arguments checked."""
+    Q_row = as_float_array(Q_row, "Q_row", ndim=1, nonempty=True)
+    epsilon = check_scalar(epsilon, "epsilon", minimum=0.0, maximum=1.0)
+    check_type(rng, np.random.Generator, "rng", "numpy.random.Generator")
+    return _epsilon_greedy(Q_row, epsilon, rng)
+
+
+def _epsilon_greedy(Q_row: np.ndarray, epsilon: float, rng: np.random.Generator) -> int:
     """With probability ``epsilon`` a uniformly random action, else the greedy one."""
     if rng.random() < epsilon:
         return int(rng.integers(Q_row.size))
@@ -493,14 +564,16 @@ def _td_control(
     V_ref,
     n_checkpoints: int,
 ) -> TDResult:
+    _check_mdp(mdp)
     n_episodes = check_int(n_episodes, "n_episodes", minimum=1)
     epsilon = check_scalar(epsilon, "epsilon", minimum=0.0, maximum=1.0)
+    exploring_starts = check_bool(exploring_starts, "exploring_starts")
     alpha0 = check_scalar(alpha0, "alpha0", minimum=0.0, maximum=1.0, include_min=False)
     alpha_decay = check_scalar(alpha_decay, "alpha_decay", minimum=0.0, maximum=1.0)
     max_steps = check_int(max_steps, "max_steps", minimum=1)
     n_checkpoints = check_int(n_checkpoints, "n_checkpoints", minimum=1)
     if V_ref is not None:
-        V_ref = as_float_array(V_ref, "V_ref", ndim=1)
+        V_ref = _check_values(V_ref, mdp, "V_ref")
     rng = as_rng(seed)
     gamma = mdp.gamma
     Q = np.zeros((mdp.n_states, mdp.n_actions))
@@ -512,13 +585,13 @@ def _td_control(
     c = 0
     for episode in range(n_episodes):
         s = int(rng.choice(starts)) if exploring_starts else mdp.start
-        a = epsilon_greedy(Q[s], epsilon, rng)
+        a = _epsilon_greedy(Q[s], epsilon, rng)
         g, discount = 0.0, 1.0
         for _ in range(max_steps):
-            s_next, r = step(mdp, s, a, rng)
+            s_next, r = _step(mdp, s, a, rng)
             g += discount * r
             discount *= gamma
-            a_next = epsilon_greedy(Q[s_next], epsilon, rng)
+            a_next = _epsilon_greedy(Q[s_next], epsilon, rng)
             if mdp.terminal[s_next]:
                 target = r
             elif on_policy:
@@ -613,7 +686,7 @@ def sarsa(
 
 def softmax_policy(theta) -> np.ndarray:
     r"""Tabular softmax policy :math:`\pi_\theta(a|s) = e^{\theta_{sa}}/\sum_b e^{\theta_{sb}}`."""
-    theta = as_float_array(theta, "theta", ndim=2)
+    theta = _check_q(theta, "theta")
     z = np.exp(theta - theta.max(axis=1, keepdims=True))
     return z / z.sum(axis=1, keepdims=True)
 
@@ -653,6 +726,8 @@ def reinforce(
     (``baseline_rate`` :math:`=\eta_b`). The baseline does not bias the gradient,
     :math:`\sum_a\pi\nabla\ln\pi = 0`, but lowers its variance.
     """
+    _check_mdp(mdp)
+    use_baseline = check_bool(use_baseline, "use_baseline")
     n_episodes = check_int(n_episodes, "n_episodes", minimum=1)
     eta = check_scalar(learning_rate, "learning_rate", minimum=0.0, include_min=False)
     beta = check_scalar(baseline_rate, "baseline_rate", minimum=0.0, maximum=1.0)
@@ -663,7 +738,7 @@ def reinforce(
     b = np.zeros(mdp.n_states)
     returns = np.empty(n_episodes)
     for episode in range(n_episodes):
-        states, actions, rewards = run_episode(mdp, softmax_policy(theta), rng, max_steps=max_steps)
+        states, actions, rewards = _run_episode(mdp, softmax_policy(theta), rng, mdp.start, max_steps)
         g = 0.0
         G = np.empty(len(rewards))
         for t in range(len(rewards) - 1, -1, -1):
@@ -687,7 +762,7 @@ def reinforce(
 
 def running_mean(x, window: int) -> np.ndarray:
     """Mean of the last ``window`` values (fewer at the start), for learning curves."""
-    x = as_float_array(x, "x", ndim=1)
+    x = as_float_array(x, "x", ndim=1, nonempty=True)
     window = check_int(window, "window", minimum=1)
     c = np.cumsum(np.insert(x, 0, 0.0))
     n = np.arange(1, x.size + 1)

@@ -53,7 +53,6 @@ INSTANCES: dict[str, object] = {}
 SKIPPED_MODULES = {
     # Landed before the layer existed; their examples are being written (bad-input issue,
     # follow-up). Each name removed from here must get its entries below.
-    "physml.rl",
 }
 #: Subpackages that are registries filled by decorators, not API.
 SKIPPED_PACKAGES = {"physml.checks", "physml.answers"}
@@ -3423,3 +3422,169 @@ example(
         ],
     ),
 )
+
+# ----------------------------------------------------------------------------- physml.rl
+
+
+def _rl():
+    from physml import rl
+
+    return rl
+
+
+def _mdp():
+    return _rl().make_mdp(_RLP, _RLR, 0.9, terminal=[False, True])
+
+
+_RLP = np.array([[[0.8, 0.2], [0.1, 0.9]], [[0.0, 1.0], [0.0, 1.0]]])  # 2 states, 2 actions
+_RLR = np.array([[0.0, 1.0], [0.0, 0.0]])
+_PI = np.array([[0.5, 0.5], [1.0, 0.0]])
+_mdp_kind = Obj(Lazy(_mdp), wrong=[Lazy(_linear_model), {"P": _RLP}])
+_rl_rng = Obj(Lazy(lambda: np.random.default_rng(0)), wrong=[0])
+_policy_kind = Arr(
+    _PI,
+    extra=[
+        Bad("not normalised", _PI * 2),
+        Bad("other shape", _PI[:1]),
+        Bad("action out of range", np.array([0, 5])),
+    ],
+)
+_V2 = V([0.5, 0.0], extra=[Bad("other length", np.zeros(3))])
+example("physml.rl.check_gamma", gamma=Decay(0.9))
+record("physml.rl.MDP", P=_RLP, R=_RLR, gamma=0.9, terminal=np.zeros(2, bool), start=0, cum_P=None)
+example(
+    "physml.rl.make_mdp",
+    P=Arr(
+        _RLP,
+        ndim=3,
+        extra=[Bad("not normalised", _RLP * 2), Bad("negative", -_RLP), Bad("not square", _RLP[:, :, :1])],
+    ),
+    R=Arr(_RLR, ndim=(2, 3), extra=[Bad("other shape", np.zeros((3, 2)))]),
+    gamma=Decay(0.9),
+    terminal=Arr(
+        [False, True], optional=True, extra=[Bad("other length", [False]), Bad("not bools", [0.5, 1.0])]
+    ),
+    start=Int(0, minimum=0, extra=[Bad("terminal", 1), Bad("no such state", 2)]),
+)
+example("physml.rl.as_policy", policy=_policy_kind, mdp=_mdp_kind, name=Str("policy"))
+record("physml.rl.GridWorld", mdp=None, layout=("S.G",), cells=((0, 0),), slip=0.0)
+instance("physml.rl.GridWorld", lambda: _rl().grid_world(("S.G",), slip=0.1))
+example(
+    "physml.rl.GridWorld.to_grid",
+    values=V([0.0, 1.0, 2.0], extra=[Bad("other length", np.zeros(2))]),
+    fill=Any(0.0, extra=[Bad("string", "x"), Bad("inf", float("inf"))]),  # NaN (the default) marks walls
+)
+example(
+    "physml.rl.grid_world",
+    layout=Each(
+        [Str("S.#"), Str("..G")],
+        extra=[Bad("ragged", ("S.#", "G")), Bad("no goal", ("S..",)), Bad("unknown cell", ("S.Z", "..G"))],
+    ),
+    slip=Real(0.1, minimum=0.0, maximum=1.0),
+    step_reward=Real(-0.04),
+    goal_reward=Real(1.0),
+    trap_reward=Real(-1.0),
+    gamma=Decay(0.9),
+)
+record(
+    "physml.rl.ParticleTask", mdp=None, x=np.zeros(1), v=np.zeros(1), forces=(-1, 1), fail=0.1, wall_cost=1.0
+)
+example(
+    "physml.rl.particle_on_line",
+    n_x=Size(4),
+    n_v=Size(3),
+    fail=Real(0.1, minimum=0.0, maximum=1.0, include_max=False),
+    wall_cost=NonNeg(10.0),
+    gamma=Decay(0.9),
+)
+example("physml.rl.discounted_return", rewards=V([1.0, 0.0, 2.0]), gamma=Decay(0.9))
+example("physml.rl.policy_evaluation", mdp=_mdp_kind, policy=_policy_kind)
+example(
+    "physml.rl.policy_evaluation_iterative",
+    mdp=_mdp_kind,
+    policy=_policy_kind,
+    tol=Rate(1e-8),
+    max_sweeps=Size(1000),
+)
+for _name in ("q_from_v", "bellman_optimality"):
+    example(f"physml.rl.{_name}", mdp=_mdp_kind, V=_V2)
+record(
+    "physml.rl.ValueIterationResult",
+    V=np.zeros(2),
+    Q=np.zeros((2, 2)),
+    policy=np.zeros(2),
+    sweeps=1,
+    errors=np.zeros(1),
+)
+example(
+    "physml.rl.value_iteration",
+    mdp=_mdp_kind,
+    tol=Rate(1e-8),
+    max_sweeps=Size(1000),
+)
+_Q = np.array([[0.0, 1.0], [0.5, 0.2]])
+example("physml.rl.greedy", Q=M(_Q))
+example("physml.rl.policy_iteration", mdp=_mdp_kind, max_iterations=Size(100))
+example("physml.rl.unique_optimum", Q=M(_Q, extra=[Bad("one action", _Q[:, :1])]), margin=NonNeg(1e-6))
+example(
+    "physml.rl.step",
+    mdp=_mdp_kind,
+    s=Int(0, minimum=0, extra=[Bad("no such state", 2)]),
+    a=Int(1, minimum=0, extra=[Bad("no such action", 2)]),
+    rng=_rl_rng,
+)
+example(
+    "physml.rl.run_episode",
+    mdp=_mdp_kind,
+    policy=_policy_kind,
+    seed=Rng(0),
+    start=Int(0, minimum=0, optional=True, extra=[Bad("no such state", 2)]),
+    max_steps=Size(5),
+)
+record("physml.rl.Estimate", value=0.0, error=0.1)
+example(
+    "physml.rl.evaluate_policy",
+    mdp=_mdp_kind,
+    policy=_policy_kind,
+    n_episodes=Int(3, minimum=2),
+    seed=Rng(0),
+    max_steps=Size(5),
+)
+example(
+    "physml.rl.epsilon_greedy", Q_row=V([0.0, 1.0]), epsilon=Real(0.2, minimum=0.0, maximum=1.0), rng=_rl_rng
+)
+record(
+    "physml.rl.TDResult",
+    Q=np.zeros((2, 2)),
+    returns=np.zeros(1),
+    checkpoints=np.ones(1),
+    v_error=np.zeros(1),
+    visits=np.zeros((2, 2)),
+)
+for _name in ("q_learning", "sarsa"):
+    example(
+        f"physml.rl.{_name}",
+        mdp=_mdp_kind,
+        n_episodes=Size(3),
+        seed=Rng(0),
+        epsilon=Real(0.2, minimum=0.0, maximum=1.0),
+        alpha0=Real(1.0, minimum=0.0, maximum=1.0, include_min=False),
+        alpha_decay=Real(0.6, minimum=0.0, maximum=1.0),
+        exploring_starts=Flag(True),
+        max_steps=Size(5),
+        V_ref=V([0.5, 0.0], optional=True, extra=[Bad("other length", np.zeros(3))]),
+        n_checkpoints=Size(2),
+    )
+example("physml.rl.softmax_policy", theta=M(_Q))
+record("physml.rl.ReinforceResult", theta=np.zeros((2, 2)), baseline=np.zeros(2), returns=np.zeros(1))
+example(
+    "physml.rl.reinforce",
+    mdp=_mdp_kind,
+    n_episodes=Size(3),
+    seed=Rng(0),
+    learning_rate=Rate(0.5),
+    baseline_rate=Real(0.1, minimum=0.0, maximum=1.0),
+    use_baseline=Flag(True),
+    max_steps=Size(5),
+)
+example("physml.rl.running_mean", x=V([1.0, 2.0, 3.0]), window=Size(2))
