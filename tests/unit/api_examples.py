@@ -2994,6 +2994,15 @@ def _xt():
     return _pinn().collocation_2d(6, 0.5, seed=0)
 
 
+_SHARED = {}
+
+
+def _shared_t1():
+    if "t1" not in _SHARED:
+        _SHARED["t1"] = _t1()
+    return _SHARED["t1"]
+
+
 def _plain_tensor(shape=(5, 1)):
     import torch
 
@@ -3022,8 +3031,9 @@ example(
 )
 example(
     "physml.pinn.derivative",
-    u=Obj(Lazy(lambda: (lambda t: (t**3, t)[0])(_t1())), wrong=[Lazy(lambda: _plain_tensor())]),
-    z=_t1_kind,
+    # u must be computed from this z: both come from one shared tensor
+    u=Obj(Lazy(lambda: _shared_t1() ** 3), wrong=[Lazy(lambda: _plain_tensor()), Lazy(lambda: _t1() ** 3)]),
+    z=Obj(Lazy(_shared_t1), wrong=[Lazy(_plain_tensor), Lazy(_xt), np.linspace(0.0, 1.0, 5)[:, None]]),
     order=Size(2),
     column=Int(0, minimum=0, extra=[Bad("beyond the columns", 1)]),
 )
