@@ -2020,6 +2020,7 @@ example(
     r_max=Rate(16.0, optional=True),
 )
 example("physml.vmc.exact.gaussian_product_energy", omega=Rate(1.0))
+example("physml.vmc.exact.taut_solution", degree=Size(2))
 example("physml.vmc.exact.noninteracting_energy", n_particles=Size(2), dims=Size(2), omega=Rate(1.0))
 example("physml.vmc.hamiltonian.HarmonicTrap", omega=Rate(1.0), coulomb=Flag(True))
 instance(
@@ -2047,6 +2048,8 @@ def _wf(name):
         return wavefunctions.PadeJastrow(0.5, 0.3)
     if name == "CuspGaussian":
         return wavefunctions.CuspGaussian(0.5)
+    if name == "PolynomialCusp":
+        return wavefunctions.PolynomialCusp(0.5, [1.0, 1.0])
     return wavefunctions.Gaussian(0.5, n_particles=2, dims=2)  # WaveFunction is abstract
 
 
@@ -2057,6 +2060,7 @@ _wf_params = {
     "PairJastrow": [0.5, 0.3],  # its instance is a PadeJastrow
     "PadeJastrow": [0.5, 0.3],
     "CuspGaussian": [0.5],
+    "PolynomialCusp": [0.5],
 }
 example(
     f"{_WF}.check_positions",
@@ -2089,6 +2093,16 @@ example(
 example(
     f"{_WF}.CuspGaussian",
     alpha=Rate(0.5),
+    n_particles=Size(2, extra=[Bad("one particle", 1)]),
+    dims=Size(2, extra=[Bad("4 dimensions", 4)]),
+)
+example(
+    f"{_WF}.PolynomialCusp",
+    alpha=Rate(0.5),
+    coefficients=V(
+        [1.0, 1.0, 1.0 / 6.0],
+        extra=[Bad("c_0 != 1", [2.0, 1.0]), Bad("negative", [1.0, -1.0]), Bad("one coefficient", [1.0])],
+    ),
     n_particles=Size(2, extra=[Bad("one particle", 1)]),
     dims=Size(2, extra=[Bad("4 dimensions", 4)]),
 )
