@@ -289,12 +289,17 @@ def test_forecaster_trains_with_the_rnn_tools():
     assert history["train_loss"][-1] < history["train_loss"][0]
 
 
-def test_lstm_of_the_chapter_is_the_rnn_chapters():
-    """The transformer chapter's LSTM is built and trained exactly as in the RNN chapter."""
-    ours = tfchecks.oscillator_run(short=True)
+def test_transformer_sees_the_data_of_the_rnn_chapter():
+    """The transformer is trained and tested on the RNN chapter's windows and trajectories."""
+    ours = tfchecks.oscillator_data(short=True)
     theirs = rnnchecks.oscillator_run(short=True)
-    np.testing.assert_array_equal(ours["errors"]["LSTM"], theirs["errors"]["LSTM"])
-    np.testing.assert_array_equal(ours["errors"]["persistence"], theirs["errors"]["persistence"])
+    np.testing.assert_array_equal(ours["truth"], theirs["truth"])
+    np.testing.assert_array_equal(ours["mean"], theirs["mean"])
+    np.testing.assert_array_equal(ours["std"], theirs["std"])
+    assert len(ours["X"]) == theirs["n_windows"]
+    run = tfchecks.oscillator_run(short=True)
+    assert run["errors"]["LSTM"] is theirs["errors"]["LSTM"]
+    assert set(run["errors"]) == {"transformer", "LSTM", "GRU", "feed-forward window", "persistence"}
 
 
 def test_forecaster_runs_on_cuda_when_available():

@@ -6,10 +6,11 @@
 * the sinusoidal encoding: a shift of the position is a rotation of the encoding;
 * the driven oscillator of the chapter "Recurrent neural networks" (its data, window and
   training configuration, :data:`physml.checks.rnn.OSCILLATOR`), forecast by a small
-  transformer and by that chapter's LSTM, against the persistence baseline.
+  transformer and compared with that chapter's LSTM, GRU, feed-forward window model and
+  persistence baseline (that chapter's own cached run).
 
-The trained models are computed once here, cached, and shared by the chapter page and its
-checks. The run takes ``short``: the unit tests train the same code on fewer trajectories
+The trained transformer is computed once here, cached, and shared by the chapter page and
+its checks. The run takes ``short``: the unit tests train the same code on fewer trajectories
 for fewer epochs.
 """
 
@@ -24,7 +25,7 @@ from .. import attention, rnn, torchtools
 from ..nn.torch_twin import torch_threads
 from ..validation import reference_check
 from . import rnn as rnnchecks
-from ._cache import per_configuration
+from ._cache import run_once
 
 #: The transformer of the chapter; data, window, epochs, batch size and horizon are the RNN chapter's.
 TRANSFORMER = {
@@ -148,47 +149,45 @@ def _oscillator_data(short: bool) -> dict:
     }
 
 
-@per_configuration
-def oscillator_run(short: bool = False) -> dict:
-    """Train the transformer and the RNN chapter's LSTM on the oscillator; errors against the horizon.
+@run_once
+def oscillator_run(short: bool = False, device: str = "cpu") -> dict:
+    """Train the transformer on the oscillator, and compare with the RNN chapter's models.
 
-    The LSTM is built and trained exactly as in :func:`physml.checks.rnn.oscillator_run` (same
-    seed, first model after seeding), so its forecasts are that chapter's. Returns the models,
-    training histories, forecasts, errors ``E(k)``, their means and the parameter counts.
+    The LSTM, GRU, feed-forward window model and persistence are those of
+    :func:`physml.checks.rnn.oscillator_run` (the same cached run, on the same data); the
+    transformer is trained here on the same windows with the same epochs and batch size.
+    Everything runs on ``device``; ``oscillator_run()`` and ``oscillator_run(False, "cpu")``
+    share one result. Returns the models, training histories, forecasts, errors ``E(k)``,
+    their means and the parameter counts, keyed by model name.
     """
     cfg, tcfg = rnnchecks.OSCILLATOR, TRANSFORMER
+    short = bool(short)
+    device = str(torchtools.as_device(device))
     data = oscillator_data(short)
-    n_feat, n_state = data["n_features"], data["n_state"]
-    epochs, H = cfg["epochs"][short], cfg["horizon"]
+    recurrent = rnnchecks.oscillator_run(short, device)
+    epochs = cfg["epochs"][short]
     with torch_threads(1):
-        torchtools.seed_everything(cfg["seed"])
-        models = {
-            "LSTM": rnn.SequenceForecaster(n_feat, cfg["hidden"], n_state, cell="lstm"),
-            "transformer": attention.TransformerForecaster(
-                n_feat,
-                tcfg["d_model"],
-                tcfg["n_heads"],
-                tcfg["n_layers"],
-                tcfg["d_ff"],
-                n_out=n_state,
-                max_len=cfg["window"],
-                seed=tcfg["seed"],
-            ),
-        }
-        lrs = {"LSTM": cfg["lr"], "transformer": tcfg["lr"]}
-        histories, predictions, errors = {}, {}, {}
-        for name, model in models.items():
-            histories[name] = rnn.train_forecaster(
-                model, data["X"], data["Y"], epochs, lrs[name], cfg["batch_size"], cfg["seed"]
-            )
-            predictions[name] = rnn.forecast(model, data["history"], H, data["inputs"])
-            errors[name] = rnn.horizon_error(predictions[name], data["truth"])
-    pers = rnn.persistence_forecast(data["history"], H, n_state)
-    predictions["persistence"], errors["persistence"] = pers, rnn.horizon_error(pers, data["truth"])
+        model = attention.TransformerForecaster(
+            data["n_features"],
+            tcfg["d_model"],
+            tcfg["n_heads"],
+            tcfg["n_layers"],
+            tcfg["d_ff"],
+            n_out=data["n_state"],
+            max_len=cfg["window"],
+            seed=tcfg["seed"],
+            device=device,
+        )
+        history = rnn.train_forecaster(
+            model, data["X"], data["Y"], epochs, tcfg["lr"], cfg["batch_size"], cfg["seed"], device
+        )
+        pred = rnn.forecast(model, data["history"], cfg["horizon"], data["inputs"], device=device)
+    models = {"transformer": model, **recurrent["models"]}
+    errors = {"transformer": rnn.horizon_error(pred, data["truth"]), **recurrent["errors"]}
     return {
         "models": models,
-        "histories": histories,
-        "predictions": predictions,
+        "histories": {"transformer": history, **recurrent["histories"]},
+        "predictions": {"transformer": pred, **recurrent["predictions"]},
         "errors": errors,
         "mean_error": {k: float(np.mean(e)) for k, e in errors.items()},
         "n_parameters": {k: torchtools.n_parameters(m) for k, m in models.items()},
@@ -200,9 +199,9 @@ def causal_leak(short: bool = False, t: int = 10) -> float:
     """Largest change of the trained transformer's representations at positions ``< t`` when the
     inputs at positions ``>= t`` of the test windows are replaced by noise (0 for a causal model)."""
     model = oscillator_run(short)["models"]["transformer"]
-    x = torch.tensor(oscillator_data(short)["history"], dtype=torch.float32)
+    x = torch.tensor(oscillator_data(short)["history"], dtype=torch.float32, device=model.pe.device)
     noisy = x.clone()
-    noisy[:, t:] = torch.randn(noisy[:, t:].shape, generator=torchtools.make_generator(0))
+    noisy[:, t:] = torch.randn(noisy[:, t:].shape, generator=torchtools.make_generator(0)).to(x.device)
     model.eval()
     with torch.no_grad():
         a, b = model.encode(x)[:, :t], model.encode(noisy)[:, :t]
