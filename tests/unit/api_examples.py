@@ -1608,6 +1608,186 @@ example(
     probability=V([1.0, 0.8, 0.3, 0.1], extra=[Bad("no crossing", np.array([0.9, 0.8, 0.7, 0.6]))]),
 )
 
+# ----------------------------------------------------------------------------- physml.attention
+
+
+def _at():
+    from physml import attention
+
+    return attention
+
+
+def _torch_mha(**kw):
+    import torch
+
+    torch.manual_seed(0)
+    return torch.nn.MultiheadAttention(6, 2, batch_first=True, **kw)
+
+
+def _tensor(*shape, dtype=None):
+    import torch
+
+    return torch.zeros(*shape, dtype=dtype or torch.float32)
+
+
+def _bool_tensor(rows, cols):
+    import torch
+
+    return torch.tril(torch.ones(rows, cols, dtype=torch.bool))
+
+
+_at_rng = np.random.default_rng(12)
+_at_mask = np.array([[True, False, True, False], [True, True, False, False], [False, True, True, True]])
+_at_params = Lazy(lambda: _at().init_mha_parameters(6, seed=0))
+_at_bad_params = [
+    Lazy(lambda: _at().init_mha_parameters(4, seed=0)),  # another embed dim
+    Lazy(lambda: {"in_proj_bias": np.zeros(18), "out_proj.weight": np.eye(6)}),  # no in_proj_weight
+    Lazy(lambda: {**_at().init_mha_parameters(6, seed=0), "bias_k": np.zeros(6)}),  # unknown key
+    Lazy(lambda: {**_at().init_mha_parameters(6, seed=0), "out_proj.bias": np.full(6, np.nan)}),
+]
+
+
+def _at_sdpa_args():
+    return {
+        "Q": Arr(
+            _at_rng.normal(size=(3, 2)), extra=[Bad("1-d", np.ones(2)), Bad("other d_k", np.ones((3, 5)))]
+        ),
+        "K": Arr(
+            _at_rng.normal(size=(4, 2)), extra=[Bad("1-d", np.ones(2)), Bad("no keys", np.ones((0, 2)))]
+        ),
+        "V": Arr(_at_rng.normal(size=(4, 3)), extra=[Bad("one key short", np.ones((3, 3)))]),
+        "mask": Arr(
+            _at_mask,
+            optional=True,
+            extra=[
+                Bad("not boolean", np.ones((3, 4))),
+                Bad("other shape", np.ones((3, 3), dtype=bool)),
+                Bad("a query that sees no key", np.zeros((3, 4), dtype=bool)),
+            ],
+        ),
+    }
+
+
+def _at_mha_args():
+    return {
+        "query": Arr(
+            _at_rng.normal(size=(2, 3, 6)), ndim=3, extra=[Bad("other embed dim", np.ones((2, 3, 4)))]
+        ),
+        "key": Arr(_at_rng.normal(size=(2, 4, 6)), ndim=3, extra=[Bad("length 0", np.ones((2, 0, 6)))]),
+        "value": Arr(_at_rng.normal(size=(2, 4, 6)), ndim=3, extra=[Bad("other length", np.ones((2, 5, 6)))]),
+        "params": Obj(_at_params, wrong=_at_bad_params),
+        "n_heads": Size(2, extra=[Bad("does not divide the embed dim", 4)]),
+        "mask": Arr(
+            _at_mask,
+            optional=True,
+            extra=[Bad("not boolean", np.ones((3, 4))), Bad("other shape", np.ones((3, 3), dtype=bool))],
+        ),
+    }
+
+
+example("physml.attention.causal_mask", n=Size(4))
+example(
+    "physml.attention.sinusoidal_encoding",
+    n_positions=Size(5),
+    d_model=Size(4),
+    base=Real(10000.0, minimum=1.0, include_min=False),
+)
+example(
+    "physml.attention.encoding_rotation",
+    k=Int(3),
+    d_model=Int(6, minimum=2, extra=[Bad("odd", 5)]),
+    base=Real(10000.0, minimum=1.0, include_min=False),
+)
+example("physml.attention.scaled_dot_product_attention", **_at_sdpa_args())
+example(
+    "physml.attention.scaled_dot_product_attention_backward",
+    grad_out=Arr(np.ones((3, 3)), extra=[Bad("other shape", np.ones((3, 2)))]),
+    **_at_sdpa_args(),
+)
+example("physml.attention.mha_n_parameters", embed_dim=Size(6), bias=Flag(True))
+example("physml.attention.init_mha_parameters", embed_dim=Size(6), seed=Rng(0), bias=Flag(True))
+example(
+    "physml.attention.mha_parameters",
+    module=Obj(
+        Lazy(_torch_mha),
+        wrong=[
+            Lazy(lambda: __import__("torch").nn.Linear(6, 6)),
+            Lazy(lambda: _torch_mha(kdim=3, vdim=3)),
+            Lazy(lambda: _torch_mha(add_bias_kv=True)),
+        ],
+    ),
+)
+example("physml.attention.multi_head_attention", same_rows=[("query", "key", "value")], **_at_mha_args())
+example(
+    "physml.attention.multi_head_attention_backward",
+    same_rows=[("query", "key", "value")],
+    grad_out=Arr(np.ones((2, 3, 6)), ndim=3, extra=[Bad("other shape", np.ones((2, 4, 6)))]),
+    **_at_mha_args(),
+)
+example(
+    "physml.attention.EncoderBlock",
+    d_model=Size(8),
+    n_heads=Size(2, extra=[Bad("does not divide d_model", 3)]),
+    d_ff=Size(16),
+    dropout=Real(0.0, minimum=0.0, maximum=1.0, include_max=False),
+)
+instance("physml.attention.EncoderBlock", Lazy(lambda: _at().EncoderBlock(8, 2, 16)).build)
+example(
+    "physml.attention.EncoderBlock.forward",
+    x=Obj(
+        Lazy(lambda: _tensor(3, 5, 8)),
+        wrong=[
+            Lazy(lambda: _tensor(3, 5, 7)),
+            Lazy(lambda: _tensor(3, 0, 8)),
+            Lazy(lambda: _tensor(3, 5, 8, dtype=__import__("torch").int64)),
+            np.zeros((3, 5, 8)),
+        ],
+    ),
+    mask=Obj(
+        Lazy(lambda: _bool_tensor(5, 5)),
+        optional=True,
+        wrong=[Lazy(lambda: _bool_tensor(4, 4)), Lazy(lambda: _tensor(5, 5)), np.ones((5, 5), dtype=bool)],
+    ),
+)
+example(
+    "physml.attention.TransformerForecaster",
+    n_in=Size(4),
+    d_model=Size(8),
+    n_heads=Size(2, extra=[Bad("does not divide d_model", 3)]),
+    n_layers=Size(1),
+    d_ff=Size(8),
+    n_out=Size(2, optional=True, extra=[Bad("more than n_in", 5)]),
+    max_len=Size(6),
+    causal=Flag(True),
+    positional=Choice("sinusoidal"),
+    dropout=Real(0.0, minimum=0.0, maximum=1.0, include_max=False),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+)
+instance(
+    "physml.attention.TransformerForecaster",
+    Lazy(lambda: _at().TransformerForecaster(4, 8, 2, 1, 8, n_out=2, max_len=6)).build,
+)
+_at_windows = Obj(
+    Lazy(lambda: _tensor(2, 5, 4)),
+    wrong=[
+        Lazy(lambda: _tensor(2, 5, 3)),
+        Lazy(lambda: _tensor(2, 0, 4)),
+        Lazy(lambda: _tensor(2, 7, 4)),  # longer than max_len
+        np.zeros((2, 5, 4)),
+    ],
+)
+example("physml.attention.TransformerForecaster.forward", x=_at_windows)
+example("physml.attention.TransformerForecaster.encode", x=_at_windows)
+example(
+    "physml.attention.TransformerForecaster.attention_maps",
+    x=Arr(
+        np.zeros((2, 5, 4)),
+        ndim=3,
+        extra=[Bad("other features", np.zeros((2, 5, 3))), Bad("longer than max_len", np.zeros((2, 7, 4)))],
+    ),
+)
+
 # ----------------------------------------------------------------------------- physml.torchtools
 
 
@@ -2004,7 +2184,9 @@ example(
     n_grid=Int(100, minimum=100),
     r_max=Rate(16.0, optional=True),
 )
+record("physml.vmc.exact.TautSolution", omega=1.0, energy=3.0, coefficients=(1.0, 1.0))
 example("physml.vmc.exact.gaussian_product_energy", omega=Rate(1.0))
+example("physml.vmc.exact.taut_solution", degree=Size(2))
 example("physml.vmc.exact.noninteracting_energy", n_particles=Size(2), dims=Size(2), omega=Rate(1.0))
 example("physml.vmc.hamiltonian.HarmonicTrap", omega=Rate(1.0), coulomb=Flag(True))
 instance(
@@ -2032,6 +2214,8 @@ def _wf(name):
         return wavefunctions.PadeJastrow(0.5, 0.3)
     if name == "CuspGaussian":
         return wavefunctions.CuspGaussian(0.5)
+    if name == "PolynomialCusp":
+        return wavefunctions.PolynomialCusp(0.5, [1.0, 1.0])
     return wavefunctions.Gaussian(0.5, n_particles=2, dims=2)  # WaveFunction is abstract
 
 
@@ -2042,6 +2226,7 @@ _wf_params = {
     "PairJastrow": [0.5, 0.3],  # its instance is a PadeJastrow
     "PadeJastrow": [0.5, 0.3],
     "CuspGaussian": [0.5],
+    "PolynomialCusp": [0.5],
 }
 example(
     f"{_WF}.check_positions",
@@ -2074,6 +2259,16 @@ example(
 example(
     f"{_WF}.CuspGaussian",
     alpha=Rate(0.5),
+    n_particles=Size(2, extra=[Bad("one particle", 1)]),
+    dims=Size(2, extra=[Bad("4 dimensions", 4)]),
+)
+example(
+    f"{_WF}.PolynomialCusp",
+    alpha=Rate(0.5),
+    coefficients=V(
+        [1.0, 1.0, 1.0 / 6.0],
+        extra=[Bad("c_0 != 1", [2.0, 1.0]), Bad("negative", [1.0, -1.0]), Bad("one coefficient", [1.0])],
+    ),
     n_particles=Size(2, extra=[Bad("one particle", 1)]),
     dims=Size(2, extra=[Bad("4 dimensions", 4)]),
 )

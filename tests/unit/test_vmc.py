@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 
 from physml import optim, stats, vmc
+from physml.vmc import exact
 
 # ----------------------------------------------------------------------------------------------
 # zero variance: exact wave functions have a constant local energy
@@ -28,6 +29,31 @@ def test_taut_wave_function_has_constant_local_energy_three():
     x = 1.5 * np.random.default_rng(3).standard_normal((500, 2, 2))
     el = vmc.HarmonicTrap(1.0, coulomb=True).local_energy(vmc.CuspGaussian(0.5), x)
     np.testing.assert_allclose(el, 3.0, atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize("degree", [1, 2, 3])
+def test_closed_form_dot_states_have_constant_local_energy(degree):
+    """Taut's closed forms: (1 + r) at omega = 1 (E = 3), (1 + r + r^2/6) at omega = 1/6 (E = 2/3), ..."""
+    sol = exact.taut_solution(degree)
+    if degree == 1:
+        assert sol.omega == pytest.approx(1.0, abs=1e-14) and sol.energy == pytest.approx(3.0, abs=1e-14)
+    if degree == 2:
+        assert sol.omega == pytest.approx(1 / 6, abs=1e-14) and sol.energy == pytest.approx(2 / 3, abs=1e-14)
+        np.testing.assert_allclose(sol.coefficients, [1.0, 1.0, 1 / 6], atol=1e-14)
+    x = np.random.default_rng(degree).standard_normal((500, 2, 2)) * 2 / np.sqrt(sol.omega)
+    wf = vmc.PolynomialCusp(sol.omega / 2, sol.coefficients)
+    el = vmc.HarmonicTrap(sol.omega, coulomb=True).local_energy(wf, x)
+    np.testing.assert_allclose(el, sol.energy, atol=1e-10 * max(1.0, sol.energy))
+    # an independent route to the same energy: the finite-difference solver of the relative motion
+    assert exact.two_electron_dot_energy(sol.omega) == pytest.approx(sol.energy, abs=1e-8)
+
+
+def test_polynomial_cusp_with_linear_polynomial_is_cusp_gaussian():
+    x = np.random.default_rng(1).standard_normal((20, 3, 2))
+    a, b = vmc.PolynomialCusp(0.4, [1.0, 1.0], n_particles=3), vmc.CuspGaussian(0.4, n_particles=3)
+    np.testing.assert_allclose(a.log_psi(x), b.log_psi(x), atol=1e-13)
+    np.testing.assert_allclose(a.grad_log_psi(x), b.grad_log_psi(x), atol=1e-13)
+    np.testing.assert_allclose(a.laplacian_log_psi(x), b.laplacian_log_psi(x), atol=1e-12)
 
 
 def test_gaussian_local_energy_away_from_optimum():
@@ -56,12 +82,15 @@ def torch_log_psi(name, params, x):
             r = torch.sqrt(((x[:, i] - x[:, j]) ** 2).sum(dim=1))
             if name == "pade":
                 total = total + PADE_A[x.shape[2]] * r / (1 + params[1] * r)
+            elif name == "poly":
+                total = total + torch.log(1 + r + POLY[2] * r**2 + POLY[3] * r**3)
             else:
                 total = total + torch.log1p(r)
     return total
 
 
 PADE_A = {1: 0.7, 2: 1.0, 3: 0.5}
+POLY = (1.0, 1.0, 0.3, 0.05)
 
 
 def make_wf(name, params, n, d):
@@ -69,6 +98,8 @@ def make_wf(name, params, n, d):
         return vmc.Gaussian(params[0], n, d)
     if name == "pade":
         return vmc.PadeJastrow(params[0], params[1], n, d, a=PADE_A[d])
+    if name == "poly":
+        return vmc.PolynomialCusp(params[0], POLY, n, d)
     return vmc.CuspGaussian(params[0], n, d)
 
 
@@ -88,7 +119,7 @@ def autograd_derivatives(name, params, x):
 
 @settings(max_examples=15, deadline=None)
 @given(
-    name=st.sampled_from(["gaussian", "pade", "cusp"]),
+    name=st.sampled_from(["gaussian", "pade", "cusp", "poly"]),
     n=st.integers(2, 4),
     d=st.integers(1, 3),
     alpha=st.floats(0.1, 2.0),

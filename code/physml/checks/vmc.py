@@ -150,12 +150,16 @@ def sampler_comparison(short: bool = False) -> list[dict]:
     return rows
 
 
+TAUT_SIXTH = exact.taut_solution(2)  # the closed-form ground state at omega = 1/6, E = 2/3
+
+
 @reference_check(
     "vmc.zero-variance",
     chapter="vmc",
-    description="E_L of the Gaussian at alpha = omega/2 (d = 1, 2, 3) and of (1 + r12) exp(-(r1^2 + r2^2)/2) "
-    "is constant",
-    reference_source="exact: E_L = d omega / 2, and E_L = 3 (Taut) for the two-electron dot at omega = 1",
+    description="E_L of the Gaussian at alpha = omega/2 (d = 1, 2, 3) and of the closed-form two-electron "
+    "states at omega = 1 and omega = 1/6 is constant",
+    reference_source="exact: E_L = d omega / 2; E_L = 3 at omega = 1 and 2/3 at omega = 1/6 for the "
+    "two-electron dot (Taut, J. Phys. A 27, 1045 (1994))",
     kind="abs",
     tolerance=1e-10,
 )
@@ -167,19 +171,28 @@ def _zero_variance():
         references.append(np.full(len(x), d / 2))
     values.append(vmc.HarmonicTrap(1.0, coulomb=True).local_energy(vmc.CuspGaussian(0.5), x[:, :, :2]))
     references.append(np.full(len(x), 3.0))
+    sixth = TAUT_SIXTH
+    wf = vmc.PolynomialCusp(sixth.omega / 2, sixth.coefficients)
+    x_sixth = x[:, :, :2] / np.sqrt(sixth.omega)  # the trap is wider
+    values.append(vmc.HarmonicTrap(sixth.omega, coulomb=True).local_energy(wf, x_sixth))
+    references.append(np.full(len(x), 2.0 / 3.0))
     return np.concatenate(values), np.concatenate(references)
 
 
 @reference_check(
     "vmc.dot-solver",
     chapter="vmc",
-    description="Finite-difference solution of the two-electron relative motion gives E = 3 at omega = 1",
-    reference_source="Taut's analytic solution, E = 3 at omega = 1",
+    description="Finite-difference solution of the two-electron relative motion at the frequencies of the "
+    "first three closed-form solutions",
+    reference_source="Taut's closed-form solutions (power series that terminate): E = 3 at omega = 1, "
+    "E = 2/3 at omega = 1/6, and the third one",
     kind="abs",
     tolerance=1e-8,
 )
 def _dot_solver():
-    return exact.two_electron_dot_energy(1.0), 3.0
+    solutions = [exact.taut_solution(n) for n in (1, 2, 3)]
+    values = [exact.two_electron_dot_energy(s.omega) for s in solutions]
+    return np.array(values), np.array([3.0, 2.0 / 3.0, solutions[2].energy])
 
 
 @reference_check(
@@ -217,17 +230,17 @@ def _dot_omega1(short: bool):
 
 
 @reference_check(
-    "vmc.dot-omega05",
+    "vmc.dot-omega-sixth",
     chapter="vmc",
-    description="Two electrons in a 2D dot, omega = 0.5: Gaussian x Pade-Jastrow optimised with Adam",
-    reference_source="numerical solution of the relative motion (physml.vmc.exact.two_electron_dot_energy)",
+    description="Two electrons in a 2D dot, omega = 1/6: Gaussian x Pade-Jastrow optimised with Adam",
+    reference_source="Taut's closed-form E = 2/3 at omega = 1/6 (J. Phys. A 27, 1045 (1994))",
     kind="stat",
     k=3.0,
     systematic=5e-3,
     short_systematic=2e-2,
     variational=True,
-    glued=("vmc-dot05-energy",),
+    glued=("vmc-dot6-energy",),
 )
-def _dot_omega05(short: bool):
-    run = dot(0.5, short)
-    return run.final.mean, run.final.error, run.reference
+def _dot_omega_sixth(short: bool):
+    run = dot(TAUT_SIXTH.omega, short)
+    return run.final.mean, run.final.error, 2.0 / 3.0

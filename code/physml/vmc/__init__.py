@@ -32,7 +32,15 @@ from .driver import (
 from .hamiltonian import HarmonicTrap
 from .nqs import Gibbs, RBMWaveFunction
 from .samplers import Langevin, Metropolis, Sampler, Walkers, walker_streams
-from .wavefunctions import CuspGaussian, Gaussian, PadeJastrow, PairJastrow, WaveFunction, check_positions
+from .wavefunctions import (
+    CuspGaussian,
+    Gaussian,
+    PadeJastrow,
+    PairJastrow,
+    PolynomialCusp,
+    WaveFunction,
+    check_positions,
+)
 
 __all__ = [
     "BlockingResult",
@@ -47,6 +55,7 @@ __all__ = [
     "Metropolis",
     "PadeJastrow",
     "PairJastrow",
+    "PolynomialCusp",
     "RBMWaveFunction",
     "Sampler",
     "SerialComm",

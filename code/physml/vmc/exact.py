@@ -15,11 +15,18 @@ r"""Exact reference energies for the VMC chapters (chapter "Variational Monte Ca
   angular momentum :math:`m = 0` by finite differences and Richardson extrapolation. At
   :math:`\omega=1` the exact answer is :math:`E=3` (Taut's analytic solution), which
   tests the solver.
+* :func:`taut_solution` gives the closed-form solutions themselves: at the frequencies
+  where the power series of the relative motion terminates (Taut 1994), the ground state
+  is a polynomial in :math:`r_{12}` times the non-interacting Gaussian, e.g.
+  :math:`\omega = 1`, :math:`E = 3` and :math:`\omega = 1/6`, :math:`E = 2/3`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+from numpy.polynomial import Polynomial
 from scipy.linalg import eigh_tridiagonal
 
 from .._validate import check_int, check_scalar
@@ -60,6 +67,63 @@ def two_electron_dot_energy(omega: float, n_grid: int = 4000, r_max: float | Non
     coarse = _relative_energy(omega, n_grid, r_max)
     fine = _relative_energy(omega, 2 * n_grid, r_max)
     return omega + (4.0 * fine - coarse) / 3.0
+
+
+@dataclass(frozen=True)
+class TautSolution:
+    r"""A closed-form ground state :math:`\Psi = P(r_{12})\,e^{-\omega(r_1^2+r_2^2)/2}` of the 2D dot.
+
+    ``coefficients[k]`` multiplies :math:`r_{12}^k` in :math:`P` (with ``coefficients[0] = 1``).
+    """
+
+    omega: float
+    energy: float
+    coefficients: tuple[float, ...]
+
+
+def _taut_series(degree: int) -> list[Polynomial]:
+    r"""Coefficients :math:`a_0, \dots, a_{n+1}` of the relative-motion series (polynomials in omega).
+
+    With :math:`u(r) = e^{-\omega r^2/4}\sum_k a_k r^k` (angular momentum 0 in 2D) the radial
+    equation :math:`-u'' - u'/r + \tfrac14\omega^2r^2u + u/r = \varepsilon u` becomes the
+    three-term recursion
+
+    .. math::
+
+        (j+2)^2\,a_{j+2} = a_{j+1} + \big(\omega(j+1) - \varepsilon\big)\,a_j ,
+        \qquad a_0 = a_1 = 1 \ \text{(the cusp)} .
+
+    The series stops after :math:`r^n` when :math:`\varepsilon = (n+1)\,\omega` and
+    :math:`a_{n+1}(\omega) = 0`.
+    """
+    w = Polynomial([0.0, 1.0])
+    eps = (degree + 1) * w
+    a = [Polynomial([1.0]), Polynomial([1.0])]
+    for j in range(degree):
+        a.append((a[j + 1] + ((j + 1) * w - eps) * a[j]) / (j + 2) ** 2)
+    return a
+
+
+def taut_solution(degree: int) -> TautSolution:
+    r"""The closed-form ground state whose polynomial :math:`P(r_{12})` has degree ``degree``.
+
+    The frequency is the root :math:`\omega > 0` of :math:`a_{n+1}(\omega) = 0` (see
+    :func:`_taut_series`) for which every coefficient of :math:`P` is positive (no node: the
+    ground state), and :math:`E = \omega + \varepsilon = (n+2)\,\omega` (centre of mass
+    :math:`\omega` plus relative motion :math:`(n+1)\omega`). Degree 1 gives
+    :math:`\omega = 1, E = 3`; degree 2 gives :math:`\omega = 1/6, E = 2/3` (chapter
+    "Variational Monte Carlo").
+    """
+    degree = check_int(degree, "degree", minimum=1)
+    series = _taut_series(degree)
+    for root in sorted(series[degree + 1].roots(), key=lambda z: -z.real):
+        if abs(root.imag) > 1e-12 or root.real <= 0:
+            continue
+        omega = float(root.real)
+        coefficients = tuple(float(a(omega)) for a in series[: degree + 1])
+        if all(c > 0 for c in coefficients):
+            return TautSolution(omega, (degree + 2) * omega, coefficients)
+    raise ValueError(f"degree={degree}: no nodeless closed-form solution found")
 
 
 def gaussian_product_energy(omega: float = 1.0) -> tuple[float, float]:

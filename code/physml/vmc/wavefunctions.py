@@ -394,3 +394,39 @@ class CuspGaussian(PairJastrow):
     def _pair(self, r):
         q = 1.0 / (1.0 + r)
         return np.log1p(r), q, -q * q
+
+
+class PolynomialCusp(PairJastrow):
+    r"""The trial function :math:`\psi_T = \prod_{i<j}P(r_{ij})\exp(-\alpha\sum_i r_i^2)` with a polynomial
+    :math:`P(r) = \sum_k c_k r^k`, :math:`c_0 = 1`.
+
+    Here :math:`u = \log P`, :math:`u' = P'/P` and :math:`u'' = P''/P - (P'/P)^2`. With the
+    coefficients and frequency of :func:`physml.vmc.exact.taut_solution` and
+    :math:`\alpha = \omega/2` it is an exact ground state of the two-electron dot, e.g.
+    :math:`(1 + r + r^2/6)\,e^{-(r_1^2+r_2^2)/12}` at :math:`\omega = 1/6` with
+    :math:`E = 2/3` (chapter "Variational Monte Carlo"). :class:`CuspGaussian` is the case
+    :math:`P = 1 + r`.
+    """
+
+    param_names = ("alpha",)
+
+    def __init__(self, alpha: float, coefficients, n_particles: int = 2, dims: int = 2):
+        check_scalar(alpha, "alpha", minimum=0.0, include_min=False)
+        coeffs = as_float_array(coefficients, "coefficients", ndim=1)
+        if coeffs.size < 2:
+            raise ValueError(f"coefficients must hold at least c_0 and c_1, got {coeffs.size}")
+        if coeffs[0] != 1.0 or np.any(coeffs < 0):
+            raise ValueError(f"coefficients must start with c_0 = 1 and be >= 0, got {coeffs.tolist()}")
+        self.coefficients = coeffs
+        self._p = np.polynomial.Polynomial(coeffs)
+        self._dp = self._p.deriv()
+        self._d2p = self._dp.deriv()
+        super().__init__([alpha], n_particles, dims)
+
+    def __repr__(self) -> str:
+        return f"PolynomialCusp(alpha={self.alpha!r}, coefficients={self.coefficients.tolist()!r})"
+
+    def _pair(self, r):
+        p = self._p(r)
+        q = self._dp(r) / p
+        return np.log(p), q, self._d2p(r) / p - q * q
