@@ -354,6 +354,26 @@ def _n_out(model: nn.Module) -> int:
     return n_out
 
 
+def _probe_forecaster(model: nn.Module, X: np.ndarray, Y: np.ndarray) -> None:
+    """One forward pass on one window (eval mode, no gradient) to check that model, X and Y fit."""
+    param = next(model.parameters(), None)
+    if param is None:
+        raise ValueError("model has no parameters to train")
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = model(torch.as_tensor(X[:1], dtype=param.dtype, device=param.device))
+    except (RuntimeError, ValueError, TypeError) as err:
+        raise ValueError(f"model cannot read windows X of shape {X.shape[1:]}: {err}") from None
+    finally:
+        model.train(was_training)
+    if not isinstance(out, torch.Tensor) or tuple(out.shape) != (1, Y.shape[1]):
+        raise ValueError(
+            f"model must predict {Y.shape[1]} values per window like Y, got {getattr(out, 'shape', out)}"
+        )
+
+
 def train_forecaster(
     model: nn.Module,
     X,
@@ -369,10 +389,7 @@ def train_forecaster(
     Plain Adam through :func:`physml.torchtools.fit`, which stops with a clear error on a NaN
     loss; seeds via :func:`physml.torchtools.seed_everything`. Returns the history of ``fit``.
     """
-    if not isinstance(model, (SequenceForecaster, WindowMLP)):
-        raise TypeError(
-            f"model must be a physml.rnn.SequenceForecaster or WindowMLP, got {type(model).__name__}"
-        )
+    torchtools._check_model(model)
     X = as_float_array(X, "X", ndim=3)
     Y = as_float_array(Y, "Y", ndim=2)
     if X.shape[0] == 0 or X.shape[1] == 0:
@@ -383,6 +400,7 @@ def train_forecaster(
     n_out = getattr(model, "n_out", None)
     if isinstance(n_out, int) and Y.shape[1] != n_out:
         raise ValueError(f"Y must have {n_out} columns (the model's n_out), got {Y.shape[1]}")
+    _probe_forecaster(model, X, Y)
     check_scalar(lr, "lr", minimum=0.0, include_min=False)
     torchtools.seed_everything(seed)
     loader = torchtools.make_loader(X, Y, batch_size, seed=seed)
