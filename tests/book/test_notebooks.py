@@ -10,6 +10,7 @@ stderr (no progress bars). The notebooks are executed two at a time.
 from __future__ import annotations
 
 import html
+import json
 import multiprocessing
 import os
 import re
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from book_helpers import HTML, ROOT, is_notebook, toc_files
+from book_helpers import BUILD, HTML, ROOT, is_notebook, toc_files
 from notebook_export import myst_leftovers
 
 NOTEBOOK_PAGES = [p for p in toc_files() if is_notebook(p)]
@@ -126,12 +127,16 @@ def _run(task: tuple[str, str]) -> tuple[str, str | None, list[str], float]:
 @pytest.fixture(scope="session")
 def executed(built):
     """Every downloaded notebook executed outside the repository, two at a time (slowest first)."""
-    tasks = [(p, str(downloaded_notebook_path(p))) for p in NOTEBOOK_PAGES]
-    assert all(not Path(tempfile.gettempdir()).resolve().is_relative_to(ROOT) for _ in [0])
+    seconds = json.loads((BUILD / "build-time.json").read_text()).get("page_seconds", {})
+    pages = sorted(NOTEBOOK_PAGES, key=lambda p: seconds.get(p) or 0.0, reverse=True)
+    tasks = [(p, str(downloaded_notebook_path(p))) for p in pages]
+    assert not Path(tempfile.gettempdir()).resolve().is_relative_to(ROOT), "tmp inside the repository"
     results = {}
     with multiprocessing.get_context("fork").Pool(WORKERS) as pool:
         for page, error, stderr, seconds in pool.imap_unordered(_run, tasks, chunksize=1):
             results[page] = (error, stderr, seconds)
+    times = {page: round(seconds, 1) for page, (_, _, seconds) in sorted(results.items())}
+    (BUILD / "notebook-test-times.json").write_text(json.dumps(times, indent=1) + "\n")
     return results
 
 
