@@ -1,7 +1,8 @@
 # Advanced Machine Learning for the Physical Sciences: build, test and run the book.
 #   make book   build the HTML book (every page executed) into _build/html
 #   make book-student  the student edition without solutions, _build/student/_build/html
-#   make test   lint, unit tests, exercise checks, book build, book and browser tests
+#   make test   lint, unit tests, exercise checks, book build, book tests (notebooks executed),
+#               student edition and its test, browser tests
 #   make lab    JupyterLab, in which the chapter .md files open as notebooks
 #   make bench  performance benchmarks (print tables)
 PYTHON ?= python3
