@@ -1,6 +1,8 @@
 # Advanced Machine Learning for the Physical Sciences: build, test and run the book.
 #   make book   build the HTML book (every page executed) into _build/html
-#   make test   lint, unit tests, exercise checks, book build, book and browser tests
+#   make book-student  the student edition without solutions, _build/student/_build/html
+#   make test   lint, unit tests, exercise checks, book build, book tests (notebooks executed),
+#               student edition and its test, browser tests
 #   make lab    JupyterLab, in which the chapter .md files open as notebooks
 #   make bench  performance benchmarks (print tables)
 PYTHON ?= python3
@@ -10,7 +12,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all venv book test lint unit exercise-tests book-tests site-tests lab bench clean distclean
+.PHONY: all venv book book-student test lint unit exercise-tests book-tests student-tests site-tests lab bench clean distclean
 
 all: book
 
@@ -27,21 +29,29 @@ venv: $(STAMP)
 book: $(STAMP)
 	$(BIN)/python tools/build_book.py --jobs $(JOBS)
 
+# the same book without solutions; takes every page's outputs from the cache of `make book`
+book-student: book
+	$(BIN)/python tools/build_student.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check code tests tools benchmarks
 	$(BIN)/ruff format --check code tests tools benchmarks
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests/unit tests/exercises -q
+	$(BIN)/python -m pytest tests/unit tests/exercises tests/tools -q
 
+# includes executing every downloadable notebook outside the repository (2 at a time)
 book-tests: $(STAMP)
 	$(BIN)/python -m pytest tests/book -q
+
+student-tests: $(STAMP)
+	$(BIN)/python -m pytest tests/student -q
 
 # browser tests of the built book: Debian's chromium, served on 127.0.0.1, offline
 site-tests: $(STAMP)
 	$(BIN)/python -m pytest tests/site -q
 
-test: lint unit book book-tests site-tests
+test: lint unit book book-tests book-student student-tests site-tests
 
 # JupyterLab with chapters/*.md opening as notebooks (jupytext; settings written by lab_setup.py)
 lab: $(STAMP)

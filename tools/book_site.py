@@ -1,9 +1,13 @@
 """Sphinx extension: the book's website as readers meet it.
 
 * **Executed notebooks for download.** The executed notebook of every page (its cells
-  with the outputs from the execution cache) is written next to the page source,
-  ``_build/html/_sources/<page>.ipynb``, and sphinx-book-theme is told about it, so the
-  download menu of every notebook page offers ``.ipynb`` (with outputs) besides ``.md``.
+  with the outputs from the execution cache), converted by ``tools/notebook_export.py``
+  into Markdown that Jupyter renders (glued values in the text, included code, directives
+  and references as Markdown, solutions collapsed), is written next to the page source,
+  ``_build/html/_sources/<page>.ipynb`` (an exercise page ``<page>-exercises.ipynb``, so
+  that no two downloads have the same file name), and sphinx-book-theme is told about it,
+  so the download menu of every notebook page offers ``.ipynb`` (with outputs) besides
+  ``.md``.
 * **No Thebe assets when Thebe is off.** Jupyter Book always loads sphinx-thebe, which adds
   its configuration script (``const THEBE_JS_URL = ...``) to every page, and it ends up
   there twice: ``Uncaught SyntaxError: Identifier 'THEBE_JS_URL' has already been
@@ -19,13 +23,19 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import nbformat
 from jupyter_cache import get_cache
 from jupyter_cache.readers import get_reader
 from myst_nb.sphinx_ import NbMetadataCollector
+from sphinx.directives.code import LiteralIncludeReader
+from sphinx.errors import ExtensionError
 from sphinx.util import logging
+
+sys.path.insert(0, str(Path(__file__).parent))
+import notebook_export  # noqa: E402
 
 logger = logging.getLogger(__name__)
 READ_DATA = {"name": "myst_nb_md", "type": "plugin"}  # myst-nb's reader of MyST notebooks
@@ -102,11 +112,96 @@ def _offer_notebook(app, pagename, templatename, context, doctree) -> None:
     nb = executed_notebook(app, pagename)
     if nb is None:
         return
-    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    try:
+        nb = notebook_export.export_notebook(nb, site_info(app, pagename))
+    except notebook_export.ExportError as err:
+        raise ExtensionError(f"{pagename}: the downloadable notebook cannot be written: {err}") from err
+    name = notebook_export.download_name(pagename, sorted(app.env.found_docs))
+    target = Path(app.outdir) / "_sources" / name
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
     # sphinx-book-theme links ``_sources/<ipynb_source>`` as ".ipynb" in its download menu.
-    context["ipynb_source"] = f"{pagename}.ipynb"
+    context["ipynb_source"] = name
+
+
+def _citations(app) -> dict[str, tuple[str, str]]:
+    """key -> (authors as cited, year) of every entry of the book's bibliography files."""
+    cached = getattr(app, "_physml_citations", None)
+    if cached is not None:
+        return cached
+    from pybtex.database import parse_file
+
+    citations = {}
+    for name in app.config.bibtex_bibfiles:
+        for key, entry in parse_file(str(Path(app.srcdir) / name)).entries.items():
+            people = entry.persons.get("author") or entry.persons.get("editor") or []
+            last = [" ".join(p.last_names).replace("{", "").replace("}", "") for p in people]
+            authors = (
+                last[0]
+                if len(last) == 1
+                else f"{last[0]} and {last[1]}"
+                if len(last) == 2
+                else f"{last[0]} et al."
+                if last
+                else key
+            )
+            citations[key] = (authors, entry.fields.get("year", ""))
+    app._physml_citations = citations
+    return citations
+
+
+def _exec_table(app) -> str:
+    """The table of the ``nb-exec-table`` directive, as Markdown."""
+    rows = ["| page | modified | method | run time (s) | status |", "| --- | --- | --- | --- | --- |"]
+    for docname in sorted(app.env.found_docs):
+        data = NbMetadataCollector.get_exec_data(app.env, docname)
+        if not data:
+            continue
+        runtime = data.get("runtime")
+        modified = data.get("mtime")
+        if isinstance(modified, (int, float)):
+            import datetime
+
+            modified = datetime.datetime.fromtimestamp(modified).strftime("%Y-%m-%d %H:%M")
+        status = "✅" if data.get("succeeded") else "❌"
+        seconds = f"{runtime:.2f}" if isinstance(runtime, (int, float)) else "-"
+        rows.append(f"| {docname} | {modified or '-'} | {data.get('method', '-')} | {seconds} | {status} |")
+    return "\n".join(rows)
+
+
+def site_info(app, docname: str) -> notebook_export.Site:
+    """What the notebook of ``docname`` needs from the build: labels, numbers, citations, files."""
+    env = app.env
+    std = env.get_domain("std")
+    labels = dict(std.labels)
+    for label, (doc, anchor) in std.anonlabels.items():
+        labels.setdefault(label, (doc, anchor, label))
+    math = env.get_domain("math").data.get("objects", {})
+    equations = {label: (doc, number) for label, (doc, number) in math.items()}
+    exercise_numbers = {}
+    for label, (doc, anchor, _) in labels.items():
+        number = env.toc_fignumbers.get(doc, {}).get("exercise", {}).get(anchor)
+        if number:
+            exercise_numbers[label] = ".".join(str(n) for n in number)
+    titles = {doc: title.astext() for doc, title in env.titles.items()}
+    source = Path(env.doc2path(docname))
+
+    def read_include(argument: str, options: dict) -> str:
+        path = (source.parent / argument).resolve()
+        text, _ = LiteralIncludeReader(str(path), dict(options), app.config).read()
+        return text
+
+    return notebook_export.Site(
+        page=docname,
+        labels=labels,
+        equations=equations,
+        exercise_numbers=exercise_numbers,
+        citations=_citations(app),
+        titles=titles,
+        read_include=read_include,
+        exec_table=_exec_table(app),
+        base_url=app.config.html_baseurl or "",
+    )
 
 
 def _add_static(app) -> None:

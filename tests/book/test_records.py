@@ -5,6 +5,7 @@ import json
 
 import pytest
 from book_helpers import BUILD, BUILD_BUDGET_SECONDS, HTML, is_notebook, toc_files
+from notebook_export import download_name
 
 from physml import book, validation
 
@@ -36,15 +37,11 @@ def test_records_are_current_and_complete(built):
 
 
 def _glued_values(page: str) -> dict[str, str]:
-    """``{name: text/plain}`` of every value glued on the executed page."""
-    nb = json.loads((HTML / "_sources" / f"{page}.ipynb").read_text())
-    values = {}
-    for cell in nb["cells"]:
-        for output in cell.get("outputs", []):
-            scrap = output.get("metadata", {}).get("scrapbook")
-            if scrap:
-                values[scrap["name"]] = output["data"].get(scrap["mime_prefix"] + "text/plain")
-    return values
+    """``{name: text/plain}`` of every value glued on the executed page (kept in the metadata
+    of the downloadable notebook, whose text has them substituted)."""
+    name = download_name(page, toc_files())
+    nb = json.loads((HTML / "_sources" / name).read_text())
+    return nb["metadata"]["physml"]["glue"]
 
 
 def test_glued_numbers_equal_the_recorded_check_values(records):

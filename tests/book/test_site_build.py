@@ -14,6 +14,7 @@ import pytest
 from book_helpers import BUILD, ROOT, is_notebook, toc_files
 from book_pages import page_metadata
 from bs4 import BeautifulSoup
+from notebook_export import download_name
 
 PAGES = toc_files()
 NOTEBOOKS = [p for p in PAGES if is_notebook(p)]
@@ -57,9 +58,10 @@ def test_page_loads_nothing_from_other_hosts(built, page):
 def test_download_menu_links_notebook_and_source(built, page):
     soup = BeautifulSoup(_html(built, page), "html.parser")
     links = [a["href"] for a in soup.select(".dropdown-download-buttons a[href]")]
-    assert any(h.endswith(f"_sources/{page}.ipynb") for h in links), links
+    notebook = download_name(page, toc_files())  # exercises/<name>-exercises.ipynb
+    assert any(h.endswith(f"_sources/{notebook}") for h in links), links
     assert any(h.endswith(f"_sources/{page}.md") for h in links), links
-    assert (built / "_sources" / f"{page}.ipynb").is_file(), f"{page}.ipynb not written"
+    assert (built / "_sources" / notebook).is_file(), f"{notebook} not written"
 
 
 def test_validation_appendix_lists_every_check(built):

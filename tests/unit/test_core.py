@@ -1,5 +1,7 @@
 """Tests of physml's shared helpers: input validation, the introduction's example, plotting."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -94,4 +96,25 @@ def test_progress_is_quiet_in_tests(monkeypatch):
     assert progress.quiet()
     assert list(progress.progress(range(3))) == [0, 1, 2]
     monkeypatch.setenv("PHYSML_QUIET", "0")
+    assert not progress.quiet()
+
+
+def test_progress_is_quiet_when_nobody_watches(monkeypatch):
+    """Without PHYSML_QUIET: quiet for a non-terminal stderr and for a kernel run by a tool."""
+    import io
+    import types
+
+    monkeypatch.delenv("PHYSML_QUIET", raising=False)
+    monkeypatch.setattr(progress, "_kernel", lambda: None)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert progress.quiet()
+    assert list(progress.progress(range(3))) == [0, 1, 2]
+    terminal = io.StringIO()
+    terminal.isatty = lambda: True
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert not progress.quiet()
+    # in a kernel: interactive only when the front end can answer input()
+    monkeypatch.setattr(progress, "_kernel", lambda: types.SimpleNamespace(_allow_stdin=False))
+    assert progress.quiet()
+    monkeypatch.setattr(progress, "_kernel", lambda: types.SimpleNamespace(_allow_stdin=True))
     assert not progress.quiet()
