@@ -13,14 +13,22 @@ import numpy as np
 
 
 def as_float_array(
-    x, name: str, ndim: int | tuple[int, ...] | None = None, *, dtype=float, nonempty: bool = False
+    x,
+    name: str,
+    ndim: int | tuple[int, ...] | None = None,
+    *,
+    dtype=float,
+    nonempty: bool = False,
+    allow_nan: bool = False,
 ) -> np.ndarray:
     """Return ``x`` as a finite real array, checking its number of dimensions.
 
     The result is float64 (``dtype=float``), or, with ``dtype=None``, float32 and float64
     input keep their precision and anything else becomes float64. Complex input is
     refused (the imaginary part would be lost), and so are strings and other objects.
-    With ``nonempty`` the array must hold at least one number.
+    With ``nonempty`` the array must hold at least one number. NaN and inf are refused;
+    with ``allow_nan`` NaN is kept (where it means "no value", e.g. a state without one),
+    inf still refused.
     """
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name} must be array-like of numbers, got {type(x).__name__}")
@@ -45,7 +53,10 @@ def as_float_array(
             raise ValueError(f"{name} must be {want}-dimensional, got shape {arr.shape}")
     if nonempty:
         check_nonempty(arr, name)
-    if arr.size and not np.all(np.isfinite(arr)):
+    if allow_nan:
+        if arr.size and np.any(np.isinf(arr)):
+            raise ValueError(f"{name} contains inf values")
+    elif arr.size and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or inf values")
     return arr
 

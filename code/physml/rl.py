@@ -52,8 +52,8 @@ def _check_state(s, mdp: MDP, name: str = "s") -> int:
     return check_int(s, name, minimum=0, maximum=mdp.n_states - 1)
 
 
-def _check_values(V, mdp: MDP, name: str = "V") -> np.ndarray:
-    V = as_float_array(V, name, ndim=1)
+def _check_values(V, mdp: MDP, name: str = "V", allow_nan: bool = False) -> np.ndarray:
+    V = as_float_array(V, name, ndim=1, allow_nan=allow_nan)
     if V.shape != (mdp.n_states,):
         raise ValueError(f"{name} must hold one value per state ({mdp.n_states}), got shape {V.shape}")
     return V
@@ -187,8 +187,9 @@ class GridWorld:
         return len(self.layout), len(self.layout[0])
 
     def to_grid(self, values, fill=np.nan) -> np.ndarray:
-        """Put one value per state on the grid (walls get ``fill``)."""
-        values = _check_values(values, self.mdp, "values")
+        """Put one value per state on the grid (walls get ``fill``; a NaN value is a state without
+        one, e.g. a terminal state, drawn like a wall)."""
+        values = _check_values(values, self.mdp, "values", allow_nan=True)
         if not (isinstance(fill, float) and np.isnan(fill)):  # NaN (the default) marks the walls
             check_scalar(fill, "fill")
         grid = np.full(self.shape, fill, dtype=float)

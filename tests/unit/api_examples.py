@@ -3676,7 +3676,7 @@ record("physml.rl.GridWorld", mdp=None, layout=("S.G",), cells=((0, 0),), slip=0
 instance("physml.rl.GridWorld", lambda: _rl().grid_world(("S.G",), slip=0.1))
 example(
     "physml.rl.GridWorld.to_grid",
-    values=V([0.0, 1.0, 2.0], extra=[Bad("other length", np.zeros(2))]),
+    values=V([0.0, 1.0, 2.0], nan_ok=True, extra=[Bad("other length", np.zeros(2))]),  # NaN: no value
     fill=Any(0.0, extra=[Bad("string", "x"), Bad("inf", float("inf"))]),  # NaN (the default) marks walls
 )
 example(

@@ -104,14 +104,16 @@ class Arr(Kind):
     ndim: int | tuple | None = None
     empty_ok: bool = False
     complex_ok: bool = False
+    nan_ok: bool = False  # NaN means "no value" here (inf is still bad input)
 
     def _bad(self):
         v = np.asarray(self.value, dtype=float)
         out = []
         if v.size:
             positions = st.integers(0, v.size - 1)
+            if not self.nan_ok:
+                out.append(Bad("NaN entry", positions.map(lambda i: _put(v, i, np.nan))))
             out += [
-                Bad("NaN entry", positions.map(lambda i: _put(v, i, np.nan))),
                 Bad("inf entry", positions.map(lambda i: _put(v, i, np.inf))),
                 Bad("string entries", np.full(v.shape, "a")),
             ]

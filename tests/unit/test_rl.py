@@ -152,3 +152,11 @@ def test_particle_task_rejects_bad_input():
         rl.particle_on_line(gamma=-0.5)
     with pytest.raises(ValueError, match="n_x"):
         rl.particle_on_line(n_x=0)
+
+
+def test_to_grid_keeps_nan_as_no_value_and_refuses_inf():
+    world = rl.grid_world(("S.G",), slip=0.1)
+    grid = world.to_grid([0.5, np.nan, np.nan])
+    assert grid[0, 0] == 0.5 and np.isnan(grid[0, 1])
+    with pytest.raises(ValueError, match="values contains inf"):
+        world.to_grid([0.5, np.inf, 0.0])
