@@ -139,6 +139,18 @@ def site_changed() -> bool:
     return previous != current
 
 
+def run_streamed(cmd: list[str], cwd: Path, env: dict, log_path: Path) -> int:
+    """Run ``cmd``, copying its output to the terminal and to ``log_path``; its exit code."""
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            log.write(line)
+        return proc.wait()
+
+
 def book_env(threads: int | None = None) -> dict[str, str]:
     """Environment for the build and its kernels (``threads``: BLAS/OpenMP threads per kernel)."""
     env = dict(os.environ)
@@ -370,14 +382,7 @@ def main() -> int:
     ] + (["--all"] if full else [])
     # Stream the build output to the terminal and keep a copy for the book tests.
     sphinx_start = time.perf_counter()
-    with open(BUILD / "build.log", "w") as log:
-        proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        for line in proc.stdout:
-            sys.stdout.write(line)
-            log.write(line)
-        rc = proc.wait()
+    rc = run_streamed(cmd, ROOT, env, BUILD / "build.log")
     elapsed = time.perf_counter() - start
     report = BUILD / "exec-report.json"
     page_seconds = {}

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,7 +33,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 from book_pages import notebook_pages, toc_pages  # noqa: E402
-from build_book import CACHE, READ_DATA, book_env  # noqa: E402
+from build_book import CACHE, READ_DATA, book_env, run_streamed  # noqa: E402
 from notebook_export import _is_answer_dropdown, _parse_block  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,39 +50,54 @@ def is_solution(directive) -> bool:
     return directive.name in ("solution", "solution-start") or _is_answer_dropdown(directive)
 
 
-def strip_solutions(text: str) -> str:
-    """The MyST page ``text`` without its solutions (and the code cells inside them)."""
-    lines = text.splitlines(keepends=True)
-    plain = [line.rstrip("\n") for line in lines]
-    out: list[str] = []
+def solution_spans(lines: list[str]) -> list[tuple[int, int, str]]:
+    """``(first line, line after it, text)`` of every solution of a MyST page given as lines
+    (without line ends): ``{solution}`` directives and "Answers" drop-downs with their body,
+    and gated ``{solution-start}`` ... ``{solution-end}`` spans with everything between them
+    (code cells included). The student edition drops these spans; its test looks for their text.
+    """
+    spans = []
     i = 0
     while i < len(lines):
-        block = _parse_block(plain, i)
+        block = _parse_block(lines, i)
         if block is None:
-            out.append(lines[i])
             i += 1
             continue
         directive, end = block
         if not is_solution(directive):
-            out.extend(lines[i:end])
             i = end
             continue
-        if directive.name == "solution-start":  # skip to the end of the matching solution-end
-            j = end
-            while j < len(lines):
-                inner = _parse_block(plain, j)
-                if inner is None:
-                    j += 1
-                    continue
-                j = inner[1]
-                if inner[0].name == "solution-end":
-                    break
-            else:
-                raise ValueError(f"a solution-start at line {i + 1} has no solution-end")
-            end = j
+        if directive.name != "solution-start":
+            spans.append((i, end, directive.body))
+            i = end
+            continue
+        j = end  # find the matching solution-end
+        while j < len(lines):
+            inner = _parse_block(lines, j)
+            if inner is None:
+                j += 1
+                continue
+            if inner[0].name == "solution-end":
+                spans.append((i, inner[1], "\n".join(lines[end:j])))
+                break
+            j = inner[1]
+        else:
+            raise ValueError(f"a solution-start at line {i + 1} has no solution-end")
+        i = spans[-1][1]
+    return spans
+
+
+def strip_solutions(text: str) -> str:
+    """The MyST page ``text`` without its solutions (and the code cells inside them)."""
+    lines = text.splitlines(keepends=True)
+    out: list[str] = []
+    i = 0
+    for start, end, _ in solution_spans([line.rstrip("\n") for line in lines]):
+        out.extend(lines[i:start])
         i = end
         while out and not out[-1].strip() and i < len(lines) and not lines[i].strip():
             i += 1  # no run of blank lines where the solution was
+    out.extend(lines[i:])
     return re.sub(r"\n{3,}", "\n\n", "".join(out))
 
 
@@ -182,14 +196,7 @@ def main() -> int:
     ]
     sphinx_start = time.perf_counter()
     log_path = STUDENT / "build.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            cmd, cwd=SOURCE, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        for line in proc.stdout:
-            sys.stdout.write(line)
-            log.write(line)
-        rc = proc.wait()
+    rc = run_streamed(cmd, SOURCE, env, log_path)
     log_text = log_path.read_text()
     executed = [
         m.group(1)

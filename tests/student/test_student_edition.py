@@ -26,8 +26,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 from book_pages import toc_pages  # noqa: E402
-from build_student import HTML, SOURCE, is_solution, strip_solutions  # noqa: E402
-from notebook_export import _parse_block  # noqa: E402
+from build_student import HTML, SOURCE, solution_spans, strip_solutions  # noqa: E402
 
 FULL_HTML = ROOT / "_build" / "html"
 SHINGLE = 8  # words in a run
@@ -37,30 +36,7 @@ TEXT_SUFFIXES = {".html", ".md", ".ipynb", ".js", ".txt", ".json", ".css", ".py"
 
 def solutions(text: str) -> list[str]:
     """The text of every solution of a MyST page, code cells included."""
-    lines = text.splitlines()
-    found, i = [], 0
-    while i < len(lines):
-        block = _parse_block(lines, i)
-        if block is None:
-            i += 1
-            continue
-        directive, end = block
-        if is_solution(directive) and directive.name != "solution-start":
-            found.append(directive.body)
-        elif directive.name == "solution-start":
-            j = end
-            while j < len(lines):
-                inner = _parse_block(lines, j)
-                if inner is None:
-                    j += 1
-                    continue
-                if inner[0].name == "solution-end":
-                    break
-                j = inner[1]
-            found.append("\n".join(lines[end:j]))
-            end = j
-        i = end
-    return found
+    return [body for _, _, body in solution_spans(text.splitlines())]
 
 
 def words(text: str) -> list[str]:
