@@ -2187,6 +2187,27 @@ example(
 record("physml.vmc.exact.TautSolution", omega=1.0, energy=3.0, coefficients=(1.0, 1.0))
 example("physml.vmc.exact.gaussian_product_energy", omega=Rate(1.0))
 example("physml.vmc.exact.taut_solution", degree=Size(2))
+example(
+    "physml.vmc.exact.hartree_fock_dot",
+    omega=Rate(1.0),
+    n_basis=Int(4, minimum=1, extra=[Bad("too many", 61)]),
+    ratio=Real(1.5, minimum=1.0, include_min=False),
+    coulomb=Flag(True),
+    tol=Rate(1e-10),
+    max_iter=Size(50),
+)
+record(
+    "physml.vmc.exact.HartreeFockResult",
+    omega=1.0,
+    energy=3.16,
+    kinetic=0.8,
+    trap=1.5,
+    interaction=0.86,
+    orbital_energy=2.1,
+    exponents=(0.5,),
+    coefficients=(1.0,),
+    n_iter=3,
+)
 example("physml.vmc.exact.noninteracting_energy", n_particles=Size(2), dims=Size(2), omega=Rate(1.0))
 example("physml.vmc.hamiltonian.HarmonicTrap", omega=Rate(1.0), coulomb=Flag(True))
 instance(

@@ -48,6 +48,45 @@ def test_closed_form_dot_states_have_constant_local_energy(degree):
     assert exact.two_electron_dot_energy(sol.omega) == pytest.approx(sol.energy, abs=1e-8)
 
 
+@pytest.mark.parametrize("omega", [0.1, 1 / 6, 0.5, 1.0, 3.0])
+def test_hartree_fock_dot_between_exact_and_gaussian_product(omega):
+    """Restricted HF: above the exact energy (correlation is missing), below the best single
+    Gaussian product (the orbital shape is free), and obeying the virial theorem."""
+    hf = exact.hartree_fock_dot(omega)
+    e_exact = exact.two_electron_dot_energy(omega)
+    _, e_product = exact.gaussian_product_energy(omega)
+    assert e_exact < hf.energy < e_product
+    assert hf.kinetic + hf.trap + hf.interaction == pytest.approx(hf.energy, abs=1e-12)
+    assert 2 * hf.kinetic - 2 * hf.trap + hf.interaction == pytest.approx(0.0, abs=1e-5)
+    # the basis is converged: more, denser functions change the energy by less than 1e-6
+    assert exact.hartree_fock_dot(omega, n_basis=24, ratio=1.4).energy == pytest.approx(hf.energy, abs=1e-6)
+
+
+def test_hartree_fock_dot_limits():
+    """One basis function e^{-omega r^2/2} is the Gaussian product at alpha = omega/2, and
+    without the repulsion the orbital is the oscillator ground state, E = 2 omega."""
+    for omega in (0.5, 1.0, 2.0):
+        a = omega / 2
+        one = exact.hartree_fock_dot(omega, n_basis=1)
+        assert one.energy == pytest.approx(2 * a + omega**2 / (2 * a) + np.sqrt(np.pi * a), abs=1e-12)
+        free = exact.hartree_fock_dot(omega, n_basis=15, coulomb=False)
+        assert free.energy == pytest.approx(2 * omega, abs=1e-12)
+        assert free.interaction == 0.0
+
+
+def test_hartree_fock_dot_bad_input():
+    with pytest.raises(ValueError, match="omega"):
+        exact.hartree_fock_dot(0.0)
+    with pytest.raises(ValueError, match="ratio"):
+        exact.hartree_fock_dot(1.0, ratio=1.0)
+    with pytest.raises(TypeError, match="coulomb"):
+        exact.hartree_fock_dot(1.0, coulomb="yes")
+    with pytest.raises(RuntimeError, match="max_iter"):
+        exact.hartree_fock_dot(1.0, max_iter=2)
+    with pytest.raises(ValueError, match="linearly dependent"):
+        exact.hartree_fock_dot(1.0, n_basis=40, ratio=1.2)
+
+
 def test_polynomial_cusp_with_linear_polynomial_is_cusp_gaussian():
     x = np.random.default_rng(1).standard_normal((20, 3, 2))
     a, b = vmc.PolynomialCusp(0.4, [1.0, 1.0], n_particles=3), vmc.CuspGaussian(0.4, n_particles=3)

@@ -19,6 +19,9 @@ r"""Exact reference energies for the VMC chapters (chapter "Variational Monte Ca
   where the power series of the relative motion terminates (Taut 1994), the ground state
   is a polynomial in :math:`r_{12}` times the non-interacting Gaussian, e.g.
   :math:`\omega = 1`, :math:`E = 3` and :math:`\omega = 1/6`, :math:`E = 2/3`.
+* :func:`hartree_fock_dot` is not exact but a reference of another kind: the restricted
+  Hartree-Fock energy of the same two electrons (both in one optimised orbital), the best
+  a wave function without correlation can do (chapter "Neural-network quantum states").
 """
 
 from __future__ import annotations
@@ -27,9 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.polynomial import Polynomial
-from scipy.linalg import eigh_tridiagonal
+from scipy.linalg import eigh, eigh_tridiagonal
 
-from .._validate import check_int, check_scalar
+from .._validate import check_bool, check_int, check_scalar
 
 
 def _relative_energy(omega: float, n_grid: int, r_max: float) -> float:
@@ -143,6 +146,115 @@ def gaussian_product_energy(omega: float = 1.0) -> tuple[float, float]:
         options={"xatol": 1e-12},
     )
     return float(res.x), float(res.fun)
+
+
+@dataclass(frozen=True)
+class HartreeFockResult:
+    r"""Restricted Hartree-Fock solution of the two-electron dot in a basis of Gaussians.
+
+    The orbital is :math:`\varphi(r) = \sum_k c_k\, e^{-a_k r^2}` (``exponents`` :math:`a_k`,
+    ``coefficients`` :math:`c_k`, normalised); ``orbital_energy`` is the lowest eigenvalue of the
+    Fock matrix and ``n_iter`` the number of self-consistent iterations. ``kinetic``, ``trap``
+    and ``interaction`` split the energy; at the Hartree-Fock minimum they obey the virial
+    theorem of this Hamiltonian, :math:`2\langle T\rangle = 2\langle V_{\rm trap}\rangle -
+    \langle V_{\rm int}\rangle` (scale the orbital, :math:`\varphi(r)\to\varphi(\lambda r)`).
+    """
+
+    omega: float
+    energy: float
+    kinetic: float
+    trap: float
+    interaction: float
+    orbital_energy: float
+    exponents: tuple[float, ...]
+    coefficients: tuple[float, ...]
+    n_iter: int
+
+
+def _gaussian_integrals(exponents: np.ndarray, omega: float, coulomb: bool):
+    r"""Overlap, one-body and Coulomb integrals of 2D s-type Gaussians :math:`g_k = e^{-a_k r^2}`.
+
+    With :math:`s = a_k + a_l`: :math:`S_{kl} = \pi/s`, kinetic :math:`2\pi a_k a_l/s^2`, trap
+    :math:`\tfrac12\omega^2\pi/s^2`. The Coulomb integral of the products :math:`g_kg_l` and
+    :math:`g_mg_n` (exponents :math:`p`, :math:`q`) is
+    :math:`(kl|mn) = (\pi/p)(\pi/q)\sqrt{\pi\mu}` with :math:`\mu = pq/(p+q)`: the distance of two
+    points drawn from the two Gaussian densities is Gaussian with exponent :math:`\mu`, and
+    :math:`\langle 1/r\rangle = \sqrt{\pi\mu}` for a normalised 2D density :math:`\propto e^{-\mu r^2}`.
+    """
+    s = exponents[:, None] + exponents[None, :]
+    overlap = np.pi / s
+    kinetic = 2 * np.pi * np.outer(exponents, exponents) / s**2
+    trap = 0.5 * omega**2 * np.pi / s**2
+    p, q = s[:, :, None, None], s[None, None, :, :]
+    eri = (np.pi / p) * (np.pi / q) * np.sqrt(np.pi * p * q / (p + q))
+    return overlap, kinetic, trap, eri if coulomb else 0.0 * eri
+
+
+def hartree_fock_dot(
+    omega: float = 1.0,
+    n_basis: int = 16,
+    ratio: float = 1.5,
+    coulomb: bool = True,
+    tol: float = 1e-12,
+    max_iter: int = 200,
+) -> HartreeFockResult:
+    r"""Restricted Hartree-Fock energy of two electrons (opposite spins) in the 2D dot.
+
+    Both electrons occupy one radial orbital :math:`\varphi`, :math:`\Psi = \varphi(r_1)\varphi(r_2)`,
+    and :math:`E[\varphi] = 2\langle\varphi|h|\varphi\rangle + (\varphi\varphi|\varphi\varphi)` with
+    :math:`h = -\tfrac12\nabla^2 + \tfrac12\omega^2 r^2`. Its stationarity condition is the
+    Roothaan equation :math:`F c = \varepsilon S c` with the Fock matrix
+    :math:`F_{kl} = h_{kl} + \sum_{mn} (kl|mn)\, c_m c_n`, solved by iteration until the energy
+    changes by less than ``tol`` (each step mixes half of the previous Coulomb matrix into the
+    new one, which damps the oscillation of the plain iteration). The basis is even-tempered,
+    :math:`a_k = \tfrac{\omega}{2}\,\text{ratio}^{\,k - (n-1)/2}`, centred on the non-interacting
+    orbital. The result is an upper bound of the exact energy; the difference is the correlation energy. With
+    ``coulomb=False`` it is :math:`2\omega`, and with one basis function it is the Gaussian
+    product of :func:`gaussian_product_energy` at :math:`\alpha = \omega/2`.
+    """
+    omega = float(check_scalar(omega, "omega", minimum=0.0, include_min=False))
+    n_basis = check_int(n_basis, "n_basis", minimum=1, maximum=60)
+    ratio = float(check_scalar(ratio, "ratio", minimum=1.0, include_min=False))
+    coulomb = check_bool(coulomb, "coulomb")
+    tol = float(check_scalar(tol, "tol", minimum=0.0, include_min=False))
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    exponents = 0.5 * omega * ratio ** (np.arange(n_basis) - (n_basis - 1) / 2)
+    overlap, kinetic, trap, eri = _gaussian_integrals(exponents, omega, coulomb)
+    one_body = kinetic + trap
+    energy_old = np.inf
+    fock, mixed = one_body, None
+    for n_iter in range(1, max_iter + 1):  # noqa: B007 (n_iter is returned)
+        try:
+            values, vectors = eigh(fock, overlap)
+        except np.linalg.LinAlgError as err:
+            raise ValueError(
+                f"hartree_fock_dot: n_basis={n_basis} Gaussians with ratio={ratio} are numerically "
+                "linearly dependent (the overlap matrix is not positive definite in floating point); "
+                "use fewer functions or a larger ratio"
+            ) from err
+        c = vectors[:, 0]
+        coulomb_matrix = np.einsum("klmn,m,n->kl", eri, c, c)
+        energy = float(2 * c @ one_body @ c + c @ coulomb_matrix @ c)
+        if abs(energy - energy_old) < tol:
+            break
+        energy_old = energy
+        # damping: half the new Coulomb matrix, half the previous one (plain iteration oscillates)
+        mixed = coulomb_matrix if mixed is None else 0.5 * (coulomb_matrix + mixed)
+        fock = one_body + mixed
+    else:
+        raise RuntimeError(f"hartree_fock_dot: no convergence in max_iter={max_iter} iterations")
+    c = c * np.sign(c.sum())
+    return HartreeFockResult(
+        omega=omega,
+        energy=energy,
+        kinetic=float(2 * c @ kinetic @ c),
+        trap=float(2 * c @ trap @ c),
+        interaction=float(c @ coulomb_matrix @ c),
+        orbital_energy=float(values[0]),
+        exponents=tuple(map(float, exponents)),
+        coefficients=tuple(map(float, c)),
+        n_iter=n_iter,
+    )
 
 
 def noninteracting_energy(n_particles: int, dims: int, omega: float) -> float:
