@@ -8,10 +8,17 @@ import numpy as np
 from .. import vmc
 from ..rbm import GaussianBinaryRBM
 from ..selfcheck import answer
+from ..vmc import exact
 
 SIGMA_OMEGA = 0.8  # trap frequency of the sigma exercise
 LAP_SEED = 7
 LAP_POINT = np.array([[[0.4, -0.3], [-0.1, 0.6]]])  # two particles in 2D
+HF_OMEGA, HF_RATIO = 1.0, 2.0  # two Gaussians, exponents (omega / 2) * 2^(-1/2) and (omega / 2) * 2^(1/2)
+
+
+def hf_exponents() -> np.ndarray:
+    """The two exponents a_k of the Hartree-Fock exercise (the basis of ``vmc.exact.hartree_fock_dot``)."""
+    return 0.5 * HF_OMEGA * HF_RATIO ** np.array([-0.5, 0.5])
 
 
 def laplacian_rbm() -> GaussianBinaryRBM:
@@ -37,3 +44,14 @@ def _sigma():
 def _laplacian():
     wf = vmc.RBMWaveFunction(laplacian_rbm(), 2, 2, power=0.5)
     return float(wf.laplacian_log_psi(LAP_POINT)[0])
+
+
+@answer(
+    "nqs-hf-two",
+    rtol=1e-8,
+    hint="S = pi/s, h = 2 pi a_k a_l / s^2 + omega^2 pi / (2 s^2) with s = a_k + a_l; "
+    "(kl|mn) = (pi/p)(pi/q) sqrt(pi p q / (p + q)); iterate F = h + J(c), F c = e S c, "
+    "and E = 2 c.h.c + c.J.c.",
+)
+def _hf_two():
+    return exact.hartree_fock_dot(HF_OMEGA, n_basis=2, ratio=HF_RATIO, tol=1e-13, max_iter=500).energy
