@@ -96,9 +96,10 @@ def gaussian_product_energy(omega: float = 1.0) -> tuple[float, float]:
     return exact.gaussian_product_energy(omega)
 
 
-#: A published RBM study of the same dot (chapter table, ``nordhagen2019studies``): the table of
-#: two-dimensional dots, N = 2, omega = 1, as (energy, statistical error in the last digits).
-#: Quoted, not computed; the chapter prints them beside our runs and checks nothing against them.
+#: A published RBM study of the same dot (chapter table, ``nordhagen2019studies``): the thesis'
+#: table of ground-state energies of two-dimensional circular dots, N = 2, omega = 1, columns
+#: "RBM" and "RBM+PJ", as (energy, statistical error). Quoted, not computed; the chapter prints
+#: them beside our runs and checks nothing against them (the ansatz and the training differ).
 PUBLISHED_RBM = {"RBM": (3.0822, 0.0002), "RBM + Pade-Jastrow": (3.00002, 0.00002)}
 
 
