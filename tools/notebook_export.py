@@ -257,6 +257,21 @@ def _option_value(text: str) -> str:
     return text
 
 
+_PLAIN_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})(?!\{)")  # a code fence that is not a directive
+
+
+def _fence_after(line: str, fence: str | None) -> str | None:
+    """The plain code fence open after ``line``: ``fence`` kept, closed (None), or newly opened.
+
+    Inside a plain fence every line is copied as it is (no directive, label or role there).
+    """
+    if fence:
+        closes = re.match(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", line)
+        return None if closes else fence
+    opened = _PLAIN_FENCE.match(line)
+    return opened.group(1) if opened else None
+
+
 def _parse_block(lines: list[str], start: int) -> tuple[Directive, int] | None:
     """The directive opening at ``lines[start]`` and the index after its closing fence."""
     match = _FENCE_OPEN.match(lines[start])
@@ -363,11 +378,9 @@ def convert_markdown(text: str, site: Site, glued: dict[str, dict]) -> str:
     in_fence = None  # a plain fenced code block: copied as it is
     while i < len(lines):
         line = lines[i]
-        plain_fence = re.match(r"^[ \t]*(`{3,}|~{3,})(?!\{)", line)
-        if in_fence:
+        if in_fence or _PLAIN_FENCE.match(line):
             out.append(line)
-            if re.match(rf"^[ \t]*{re.escape(in_fence[0])}{{{len(in_fence)},}}[ \t]*$", line):
-                in_fence = None
+            in_fence = _fence_after(line, in_fence)
             i += 1
             continue
         block = _parse_block(lines, i)
@@ -376,11 +389,6 @@ def convert_markdown(text: str, site: Site, glued: dict[str, dict]) -> str:
             indent = _FENCE_OPEN.match(line).group("indent")
             converted = convert_directive(directive, site, glued)
             out.extend(indent + part if part else part for part in converted.splitlines())
-            continue
-        if plain_fence:
-            in_fence = plain_fence.group(1)
-            out.append(line)
-            i += 1
             continue
         label = _LABEL_LINE.match(line)
         if label:
@@ -457,10 +465,9 @@ def _split_markdown(text: str) -> list[tuple[str, str, Directive | None]]:
     in_fence = None
     while i < len(lines):
         line = lines[i]
-        if in_fence:
+        if in_fence or _PLAIN_FENCE.match(line):
             current.append(line)
-            if re.match(rf"^[ \t]*{re.escape(in_fence[0])}{{{len(in_fence)},}}[ \t]*$", line):
-                in_fence = None
+            in_fence = _fence_after(line, in_fence)
             i += 1
             continue
         block = _parse_block(lines, i)
@@ -476,9 +483,6 @@ def _split_markdown(text: str) -> list[tuple[str, str, Directive | None]]:
             current.extend(lines[i : block[1]])
             i = block[1]
             continue
-        plain = re.match(r"^[ \t]*(`{3,}|~{3,})(?!\{)", line)
-        if plain:
-            in_fence = plain.group(1)
         current.append(line)
         i += 1
     pieces.append(("text", "\n".join(current), None))

@@ -25,14 +25,18 @@ PE_P, PE_J, PE_E = 3, 5, 8
 SCORE_DK, SCORE_VAR = 64, 0.5
 
 
+def _hand_attention() -> tuple[np.ndarray, np.ndarray]:
+    """(output, weights) of the exercise "Attention by hand": one query, three keys and values."""
+    return attention.scaled_dot_product_attention(np.array(HAND_Q), np.array(HAND_K), np.array(HAND_V))
+
+
 @answer(
     "tf-weights",
     rtol=1e-6,
     hint="Scores q.k_s / sqrt(d_k) with d_k = 4, then a softmax over the three keys. Give three weights.",
 )
 def _weights():
-    _, A = attention.scaled_dot_product_attention(np.array(HAND_Q), np.array(HAND_K), np.array(HAND_V))
-    return A[0]
+    return _hand_attention()[1][0]
 
 
 @answer(
@@ -41,8 +45,7 @@ def _weights():
     hint="The output is the weighted mean of the value vectors, sum_s A_s v_s: two numbers.",
 )
 def _output():
-    out, _ = attention.scaled_dot_product_attention(np.array(HAND_Q), np.array(HAND_K), np.array(HAND_V))
-    return out[0]
+    return _hand_attention()[0][0]
 
 
 @answer(
