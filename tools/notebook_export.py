@@ -441,6 +441,22 @@ def _hidden(cell) -> None:
         tags.append("solution")
 
 
+def _bookkeeping(cell) -> bool:
+    """A code cell the page removes (tag ``remove-cell``: it only glues values): collapsed here too.
+
+    Its glued values are already written into the Markdown; the cell stays, hidden, so that
+    the notebook runs as the page did.
+    """
+    tags = cell.metadata.get("tags", [])
+    if "remove-cell" not in tags and "remove_cell" not in tags:
+        return False
+    jupyter = cell.metadata.setdefault("jupyter", {})
+    jupyter["source_hidden"] = True
+    jupyter["outputs_hidden"] = True
+    cell.metadata["collapsed"] = True
+    return True
+
+
 def _solution_head(site: Site, directive: Directive) -> str:
     target = directive.argument.strip()
     title = _exercise_title(site, target, "", kind="Solution to Exercise")
@@ -517,6 +533,8 @@ def export_notebook(nb, site: Site):
             cell.outputs = _without_hidden_glue(cell.get("outputs", []))
             if in_solution:
                 _hidden(cell)
+            else:
+                _bookkeeping(cell)
             cells.append(cell)
             continue
         if cell.cell_type != "markdown":

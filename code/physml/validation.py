@@ -43,6 +43,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from dataclasses import replace as dataclasses_replace
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +51,22 @@ import numpy as np
 from . import _registry
 from ._validate import check_bool, check_callable, check_type
 
-KINDS = ("abs", "rel", "at_least", "at_most", "stat")
+KINDS = ("abs", "rel", "at_least", "at_most", "stat", "beats")
+
+# What a check compares with (``reference_kind``), and where its tolerance comes from
+# (``tolerance_from``); both are shown in the validation appendix.
+REFERENCE_KINDS = {
+    "exact": "an exact or closed-form result the chapter did not compute by the method checked",
+    "library": "an independent library (scikit-learn, PyTorch, SciPy, ...)",
+    "published": "a value published in the literature, with its source",
+    "baseline": "the cheapest baseline the claim must beat",
+}
+TOLERANCE_ORIGINS = {
+    "sigma": "from the standard error of a sampled value, fixed before the run",
+    "bound": "from a bound (rounding, truncation, a theorem), fixed before the run",
+    "target": "a target stated before the run (an accuracy to reach, a margin to beat)",
+    "after": "set after the result was seen",
+}
 
 # Environment variables set by the book build (tools/build_book.py) in each page's kernel.
 BUILD_DIR_VARIABLE = "PHYSML_BUILD_DIR"
@@ -75,6 +91,12 @@ class ReferenceCheck:
     variational: bool
     glued: tuple[str, ...]
     compute: Callable[[bool], tuple]
+    reference_kind: str | None = None
+    tolerance_from: str | None = None
+    why: str = ""
+    better: str = "lower"
+    margin: float = 0.0
+    short_margin: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -105,9 +127,58 @@ class CheckResult:
     n_sigma: float | None = None
     glued: tuple[str, ...] = ()
     build: dict = field(default_factory=dict)
+    reference_kind: str | None = None
+    tolerance_from: str | None = None
+    why: str = ""
+    better: str = "lower"
+    margin: float = 0.0
+    spread: float | None = None
+    reference_spread: float | None = None
+    n_seeds: int | None = None
+    variant: bool = False
+
+    def use(self) -> float | None:
+        """How much of its allowance the check uses: |deviation| / allowance (<= 1 passes).
+
+        ``abs``/``rel``: deviation / tolerance; ``stat``: |deviation| / (k sigma + systematic);
+        ``beats``: margin / (improvement over the baseline); targets (``at_least``,
+        ``at_most``): not defined (None).
+        """
+        if self.kind in ("abs", "rel"):
+            return (
+                self.deviation / self.tolerance
+                if self.tolerance > 0
+                else (0.0 if self.deviation == 0 else math.inf)
+            )
+        if self.kind == "stat":
+            allowance = self.k * (self.sigma or 0.0) + self.systematic
+            return (
+                abs(self.deviation) / allowance
+                if allowance > 0
+                else (0.0 if self.deviation == 0 else math.inf)
+            )
+        if self.kind == "beats":
+            gain = self.deviation + self.margin
+            return self.margin / gain if gain > 0 else math.inf
+        return None
+
+    def by_allowance(self) -> bool:
+        """Whether the check passes only through its systematic allowance (beyond k sigma),
+        or through a tolerance set after the result was seen."""
+        if not self.passed:
+            return False
+        if self.tolerance_from == "after":
+            return True
+        return bool(
+            self.kind == "stat" and self.sigma is not None and abs(self.deviation) > self.k * self.sigma
+        )
 
     def rule(self) -> str:
         """The pass rule in words, e.g. ``max abs. deviation <= 1.0e-08``."""
+        if self.kind == "beats":
+            sign = "<=" if self.better == "lower" else ">="
+            op = "-" if self.better == "lower" else "+"
+            return f"mean over seeds {sign} baseline {op} {self.margin:.3g}"
         if self.kind == "stat":
             rule = f"|value - reference| <= {self.k:g} sigma"
             if self.systematic:
@@ -179,8 +250,25 @@ def reference_check(
     short_systematic: float | None = None,
     variational: bool = False,
     glued: tuple[str, ...] | list[str] = (),
+    reference_kind: str | None = None,
+    tolerance_from: str | None = None,
+    why: str = "",
+    better: str = "lower",
+    margin: float = 0.0,
+    short_margin: float | None = None,
 ):
     """Register a check function.
+
+    ``reference_kind`` says what the value is compared with (one of ``REFERENCE_KINDS``:
+    exact, library, published, baseline), ``tolerance_from`` where the tolerance comes
+    from (``TOLERANCE_ORIGINS``: sigma, bound, target, or "after" for one set after the
+    result was seen, which the appendix flags) and ``why`` the reason in a sentence.
+
+    Kind ``"beats"`` is a claim that a model beats a baseline: the function returns
+    ``(model_values, baseline_values)``, the model's metric over at least three seeds
+    and the baseline's (over the same seeds, or one value); it passes when the mean of
+    the model is better than the mean of the baseline by at least ``margin``
+    (``better="lower"`` for an error, ``"higher"`` for an accuracy).
 
     The function returns ``(value, reference)`` (kind ``"stat"``: ``(value, sigma,
     reference)``) and takes either no argument or ``short: bool``. ``glued`` names the
@@ -209,6 +297,18 @@ def reference_check(
         raise TypeError(f"variational must be a bool, got {type(variational).__name__}")
     if variational and kind != "stat":
         raise ValueError("variational=True needs kind='stat'")
+    if reference_kind is not None and reference_kind not in REFERENCE_KINDS:
+        raise ValueError(f"reference_kind must be one of {tuple(REFERENCE_KINDS)}, got {reference_kind!r}")
+    if tolerance_from is not None and tolerance_from not in TOLERANCE_ORIGINS:
+        raise ValueError(f"tolerance_from must be one of {tuple(TOLERANCE_ORIGINS)}, got {tolerance_from!r}")
+    if not isinstance(why, str):
+        raise TypeError(f"why must be a string, got {type(why).__name__}")
+    if better not in ("lower", "higher"):
+        raise ValueError(f"better must be 'lower' or 'higher', got {better!r}")
+    margin = _tolerance(margin, "margin")
+    short_margin = margin if short_margin is None else _tolerance(short_margin, "short_margin")
+    if kind == "beats" and reference_kind not in (None, "baseline"):
+        raise ValueError("kind='beats' compares with a baseline: reference_kind must be 'baseline'")
     if (
         isinstance(glued, str)
         or not isinstance(glued, (tuple, list))
@@ -225,8 +325,12 @@ def reference_check(
         takes_short = "short" in inspect.signature(compute).parameters
 
         @functools.cache
-        def run(short: bool):
+        def cached(short: bool, configuration: tuple):
             return compute(short=short) if takes_short else compute()
+
+        def run(short: bool):
+            # keyed by the settings the chapter's studies last ran with: never stale
+            return cached(short, _configuration(chapter, short))
 
         _CHECKS[id] = ReferenceCheck(
             id,
@@ -242,10 +346,23 @@ def reference_check(
             variational,
             tuple(glued),
             run,
+            reference_kind,
+            tolerance_from,
+            why,
+            better,
+            margin,
+            short_margin,
         )
         return compute
 
     return decorator
+
+
+def _configuration(chapter: str, short: bool) -> tuple:
+    """The settings the studies of ``chapter`` currently stand at (see experiment.current)."""
+    from . import experiment
+
+    return tuple((run.study_name, experiment.current(run, short)) for run in experiment.studies_of(chapter))
 
 
 def _load(chapter: str | None = None) -> dict[str, ReferenceCheck]:
@@ -319,6 +436,18 @@ def _as_values(id: str, output, kind: str) -> tuple[np.ndarray, np.ndarray, floa
         raise TypeError(
             f"check {id!r}: the value and reference in its output must be numbers: {err}"
         ) from None
+    if kind == "beats":
+        if v.ndim != 1 or v.size < 3:
+            raise ValueError(
+                f"check {id!r}: a 'beats' check needs the model's metric over >= 3 seeds, got shape {v.shape}"
+            )
+        if r.ndim > 1 or r.size not in (1, v.size):
+            raise ValueError(
+                f"check {id!r}: the baseline must be one value or one per seed, got shape {r.shape}"
+            )
+        if not (np.all(np.isfinite(v)) and np.all(np.isfinite(r))):
+            raise ValueError(f"check {id!r}: the model's or the baseline's metric is not finite")
+        return v, r, None
     if v.shape != r.shape:
         raise ValueError(
             f"check {id!r}: value shape {v.shape} differs from reference shape {r.shape} in its output"
@@ -333,10 +462,49 @@ def evaluate(chk: ReferenceCheck, output, short: bool = False) -> CheckResult:
     check_type(chk, ReferenceCheck, "chk")
     short = check_bool(short, "short")
     v, r, sigma = _as_values(chk.id, output, chk.kind)
-    dev = _deviation(chk.kind, v, r)
     tolerance = chk.short_tolerance if short else chk.tolerance
     systematic = chk.short_systematic if short else chk.systematic
     n_sigma = None
+    extra = {}
+    if chk.kind == "beats":
+        margin = chk.short_margin if short else chk.margin
+        gain = float(np.mean(r) - np.mean(v)) if chk.better == "lower" else float(np.mean(v) - np.mean(r))
+        dev = gain - margin
+        passed = bool(np.isfinite(dev) and dev >= 0)
+        extra = {
+            "margin": margin,
+            "spread": float(np.std(v, ddof=1)),
+            "reference_spread": float(np.std(r, ddof=1)) if r.size > 1 else None,
+            "n_seeds": int(v.size),
+        }
+        summary = f"mean of {v.size} seeds"
+        sigma = float(np.std(v, ddof=1) / math.sqrt(v.size))
+        return CheckResult(
+            id=chk.id,
+            chapter=chk.chapter,
+            description=chk.description,
+            reference_source=chk.reference_source,
+            kind=chk.kind,
+            short=short,
+            tolerance=tolerance,
+            k=chk.k,
+            systematic=systematic,
+            variational=False,
+            value=float(np.mean(v)),
+            reference=float(np.mean(r)),
+            deviation=dev,
+            passed=passed,
+            summary=summary,
+            sigma=sigma,
+            n_sigma=None,
+            glued=chk.glued,
+            reference_kind=chk.reference_kind or "baseline",
+            tolerance_from=chk.tolerance_from,
+            why=chk.why,
+            better=chk.better,
+            **extra,
+        )
+    dev = _deviation(chk.kind, v, r)
     if chk.kind in ("abs", "rel"):
         passed = bool(np.isfinite(dev) and dev <= tolerance)
     elif chk.kind == "stat":
@@ -368,6 +536,9 @@ def evaluate(chk: ReferenceCheck, output, short: bool = False) -> CheckResult:
         sigma=sigma,
         n_sigma=n_sigma,
         glued=chk.glued,
+        reference_kind=chk.reference_kind,
+        tolerance_from=chk.tolerance_from,
+        why=chk.why,
     )
 
 
@@ -509,12 +680,34 @@ def show(chapter: str) -> ResultsTable:
 
     During a book build the results are also written as the chapter's record, which the
     validation appendix shows.
+
+    **A reader's variant.** When a study of the chapter last ran with settings other than
+    the book's (``experiment.variants``), the checks are evaluated on the reader's run and
+    shown as information under the note "not the book's configuration": their tolerances
+    hold for the book's settings, so a failure is reported, not raised. The book build
+    itself must run the book's configuration and raises instead.
     """
+    from . import experiment
+
     if not isinstance(chapter, str):
         raise TypeError(f"chapter must be a string, got {type(chapter).__name__}")
-    results = ResultsTable(run_all(chapter))
-    if not results:
+    ids = check_ids(chapter)
+    if not ids:
         raise ValueError(f"chapter {chapter!r} has no registered reference checks")
+    changed = experiment.variants(chapter)
+    if changed and record_dir() is not None:
+        raise ValueError(f"the book build must run the book's configuration; changed settings: {changed}")
+    if changed:
+        results, errors = ResultsTable(), []
+        for i in ids:
+            try:
+                results.append(run_check(i))
+            except Exception as err:  # a variant may make a check meaningless (e.g. other shapes)
+                errors.append(f"{i}: {type(err).__name__}: {err}")
+        results = ResultsTable([dataclasses_replace(r, variant=True) for r in results])
+        results.note = _variant_note(changed, errors)
+        return results
+    results = ResultsTable(run_check(i) for i in ids)
     failed = [r.id for r in results if not r.passed]
     if failed:
         raise AssertionError(
@@ -524,6 +717,21 @@ def show(chapter: str) -> ResultsTable:
     if directory is not None:
         write_record(chapter, list(results), directory)
     return results
+
+
+def _variant_note(changed: dict, errors: list[str]) -> str:
+    """The note above the checks of a reader's variant: which settings differ from the book's."""
+    parts = []
+    for name, diff in changed.items():
+        settings = ", ".join(f"{k} = {v[0]!r} (book: {v[1]!r})" for k, v in diff.items())
+        parts.append(f"{name}: {settings}")
+    note = (
+        "Not the book's configuration: the checks hold for the book's settings, and are shown "
+        "here for your run as information, not enforced. Changed: " + "; ".join(parts) + "."
+    )
+    if errors:
+        note += " Not evaluated for your settings: " + "; ".join(errors) + "."
+    return note
 
 
 # --- tables ---
@@ -550,20 +758,48 @@ def _check_results(results, name: str, nonempty: bool = False) -> list:
     return results
 
 
+def _origin_text(r: CheckResult) -> str:
+    origin = r.tolerance_from or "undeclared"
+    return origin + (f": {r.why}" if r.why else "")
+
+
 def results_html(results: list[CheckResult], with_build: bool = False) -> str:
-    """An HTML table of check results (used by chapters and the appendix)."""
+    """An HTML table of check results (used by chapters and the appendix).
+
+    Besides value, reference and rule, each row shows the reference kind (exact,
+    library, published, baseline), where the tolerance comes from, and the share of its
+    allowance the check uses (|deviation| / allowance; above 1 fails); a row that passes
+    only through its systematic allowance, or through a tolerance set after the result,
+    is flagged.
+    """
     _check_results(results, "results")
     with_build = check_bool(with_build, "with_build")
     build_head = "<th>computed</th>" if with_build else ""
     head = (
         "<table class='physml-checks'><thead><tr><th>check</th><th>chapter</th>"
         "<th>value</th><th>&sigma;</th><th>reference</th><th>deviation</th><th>dev./&sigma;</th>"
-        f"<th>rule</th><th>result</th>{build_head}</tr></thead><tbody>"
+        "<th>rule</th><th>reference kind</th><th>tolerance from</th><th>allowance used</th>"
+        f"<th>result</th>{build_head}</tr></thead><tbody>"
     )
     rows = []
     for r in results:
         verdict = "pass" if r.passed else "FAIL"
+        if r.by_allowance():
+            verdict = "pass, <b>flagged</b>: " + (
+                "tolerance set after the result"
+                if r.tolerance_from == "after"
+                else "only through the systematic allowance"
+            )
+        if r.variant:
+            verdict += "<br><i>(your settings; not enforced)</i>"
         summary = "" if r.summary == "value" else f"<br><i>({html.escape(r.summary)})</i>"
+        if r.kind == "beats" and r.spread is not None:
+            summary += f"<br><i>spread (s.d.) {r.spread:.3g}</i>"
+        ref_spread = (
+            "" if r.reference_spread is None else f"<br><i>spread (s.d.) {r.reference_spread:.3g}</i>"
+        )
+        use = r.use()
+        use_text = "" if use is None else ("&gt; 100" if use > 100 else f"{use:.2f}")
         build = ""
         if with_build:
             info = r.build or {}
@@ -574,9 +810,12 @@ def results_html(results: list[CheckResult], with_build: bool = False) -> str:
             f"<td><b>{html.escape(r.id)}</b><br>{html.escape(r.description)}"
             f"<br><i>reference: {html.escape(r.reference_source)}</i></td>"
             f"<td>{html.escape(r.chapter)}</td>"
-            f"<td>{r.value:.8g}{summary}</td><td>{_fmt(r.sigma, '.2g')}</td><td>{r.reference:.8g}</td>"
+            f"<td>{r.value:.8g}{summary}</td><td>{_fmt(r.sigma, '.2g')}</td>"
+            f"<td>{r.reference:.8g}{ref_spread}</td>"
             f"<td>{r.deviation:.2e}</td><td>{_fmt(r.n_sigma, '+.2f')}</td>"
-            f"<td>{html.escape(r.rule())}</td><td>{verdict}</td>{build}</tr>"
+            f"<td>{html.escape(r.rule())}</td><td>{html.escape(r.reference_kind or 'undeclared')}</td>"
+            f"<td>{html.escape(_origin_text(r))}</td><td>{use_text}</td>"
+            f"<td>{verdict}</td>{build}</tr>"
         )
     return head + "".join(rows) + "</tbody></table>"
 
@@ -585,6 +824,7 @@ class ResultsTable(list):
     """A list of :class:`CheckResult` that renders as one table in a notebook."""
 
     with_build = False
+    note = ""
 
     def __init__(self, iterable=(), /):
         if isinstance(iterable, (str, bytes)) or not hasattr(iterable, "__iter__"):
@@ -594,7 +834,8 @@ class ResultsTable(list):
         super().__init__(items)
 
     def _repr_html_(self) -> str:
-        return results_html(self, with_build=self.with_build)
+        note = f"<p class='physml-variant'><b>{html.escape(self.note, quote=False)}</b></p>" if self.note else ""
+        return note + results_html(self, with_build=self.with_build)
 
     def __str__(self) -> str:
-        return "\n".join(str(r) for r in self)
+        return "\n".join(([self.note] if self.note else []) + [str(r) for r in self])

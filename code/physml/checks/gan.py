@@ -24,10 +24,10 @@ from scipy.spatial.distance import jensenshannon
 from threadpoolctl import threadpool_limits
 
 from .. import gan, metrics
+from ..studies.vae import digits_split
 from ..torchtools import seed_everything
 from ..validation import reference_check
 from ._cache import per_configuration as _cached
-from .vae import digits_split
 
 SEED = 2026
 
