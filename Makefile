@@ -3,7 +3,7 @@
 #   make book-student  the student edition without solutions, _build/student/_build/html
 #   make test   lint, unit tests, exercise checks, book build, book tests (notebooks executed),
 #               student edition and its test, browser tests
-#   make lab    JupyterLab, in which the chapter .md files open as notebooks
+#   make lab    JupyterLab with the book's pages as notebooks in lab/ (numbers shown in the prose)
 #   make bench  performance benchmarks (print tables)
 PYTHON ?= python3
 # pages executed at once by `make book` (1: let the build execute them one by one)
@@ -53,10 +53,12 @@ site-tests: $(STAMP)
 
 test: lint unit book book-tests book-student student-tests site-tests
 
-# JupyterLab with chapters/*.md opening as notebooks (jupytext; settings written by lab_setup.py)
+# JupyterLab: lab/ holds every page as a notebook whose prose shows the numbers of your run
+# (tools/lab_edition.py, jupyterlab-myst); chapters/*.md also open as notebooks (jupytext)
 lab: $(STAMP)
 	$(BIN)/python tools/lab_setup.py
-	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
+	$(BIN)/python tools/lab_edition.py
+	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root) lab/README.md
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -31,7 +31,47 @@ def glue(name: str, value, display: bool = False):
         raise ValueError(f"value glued as {name!r} is not finite: {value}")
     if value is None:
         raise TypeError(f"value glued as {name!r} is None")
+    GLUED[name] = value
     return _glue(name, value, display=display)
+
+
+#: Every value glued in this kernel, by name: what :func:`glued` reads in JupyterLab.
+GLUED: dict = {}
+
+
+class Glued:
+    """A glued value formatted as the page's ``{glue:text}`` role formats it.
+
+    Its text form is the formatted value itself (no quotes), which is what JupyterLab's
+    MyST renderer shows for an inline ``{eval}`` expression.
+    """
+
+    def __init__(self, name: str, spec: str = ""):
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a string, got {type(name).__name__}")
+        if not isinstance(spec, str):
+            raise TypeError(f"spec must be a format string such as '.3f', got {type(spec).__name__}")
+        self.name, self.spec = name, spec
+
+    def __str__(self) -> str:
+        if self.name not in GLUED:
+            return f"[{self.name}: run the cells above]"
+        return format(GLUED[self.name], self.spec)
+
+    __repr__ = __str__
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+
+def glued(name: str, spec: str = "") -> Glued:
+    """The value glued as ``name`` in this kernel, formatted with ``spec`` (e.g. ``".3f"``).
+
+    The JupyterLab edition of a page (``make lab``) writes each ``{glue:text}`name:spec```
+    of the prose as ``{eval}`glued("name", "spec")```, which JupyterLab's MyST renderer
+    evaluates in the kernel: the prose shows the numbers of the reader's own run.
+    """
+    return Glued(name, spec)
 
 
 class Table:

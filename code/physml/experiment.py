@@ -134,6 +134,8 @@ class Settings:
     def variant_change(cls, cfg: Settings) -> dict:
         """One changed setting that a test makes to try a reader's variant: ``VARIANT`` if the
         class gives one, otherwise the next seed."""
+        if not isinstance(cfg, cls):
+            raise TypeError(f"cfg must be a {cls.__name__}, got {type(cfg).__name__}")
         if cls.VARIANT:
             return dict(cls.VARIANT)
         if "seed" in {f.name for f in dataclasses.fields(cls)}:

@@ -54,8 +54,10 @@ SKIPPED_MODULES = {
     # Landed before the layer existed; their examples are being written (bad-input issue,
     # follow-up). Each name removed from here must get its entries below.
 }
-#: Subpackages that are registries filled by decorators, not API.
-SKIPPED_PACKAGES = {"physml.checks", "physml.answers"}
+#: Subpackages that are registries filled by decorators, not API. physml.studies: the
+#: chapters' experiments, whose one argument is a Settings object that checks itself
+#: (tests/unit/test_experiment.py).
+SKIPPED_PACKAGES = {"physml.checks", "physml.answers", "physml.studies"}
 
 
 def example(target: str, /, *, same_rows=(), **args) -> None:
@@ -240,7 +242,20 @@ example(
     matrices=Obj({"A": A3}, wrong=[{}, {"A": "abc"}, {"A": A23}]),
     tol=NonNeg(1e-10),
 )
-example("physml.linalg.table_html", table=Obj({"row": {"col": True}}, wrong=[{}]), corner=Str(""))
+example(
+    "physml.linalg.table_html",
+    table=Obj(
+        {"row": {"col": True}},
+        wrong=[{}],
+        extra=[
+            Bad("rows with other keys", {"A": {"x": 1}, "B": {"y": 2}}),
+            Bad("row with an extra key", {"A": {"x": 1}, "B": {"x": 1, "y": 2}}),
+            Bad("row not a dict", {"A": 3}),
+            Bad("empty row", {"A": {}}),
+        ],
+    ),
+    corner=Str(""),
+)
 example("physml.linalg.singular_values", A=M(A23, complex_ok=True))
 example("physml.linalg.condition_number", A=M(A23, complex_ok=True))
 example(
@@ -344,10 +359,37 @@ def _returns_none(X, y):
     return None
 
 
+class _Predicts:
+    """A model whose predict(X) returns ``value(X)``: NaN, complex, the wrong length ..."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def predict(self, X):
+        return self.value(X)
+
+
+def _fit_predicting(value):
+    def fit(X, y):
+        return _Predicts(value)
+
+    return fit
+
+
+_diverged = (FloatingPointError,)  # a user function that returns NaN or inf (check_finite_result)
+_bad_models = [
+    Bad("model predicts NaN", _fit_predicting(lambda X: np.full(len(X), np.nan)), errors=_diverged),
+    Bad("model predicts inf", _fit_predicting(lambda X: np.full(len(X), np.inf)), errors=_diverged),
+    Bad("model predicts complex", _fit_predicting(lambda X: np.zeros(len(X)) + 1j)),
+    Bad("model predicts strings", _fit_predicting(lambda X: np.full(len(X), "a"))),
+    Bad("model predicts too few", _fit_predicting(lambda X: np.zeros(len(X) - 1))),
+]
+
+
 example(
     "physml.resampling.bootstrap",
     same_rows=[("X_train", "y_train")],
-    fit=Fn(_fit_ols, extra=[Bad("returns no model", _returns_none)]),
+    fit=Fn(_fit_ols, extra=[Bad("returns no model", _returns_none), *_bad_models]),
     X_train=M(X8),
     y_train=V(Y8),
     X_test=M(X8[:3], extra=[Bad("other columns", X8_3[:3])]),
@@ -369,10 +411,20 @@ example(
 example(
     "physml.resampling.cross_validate",
     **_xy,
-    fit=Fn(_fit_ols, extra=[Bad("returns no model", _returns_none)]),
+    fit=Fn(_fit_ols, extra=[Bad("returns no model", _returns_none), *_bad_models]),
     k=Int(2, minimum=2, extra=[Bad("k > n", 9)]),
     seed=Rng(0),
-    metric=Fn(Lazy(lambda: __import__("physml.regression").regression.mse)),
+    metric=Fn(
+        Lazy(lambda: __import__("physml.regression").regression.mse),
+        extra=[
+            Bad("returns an array", lambda y, y_pred: (y - y_pred) ** 2),
+            Bad("returns a 1-element array", lambda y, y_pred: np.array([0.5])),
+            Bad("returns complex", lambda y, y_pred: 0.5 + 1j),
+            Bad("returns a string", lambda y, y_pred: "0.5"),
+            Bad("returns None", lambda y, y_pred: None),
+            Bad("returns NaN", lambda y, y_pred: float("nan"), errors=_diverged),
+        ],
+    ),
 )
 
 # ----------------------------------------------------------------------------- physml.optim
@@ -587,7 +639,22 @@ example(
     noise=NonNeg(0.5),
     seed=Rng(0),
 )
-for _name in ("rosenbrock", "rosenbrock_gradient", "rosenbrock_hessian"):
+example(
+    "physml.optim.rosenbrock",
+    theta=Arr(  # a point (2,) or a batch (2, ...) of points
+        [0.5, 0.5],
+        extra=[
+            Bad("0-d", np.asarray(0.5)),
+            Bad("length 3", np.ones(3)),
+            Bad("points as rows", np.ones((3, 2))),
+            Bad("one point as a row", np.ones((1, 2))),
+            Bad("empty batch", np.ones((2, 0))),
+        ],
+    ),
+    a=Real(1.0),
+    b=Real(100.0),
+)
+for _name in ("rosenbrock_gradient", "rosenbrock_hessian"):
     example(
         f"physml.optim.{_name}",
         theta=V([0.5, 0.5], extra=[Bad("length 3", np.ones(3))]),
@@ -668,7 +735,7 @@ example(
 )
 example(
     "physml.autodiff.make_node",
-    data=Any(np.ones(3)),  # an operation's result: IEEE inf/NaN are the operation's to report
+    data=Arr(np.ones(3), empty_ok=True, extra=[Bad("object array", np.array([1.0, 2.0, 3.0], dtype=object))]),
     parents=Each([Obj(Lazy(_tensor()))], empty_ok=True),
     op=Str("add"),
 )
@@ -889,14 +956,60 @@ def _net_weights():
     return torch_twin._torch_weights(torch_twin.to_torch(_l2_model()))
 
 
+def _nan_net_weights():
+    import torch
+
+    weights = _net_weights()
+    with torch.no_grad():
+        weights[0][0, 0] = float("nan")
+    return weights
+
+
+def _bad_tensors(array):
+    """Tensors like ``array`` holding NaN, inf, complex or integer numbers."""
+
+    def put(fill):
+        out = np.array(array, dtype=float)
+        out.flat[0] = fill
+        return Lazy(_torch(out))
+
+    def as_dtype(dtype):
+        def factory():
+            import torch
+
+            return torch.as_tensor(np.asarray(array)).to(getattr(torch, dtype))
+
+        return Lazy(factory)
+
+    return [
+        Bad("NaN tensor", put(np.nan)),
+        Bad("inf tensor", put(np.inf)),
+        Bad("complex tensor", as_dtype("complex128")),
+        Bad("integer tensor", as_dtype("int64")),
+    ]
+
+
 _twin_xy = {"same_rows": [("X", "y")], "model": _model, "X": _X, "y": _y}
 example("physml.nn.torch_twin.to_torch", model=_model, device=Device("cpu"))
 example(
     "physml.nn.torch_twin.torch_cost",
     model=Obj(Lazy(_l2_model), wrong=[Lazy(_linear_model)]),
-    logits=Obj(Lazy(_torch(np.zeros((4, 1)))), wrong=[np.zeros((4, 1)), Lazy(_torch(np.zeros((4, 2))))]),
-    targets=Obj(Lazy(_torch(np.ones((4, 1)))), wrong=[np.ones((4, 1)), Lazy(_torch(np.ones((3, 1))))]),
-    weights=Obj(Lazy(_net_weights), optional=True, wrong=[[np.ones((3, 2))]]),
+    logits=Obj(
+        Lazy(_torch(np.zeros((4, 1)))),
+        wrong=[np.zeros((4, 1)), Lazy(_torch(np.zeros((4, 2))))],
+        extra=_bad_tensors(np.zeros((4, 1))),
+    ),
+    targets=Obj(
+        Lazy(_torch(np.ones((4, 1)))),
+        wrong=[np.ones((4, 1)), Lazy(_torch(np.ones((3, 1))))],
+        extra=_bad_tensors(np.ones((4, 1))),
+    ),
+    weights=Obj(
+        Lazy(_net_weights),
+        optional=True,
+        wrong=[[np.ones((3, 2))]],
+        extra=[Bad("NaN weight", Lazy(_nan_net_weights))],
+    ),
 )
 example("physml.nn.torch_twin.autograd_gradients", **_twin_xy)
 example("physml.nn.torch_twin.torch_params_as_numpy", net=Obj(Lazy(_net), wrong=[Lazy(_mlp())]))
@@ -1348,6 +1461,8 @@ example(
     display=Flag(False),
 )
 example("physml.book.Table", header=_table_header, rows=_table_rows)
+example("physml.book.glued", name=Str("api-glued"), spec=Str(".3f"))
+example("physml.book.Glued", name=Str("api-glued"), spec=Str(".3f"))
 example("physml.book.table", header=_table_header, rows=_table_rows)
 example(
     "physml.book.package_digest",
@@ -1433,6 +1548,12 @@ record(
     variational=False,
     glued=(),
     compute=lambda short: (1.0, 1.0),
+    reference_kind="exact",
+    tolerance_from="bound",
+    why="",
+    better="lower",
+    margin=0.0,
+    short_margin=0.0,
 )
 record(
     "physml.validation.CheckResult",
@@ -1455,6 +1576,15 @@ record(
     n_sigma=None,
     glued=(),
     build={},
+    reference_kind="exact",
+    tolerance_from="bound",
+    why="",
+    better="lower",
+    margin=0.0,
+    spread=None,
+    reference_spread=None,
+    n_seeds=None,
+    variant=False,
 )
 example(
     "physml.validation.CheckResult.from_json",
@@ -1474,6 +1604,12 @@ example(
     short_systematic=NonNeg(0.0, optional=True),
     variational=Flag(True),
     glued=Each([Str("api-glue")], empty_ok=True),
+    reference_kind=Choice("exact", optional=True),
+    tolerance_from=Choice("sigma", optional=True),
+    why=Str("a reason"),
+    better=Choice("lower"),
+    margin=NonNeg(0.0),
+    short_margin=NonNeg(0.0, optional=True),
 )
 example("physml.validation.check_ids", chapter=Str("introduction", optional=True))
 example(
@@ -1512,6 +1648,59 @@ example(
     "physml.validation.ResultsTable",
     iterable=Each([Obj(Lazy(_check_result), wrong=[Lazy(_check)])], empty_ok=True),
 )
+
+# ----------------------------------------------------------------------------- physml.experiment
+
+
+def _toy_settings():
+    from physml import experiment
+
+    class ApiToy(experiment.Settings):
+        steps: int = experiment.setting(3, low=1)
+        seed: int = 0
+
+    return ApiToy
+
+
+_TOY = None
+
+
+def _toy():
+    global _TOY
+    if _TOY is None:
+        from physml import experiment
+
+        settings = _toy_settings()
+
+        @experiment.study("api-example", settings)
+        def toy_run(cfg):
+            return cfg.steps
+
+        _TOY = (settings, toy_run)
+    return _TOY
+
+
+example("physml.experiment.setting", default=Any(1), low=Any(None), high=Any(None), doc=Any(""))
+example(
+    "physml.experiment.study",
+    chapter=Str("api-example", extra=[Bad("empty", "")]),
+    settings=Obj(Lazy(lambda: _toy()[0]), wrong=[int, 3]),
+)
+example("physml.experiment.studies_of", chapter=Str("api-example"))
+example(
+    "physml.experiment.current",
+    run=Fn(Lazy(lambda: _toy()[1]), extra=[Bad("not a study", len)]),
+    short=Flag(False),
+)
+example("physml.experiment.variants", chapter=Str("api-example"))
+example("physml.experiment.reset", chapter=Str("api-example", optional=True))
+example("physml.experiment.Settings")
+for _method in ("book", "short", "validate", "is_book", "as_dict"):
+    instance("physml.experiment.Settings", lambda: _toy()[0]())
+    example(f"physml.experiment.Settings.{_method}")
+example("physml.experiment.Settings.replace")
+example("physml.experiment.Settings.changes", other=Obj(None, optional=True, wrong=[3]))
+example("physml.experiment.Settings.variant_change", cfg=Obj(Lazy(lambda: _toy()[0]())))
 
 # ----------------------------------------------------------------------------- physml.conv
 
