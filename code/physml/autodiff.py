@@ -87,6 +87,8 @@ class Tensor:
         rule (a leaf - an input or parameter - has no parents and ``op == "input"``).
 
     Leaves created by the user are validated: ``data`` must be array-like of finite numbers.
+    The operations themselves keep IEEE arithmetic, as NumPy and torch do: ``1 / 0`` gives
+    ``inf`` and ``0 / 0`` gives ``nan`` (NumPy may warn), not an error.
     """
 
     __array_ufunc__ = None  # make ``ndarray + Tensor`` call Tensor.__radd__ (and so on)
@@ -141,7 +143,7 @@ class Tensor:
         """z = x + y.   Rule: x.grad += z.grad, y.grad += z.grad (each summed back to its shape)."""
         other = as_tensor(other, "other")
         _check_broadcast(self, other, "+")
-        out = make_node(self.data + other.data, (self, other), "add")
+        out = _make_node(self.data + other.data, (self, other), "add")
 
         def backward():
             self._accumulate(out.grad)
@@ -154,7 +156,7 @@ class Tensor:
         """z = x - y.   Rule: x.grad += z.grad, y.grad -= z.grad."""
         other = as_tensor(other, "other")
         _check_broadcast(self, other, "-")
-        out = make_node(self.data - other.data, (self, other), "sub")
+        out = _make_node(self.data - other.data, (self, other), "sub")
 
         def backward():
             self._accumulate(out.grad)
@@ -167,7 +169,7 @@ class Tensor:
         """z = x * y (element-wise).   Rule: x.grad += z.grad * y, y.grad += z.grad * x."""
         other = as_tensor(other, "other")
         _check_broadcast(self, other, "*")
-        out = make_node(self.data * other.data, (self, other), "mul")
+        out = _make_node(self.data * other.data, (self, other), "mul")
 
         def backward():
             self._accumulate(out.grad * other.data)
@@ -180,7 +182,7 @@ class Tensor:
         """z = x / y.   Rule: x.grad += z.grad / y, y.grad -= z.grad * x / y**2."""
         other = as_tensor(other, "other")
         _check_broadcast(self, other, "/")
-        out = make_node(self.data / other.data, (self, other), "div")
+        out = _make_node(self.data / other.data, (self, other), "div")
 
         def backward():
             self._accumulate(out.grad / other.data)
@@ -197,7 +199,7 @@ class Tensor:
         """
         other = as_tensor(other, "other")
         _check_matmul_shapes(self.shape, other.shape)
-        out = make_node(self.data @ other.data, (self, other), "matmul")
+        out = _make_node(self.data @ other.data, (self, other), "matmul")
 
         def backward():
             x = self.data.reshape(-1, self.shape[-1])  # (1, k) for a vector
@@ -216,7 +218,7 @@ class Tensor:
         p = float(check_scalar(exponent, "exponent"))
         if not p.is_integer() and np.any(self.data < 0):
             raise ValueError(f"a negative base needs an integer exponent, got exponent={p}")
-        out = make_node(self.data**p, (self,), f"pow {p:g}")
+        out = _make_node(self.data**p, (self,), f"pow {p:g}")
 
         def backward():
             self._accumulate(out.grad * p * self.data ** (p - 1))
@@ -226,7 +228,7 @@ class Tensor:
 
     def __neg__(self) -> Tensor:
         """z = -x.   Rule: x.grad -= z.grad."""
-        out = make_node(-self.data, (self,), "neg")
+        out = _make_node(-self.data, (self,), "neg")
 
         def backward():
             self._accumulate(-out.grad)
@@ -253,7 +255,7 @@ class Tensor:
     # -- element-wise functions ---------------------------------------------------------
     def exp(self) -> Tensor:
         """z = exp(x).   Rule: x.grad += z.grad * exp(x) = z.grad * z."""
-        out = make_node(np.exp(self.data), (self,), "exp")
+        out = _make_node(np.exp(self.data), (self,), "exp")
 
         def backward():
             self._accumulate(out.grad * out.data)
@@ -265,7 +267,7 @@ class Tensor:
         """z = log(x) for x > 0.   Rule: x.grad += z.grad / x."""
         if np.any(self.data <= 0):
             raise ValueError("log needs a tensor with positive entries; this one has entries <= 0")
-        out = make_node(np.log(self.data), (self,), "log")
+        out = _make_node(np.log(self.data), (self,), "log")
 
         def backward():
             self._accumulate(out.grad / self.data)
@@ -275,7 +277,7 @@ class Tensor:
 
     def sin(self) -> Tensor:
         """z = sin(x).   Rule: x.grad += z.grad * cos(x)."""
-        out = make_node(np.sin(self.data), (self,), "sin")
+        out = _make_node(np.sin(self.data), (self,), "sin")
 
         def backward():
             self._accumulate(out.grad * np.cos(self.data))
@@ -285,7 +287,7 @@ class Tensor:
 
     def cos(self) -> Tensor:
         """z = cos(x).   Rule: x.grad -= z.grad * sin(x)."""
-        out = make_node(np.cos(self.data), (self,), "cos")
+        out = _make_node(np.cos(self.data), (self,), "cos")
 
         def backward():
             self._accumulate(-out.grad * np.sin(self.data))
@@ -295,7 +297,7 @@ class Tensor:
 
     def tanh(self) -> Tensor:
         """z = tanh(x).   Rule: x.grad += z.grad * (1 - z**2)."""
-        out = make_node(np.tanh(self.data), (self,), "tanh")
+        out = _make_node(np.tanh(self.data), (self,), "tanh")
 
         def backward():
             self._accumulate(out.grad * (1.0 - out.data**2))
@@ -306,7 +308,7 @@ class Tensor:
     def sigmoid(self) -> Tensor:
         """z = 1 / (1 + exp(-x)).   Rule: x.grad += z.grad * z * (1 - z)."""
         # 1/(1 + e^{-x}) = (1 + tanh(x/2)) / 2 is the same function without overflow for x << 0
-        out = make_node(0.5 * (1.0 + np.tanh(0.5 * self.data)), (self,), "sigmoid")
+        out = _make_node(0.5 * (1.0 + np.tanh(0.5 * self.data)), (self,), "sigmoid")
 
         def backward():
             self._accumulate(out.grad * out.data * (1.0 - out.data))
@@ -316,7 +318,7 @@ class Tensor:
 
     def relu(self) -> Tensor:
         """z = max(x, 0).   Rule: x.grad += z.grad * (x > 0)  (derivative 0 taken at x = 0)."""
-        out = make_node(np.maximum(self.data, 0.0), (self,), "relu")
+        out = _make_node(np.maximum(self.data, 0.0), (self,), "relu")
 
         def backward():
             self._accumulate(out.grad * (self.data > 0))
@@ -326,7 +328,7 @@ class Tensor:
 
     def __abs__(self) -> Tensor:
         """z = |x|.   Rule: x.grad += z.grad * sign(x)  (derivative 0 taken at x = 0)."""
-        out = make_node(np.abs(self.data), (self,), "abs")
+        out = _make_node(np.abs(self.data), (self,), "abs")
 
         def backward():
             self._accumulate(out.grad * np.sign(self.data))
@@ -339,7 +341,7 @@ class Tensor:
         """z = sum of x over ``axis`` (all axes if None).   Rule: x.grad += z.grad copied to every summand."""
         axes = _normalise_axis(axis, self.ndim)
         check_bool(keepdims, "keepdims")
-        out = make_node(self.data.sum(axis=axes, keepdims=keepdims), (self,), "sum")
+        out = _make_node(self.data.sum(axis=axes, keepdims=keepdims), (self,), "sum")
 
         def backward():
             g = out.grad if keepdims else np.expand_dims(out.grad, axes)
@@ -353,7 +355,7 @@ class Tensor:
         axes = _normalise_axis(axis, self.ndim)
         check_bool(keepdims, "keepdims")
         count = math.prod(self.shape[a] for a in axes)
-        out = make_node(self.data.mean(axis=axes, keepdims=keepdims), (self,), "mean")
+        out = _make_node(self.data.mean(axis=axes, keepdims=keepdims), (self,), "mean")
 
         def backward():
             g = out.grad if keepdims else np.expand_dims(out.grad, axes)
@@ -367,7 +369,7 @@ class Tensor:
         perm = tuple(reversed(range(self.ndim))) if axes is None else _normalise_axis(axes, self.ndim, "axes")
         if len(perm) != self.ndim:
             raise ValueError(f"axes must be a permutation of {self.ndim} axes, got {axes}")
-        out = make_node(np.transpose(self.data, perm), (self,), "transpose")
+        out = _make_node(np.transpose(self.data, perm), (self,), "transpose")
 
         def backward():
             self._accumulate(np.transpose(out.grad, np.argsort(perm)))
@@ -387,7 +389,7 @@ class Tensor:
             new = self.data.reshape(shape)
         except (TypeError, ValueError) as err:
             raise ValueError(f"shape {shape} does not fit a tensor of shape {self.shape}: {err}") from None
-        out = make_node(new, (self,), "reshape")
+        out = _make_node(new, (self,), "reshape")
 
         def backward():
             self._accumulate(out.grad.reshape(self.shape))
@@ -458,11 +460,23 @@ def make_node(data, parents: tuple[Tensor, ...], op: str) -> Tensor:
 
     The caller attaches the backward rule, a function without arguments that adds the
     node's adjoint times the local derivatives to the parents' ``grad``
-    (``out.backward_rule = rule``). No input checks: the operations check their inputs.
+    (``out.backward_rule = rule``). ``data`` must be array-like of finite real numbers
+    (``None``, object arrays and complex values are a ``TypeError``, NaN or inf a
+    ``ValueError``); the built-in operations call the unchecked core ``_make_node``, so
+    their results keep IEEE arithmetic.
     """
     if not isinstance(parents, (tuple, list)) or not all(isinstance(p, Tensor) for p in parents):
         raise TypeError(f"parents must be a tuple of Tensors, got {parents!r}")
     check_string(op, "op")
+    if isinstance(data, Tensor):
+        raise TypeError("data must be an array (the value of the new node), got a Tensor; pass its .data")
+    if isinstance(data, np.ndarray) and data.dtype == object:
+        raise TypeError("data must be an array of numbers, got an object array")
+    return _make_node(as_float_array(data, "data"), parents, op)
+
+
+def _make_node(data, parents: tuple[Tensor, ...], op: str) -> Tensor:
+    """:func:`make_node` without input checks, for the operations (inf and NaN follow IEEE)."""
     out = Tensor.__new__(Tensor)
     out.data = np.asarray(data, dtype=float)
     out.grad = np.zeros_like(out.data)
@@ -734,6 +748,10 @@ class Dual:
     ``value`` is a, ``deriv`` the tangent b. Since f(a + b eps) = f(a) + f'(a) b eps,
     every operation maps (value, tangent) to (value, tangent) by the chain rule, so
     the derivative is carried along with the computation.
+
+    The constructor refuses NaN and inf, but the arithmetic keeps IEEE semantics, as NumPy
+    and torch do: ``Dual(1.0) / 0`` has value ``inf`` and ``Dual(0.0) / 0`` value ``nan``,
+    without an error.
     """
 
     def __init__(self, value: float, deriv: float = 0.0):

@@ -459,10 +459,15 @@ def relation_table(matrices: dict, tol: float = 1e-10) -> dict[str, dict[str, bo
 
 
 def table_html(table: dict, corner: str = "") -> str:
-    """An HTML table of a nested dict ``{row: {column: value}}``; booleans show as check marks."""
+    """An HTML table of a nested dict ``{row: {column: value}}``; booleans show as check marks.
+
+    Every row must have the same columns (the keys of the first row); a row with missing or
+    extra keys is a ``ValueError`` naming ``table``.
+    """
     if not isinstance(table, dict) or not table:
         raise TypeError("table must be a non-empty dict {row: {column: value}}")
     check_string(corner, "corner")
+    _check_table_rows(table)
 
     def cell(value) -> str:
         if isinstance(value, (bool, np.bool_)):
@@ -480,6 +485,26 @@ def table_html(table: dict, corner: str = "") -> str:
     return (
         f"<table class='physml-linalg'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+def _check_table_rows(table: dict) -> None:
+    """The rows of ``table`` must be non-empty dicts with the same keys (columns)."""
+    first_row, first = None, None
+    for row, values in table.items():
+        if not isinstance(values, dict):
+            raise TypeError(f"table[{row!r}] must be a dict {{column: value}}, got {type(values).__name__}")
+        if first is None:
+            if not values:
+                raise ValueError(f"table rows must have at least one column, table[{row!r}] is empty")
+            first_row, first = row, list(values)
+            continue
+        missing = [c for c in first if c not in values]
+        extra = [c for c in values if c not in first]
+        if missing or extra:
+            raise ValueError(
+                f"all rows of table must have the same columns as the first row {first_row!r}: "
+                f"row {row!r} has missing keys {missing} and extra keys {extra}"
+            )
 
 
 # ---------------------------------------------------------------------------------------

@@ -782,16 +782,29 @@ def _rosenbrock_point(theta, a, b) -> tuple[float, float]:
 def rosenbrock(theta, a: float = 1.0, b: float = 100.0):
     """The Rosenbrock function f(x, y) = (a - x)^2 + b (y - x^2)^2, minimum 0 at (a, a^2).
 
-    ``theta`` is a point (x, y), or a pair of arrays (x, y) of points (shape (2, ...)),
-    e.g. a grid for a contour plot; the result has the shape of x.
+    ``theta`` is either
+
+    * a point (x, y), shape ``(2,)``: the result is a float; or
+    * a batch of points given as a pair of arrays (x, y), shape ``(2, *batch)`` with at
+      least two dimensions (e.g. the grids ``(xs, ys)`` of a contour plot): the result is
+      the array of shape ``batch`` (the shape of x). A batch of one point, shape ``(2, 1)``,
+      gives shape ``(1,)``.
+
+    The points run along axis 0, so an ``(n, 2)`` array of n points as rows must be
+    transposed first. Any other shape is a ``ValueError`` naming ``theta``.
     """
-    points = as_float_array(theta, "theta")
+    points = as_float_array(theta, "theta", nonempty=True)
     if points.ndim == 0 or points.shape[0] != 2:
-        raise ValueError(f"theta must be a point (x, y) or a pair of arrays (x, y), got shape {points.shape}")
+        hint = " (for n points as rows of an (n, 2) array pass theta.T)" if points.ndim == 2 else ""
+        raise ValueError(
+            "theta must be a point (x, y) of shape (2,) or a pair of arrays (x, y) of shape "
+            f"(2, ...), got shape {points.shape}{hint}"
+        )
     check_scalar(a, "a")
     check_scalar(b, "b")
     x, y = points[0], points[1]
-    return (a - x) ** 2 + b * (y - x**2) ** 2
+    value = (a - x) ** 2 + b * (y - x**2) ** 2
+    return float(value) if points.ndim == 1 else value
 
 
 def rosenbrock_gradient(theta, a: float = 1.0, b: float = 100.0) -> np.ndarray:

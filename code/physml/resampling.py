@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ._validate import as_float_array, as_rng, check_int, check_same_length
+from ._validate import as_float_array, as_rng, check_finite_result, check_int, check_same_length
 from .regression import mse
 
 
@@ -37,6 +37,34 @@ def _fitted(fit, X: np.ndarray, y: np.ndarray):
     return model
 
 
+def _predict(model, X: np.ndarray, where: str) -> np.ndarray:
+    """``model.predict(X)`` for a model made by ``fit``: one finite real number per row of ``X``."""
+    prediction = np.asarray(model.predict(X))
+    if prediction.dtype.kind not in "biuf":
+        raise TypeError(
+            f"the model made by fit must predict real numbers, got dtype {prediction.dtype} {where}"
+        )
+    if prediction.shape not in ((X.shape[0],), (X.shape[0], 1)):
+        raise ValueError(
+            f"the model made by fit must predict one value per row ({X.shape[0]} rows), "
+            f"got shape {prediction.shape} {where}"
+        )
+    check_finite_result(prediction, "the model made by fit (its predict)", where)
+    return prediction.reshape(-1).astype(float)
+
+
+def _score(metric, y_true: np.ndarray, y_pred: np.ndarray, where: str) -> float:
+    """``metric(y_true, y_pred)``, which must be one finite real number."""
+    score = metric(y_true, y_pred)
+    value = np.asarray(score)
+    if value.ndim != 0 or value.dtype.kind not in "iuf":
+        raise TypeError(
+            "metric must return a real number (a scalar) for each fold, "
+            f"got {type(score).__name__} of dtype {value.dtype} and shape {value.shape} {where}"
+        )
+    return float(check_finite_result(value, "metric", where))
+
+
 def _check_train(X, y, name_X: str = "X", name_y: str = "y") -> tuple[np.ndarray, np.ndarray]:
     X = as_float_array(X, name_X, ndim=2, nonempty=True)
     y = as_float_array(y, name_y, ndim=1, nonempty=True)
@@ -49,7 +77,8 @@ def bootstrap(fit: Callable, X_train, y_train, X_test, n_bootstraps: int, seed) 
 
     Each of the ``n_bootstraps`` resamples draws ``n`` rows of ``(X_train, y_train)`` with
     replacement. Returns an array of shape ``(n_bootstraps, len(X_test))`` whose row ``b``
-    is the prediction of the model fitted to resample ``b``.
+    is the prediction of the model fitted to resample ``b``. A model that predicts NaN or
+    inf stops the loop with a ``FloatingPointError``.
     """
     _check_fit(fit)
     X_train, y_train = _check_train(X_train, y_train, "X_train", "y_train")
@@ -67,7 +96,7 @@ def bootstrap(fit: Callable, X_train, y_train, X_test, n_bootstraps: int, seed) 
         for b in range(n_bootstraps):
             idx = rng.integers(0, n, size=n)
             model = _fitted(fit, X_train[idx], y_train[idx])
-            predictions[b] = model.predict(X_test)
+            predictions[b] = _predict(model, X_test, f"on X_test (bootstrap resample {b})")
     return predictions
 
 
@@ -134,7 +163,9 @@ def cross_validate(fit: Callable, X, y, k: int = 5, seed=0, metric: Callable = m
 
     For each split of ``kfold_indices``, ``fit`` is called on the training folds and
     ``metric(y_test, prediction)`` is evaluated on the held-out fold. The usual estimate of
-    the generalisation error is the mean of the returned array.
+    the generalisation error is the mean of the returned array. ``metric`` must return one
+    real number; a model prediction or a score that is NaN or inf stops with a
+    ``FloatingPointError``.
     """
     _check_fit(fit)
     X, y = _check_train(X, y)
@@ -145,7 +176,8 @@ def cross_validate(fit: Callable, X, y, k: int = 5, seed=0, metric: Callable = m
         raise ValueError(f"k must not exceed the number of samples ({X.shape[0]}), got k={k}")
     scores = []
     with threadpool_limits(limits=1, user_api="blas"):
-        for train_idx, test_idx in kfold_indices(X.shape[0], k, seed):
+        for i, (train_idx, test_idx) in enumerate(kfold_indices(X.shape[0], k, seed)):
             model = _fitted(fit, X[train_idx], y[train_idx])
-            scores.append(metric(y[test_idx], model.predict(X[test_idx])))
+            where = f"on fold {i + 1} of {k}"
+            scores.append(_score(metric, y[test_idx], _predict(model, X[test_idx], where), where))
     return np.asarray(scores, dtype=float)

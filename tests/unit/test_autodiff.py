@@ -9,7 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from physml import autodiff as ad
-from physml.checks import autodiff as programs
+from physml.studies import autodiff as programs
 
 TOL = 1e-10
 
@@ -338,3 +338,35 @@ def test_bad_inputs_name_the_argument():
         ad.mlp_cost([np.ones((2, 1)), np.ones(1)], np.ones(3), np.ones((3, 1)))
     with pytest.raises(ValueError, match="item"):
         x.item()
+
+
+def test_make_node_accepts_an_array_and_refuses_bad_data():
+    x = ad.Tensor([1.0, 2.0])
+    out = ad.make_node(np.array([2.0, 4.0]), (x,), "double")
+    np.testing.assert_array_equal(out.data, [2.0, 4.0])
+    assert out.parents == (x,) and out.op == "double"
+    empty = ad.make_node(np.empty(0), (), "empty")  # an operation's result may be empty
+    assert empty.shape == (0,)
+    bad = [
+        (None, TypeError),
+        (np.array([1.0, 2.0], dtype=object), TypeError),
+        (np.array([object(), object()]), TypeError),
+        (np.array([1.0, 2.0]) + 1j, TypeError),
+        ("abc", TypeError),
+        (x, TypeError),
+        (np.array([1.0, np.nan]), ValueError),
+        (np.array([np.inf, 1.0]), ValueError),
+    ]
+    for data, error in bad:
+        with pytest.raises(error, match=r"\bdata\b"):
+            ad.make_node(data, (x,), "op")
+
+
+def test_tensor_and_dual_arithmetic_keep_ieee_semantics():
+    """Documented in the class docstrings: 1/0 is inf, 0/0 NaN, as in NumPy and torch."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert (ad.Tensor(1.0) / 0.0).item() == math.inf
+        assert math.isnan((ad.Tensor(0.0) / ad.Tensor(0.0)).item())
+    assert (ad.Dual(1.0) / 0.0).value == math.inf
+    assert math.isnan((ad.Dual(0.0) / 0.0).value)
+    assert "IEEE" in ad.Tensor.__doc__ and "IEEE" in ad.Dual.__doc__

@@ -331,3 +331,18 @@ def test_table_html():
 def test_bad_input_names_the_argument(call, error, name):
     with pytest.raises(error, match=name):
         call()
+
+
+def test_table_html_rows_with_different_keys():
+    html = linalg.table_html({"A": {"x": 1, "y": True}, "B": {"y": False, "x": 2}})  # order may differ
+    assert html.count("<tr>") == 3
+    with pytest.raises(ValueError, match=r"rows of table.*'B'.*missing keys \['x'\].*extra keys \['y'\]"):
+        linalg.table_html({"A": {"x": 1}, "B": {"y": 2}})
+    with pytest.raises(ValueError, match=r"table.*extra keys \['z'\]"):
+        linalg.table_html({"A": {"x": 1}, "B": {"x": 2, "z": 3}})
+    with pytest.raises(ValueError, match=r"table.*missing keys \['x'\]"):
+        linalg.table_html({"A": {"x": 1}, "B": {}})
+    with pytest.raises(ValueError, match="table"):
+        linalg.table_html({"A": {}})
+    with pytest.raises(TypeError, match="table"):
+        linalg.table_html({"A": 3})

@@ -388,3 +388,43 @@ def test_torch_twin_bad_input():
     model = MLP([2, 3, 1])
     with pytest.raises(ValueError, match="optimizer"):
         torch_twin.train_twin(model, np.zeros((4, 2)), np.zeros(4), "lbfgs", 0.1, 1, 2)
+
+
+def _torch_cost_case(l2=0.0):
+    import torch
+
+    model = MLP([2, 3, 1], hidden_activation="tanh", l2=l2, seed=0)
+    net = torch_twin.to_torch(model)
+    logits = net(torch.ones((4, 2), dtype=torch.float64)).detach()
+    targets = torch.ones((4, 1), dtype=torch.float64)
+    return model, logits, targets, torch_twin._torch_weights(net)
+
+
+def test_torch_cost_is_finite_for_finite_input():
+    model, logits, targets, weights = _torch_cost_case(l2=0.1)
+    cost = torch_twin.torch_cost(model, logits, targets, weights)
+    assert np.isfinite(cost.item())
+
+
+@pytest.mark.parametrize("fill", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("name", ["logits", "targets"])
+def test_torch_cost_refuses_non_finite_tensors(name, fill):
+    model, logits, targets, _ = _torch_cost_case()
+    args = {"logits": logits.clone(), "targets": targets.clone()}
+    args[name][1, 0] = fill
+    with pytest.raises(ValueError, match=rf"{name} contains NaN or inf"):
+        torch_twin.torch_cost(model, **args)
+
+
+def test_torch_cost_refuses_non_finite_weights_and_non_real_tensors():
+    import torch
+
+    model, logits, targets, weights = _torch_cost_case(l2=0.1)
+    bad = [w.detach().clone() for w in weights]
+    bad[1][0, 0] = float("nan")
+    with pytest.raises(ValueError, match=r"weights\[1\]"):
+        torch_twin.torch_cost(model, logits, targets, bad)
+    with pytest.raises(TypeError, match="logits"):
+        torch_twin.torch_cost(model, logits.to(torch.complex128), targets, weights)
+    with pytest.raises(TypeError, match="targets"):
+        torch_twin.torch_cost(model, logits, targets.to(torch.int64), weights)

@@ -431,3 +431,33 @@ def test_bad_types_and_shapes():
         optim.newton_minimize(lambda th: th - 1, lambda th: np.zeros((2, 2)), np.zeros(2))
     with pytest.raises(ValueError, match="theta0"):
         optim.newton_minimize(quad_grad, lambda th: A, [np.nan, 0.0, 0.0])
+
+
+def test_rosenbrock_point_and_batches():
+    assert optim.rosenbrock([1.0, 1.0]) == 0.0
+    assert isinstance(optim.rosenbrock(np.array([0.5, 0.5])), float)
+    xs, ys = np.meshgrid(np.linspace(-1, 1, 4), np.linspace(0, 2, 3))
+    grid = optim.rosenbrock((xs, ys))
+    assert grid.shape == xs.shape
+    np.testing.assert_allclose(grid[1, 2], optim.rosenbrock([xs[1, 2], ys[1, 2]]))
+    one = optim.rosenbrock(np.array([[0.5], [0.5]]))  # a batch of one point: shape (1,), as documented
+    assert one.shape == (1,) and one[0] == optim.rosenbrock([0.5, 0.5])
+
+
+@pytest.mark.parametrize(
+    "theta",
+    [0.5, np.ones(3), np.ones((3, 2)), np.ones((1, 2)), np.ones(0), np.ones((2, 0))],
+    ids=["0-d", "length 3", "points as rows", "one row", "empty", "empty batch"],
+)
+def test_rosenbrock_refuses_wrong_dimensions(theta):
+    with pytest.raises(ValueError, match="theta"):
+        optim.rosenbrock(theta)
+
+
+def test_rosenbrock_refuses_bad_values():
+    with pytest.raises(ValueError, match="theta"):
+        optim.rosenbrock([np.nan, 1.0])
+    with pytest.raises(TypeError, match="theta"):
+        optim.rosenbrock([1.0 + 1j, 1.0])
+    with pytest.raises(TypeError, match="theta"):
+        optim.rosenbrock(None)

@@ -161,3 +161,71 @@ def test_bias_variance_special_cases_and_bad_input():
         resampling.bias_variance(np.ones((3, 3)), [1.0, np.nan, 2.0])
     with pytest.raises(ValueError, match="predictions"):
         resampling.bias_variance(np.ones(3), y)
+
+
+# --------------------------------------------------------------------------- user functions
+
+
+class _Predicts:
+    """A fit whose model's predict(X) returns ``value(X)``."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __call__(self, X, y):
+        return self
+
+    def predict(self, X):
+        return self.value(X)
+
+
+_BAD_PREDICTIONS = [
+    (lambda X: np.full(len(X), np.nan), FloatingPointError),
+    (lambda X: np.full(len(X), np.inf), FloatingPointError),
+    (lambda X: np.zeros(len(X)) + 1j, TypeError),
+    (lambda X: np.full(len(X), "a"), TypeError),
+    (lambda X: np.zeros(len(X) + 1), ValueError),
+]
+
+
+@pytest.mark.parametrize(("predict", "error"), _BAD_PREDICTIONS)
+def test_bad_model_predictions_stop_with_an_error_naming_the_model(predict, error):
+    X, y = _problem(0, n=12)
+    with pytest.raises(error, match=r"model made by fit"):
+        resampling.cross_validate(_Predicts(predict), X, y, k=3)
+    with pytest.raises(error, match=r"model made by fit"):
+        resampling.bootstrap(_Predicts(predict), X, y, X[:4], n_bootstraps=2, seed=0)
+
+
+def test_column_predictions_are_accepted():
+    X, y = _problem(0, n=12)
+    column = _Predicts(lambda X: np.zeros((len(X), 1)))
+    scores = resampling.cross_validate(column, X, y, k=3)
+    assert scores.shape == (3,)
+    assert resampling.bootstrap(column, X, y, X[:4], n_bootstraps=2, seed=0).shape == (2, 4)
+
+
+def test_custom_scalar_metric_works():
+    X, y = _problem(0, n=12)
+    mae = resampling.cross_validate(
+        regression.fit_linear, X, y, k=3, metric=lambda t, p: np.mean(np.abs(t - p))
+    )
+    assert mae.shape == (3,) and np.all(mae > 0)
+
+
+@pytest.mark.parametrize(
+    ("metric", "error"),
+    [
+        (lambda t, p: (t - p) ** 2, TypeError),  # an array per sample, not a score
+        (lambda t, p: np.array([0.5]), TypeError),
+        (lambda t, p: 0.5 + 1j, TypeError),
+        (lambda t, p: "0.5", TypeError),
+        (lambda t, p: None, TypeError),
+        (lambda t, p: float("nan"), FloatingPointError),
+        (lambda t, p: np.inf, FloatingPointError),
+    ],
+)
+def test_metric_must_return_a_finite_real_number(metric, error):
+    X, y = _problem(0, n=12)
+    with pytest.raises(error, match=r"\bmetric\b"):
+        resampling.cross_validate(regression.fit_linear, X, y, k=3, metric=metric)

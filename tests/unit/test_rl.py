@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from physml import rl
-from physml.checks import rl as study
+from physml import experiment, rl
+from physml.checks import rl as checks
+from physml.studies import rl as study
 
 
 def _two_state(gamma=0.9):
@@ -56,9 +57,12 @@ def test_grid_world_transitions_are_distributions():
 
 
 def test_q_learning_greedy_policy_is_optimal():
-    q = study.q_study(short=True)
+    try:
+        q = study.q_run(study.QRun.short())
+    finally:
+        experiment.reset("rl")
     assert q["mismatches"] == 0
-    assert q["v_error"] < study.Q_TOLERANCE[True]
+    assert q["v_error"] < checks.Q_TOLERANCE[True]
 
 
 def test_q_learning_is_reproducible():
@@ -136,7 +140,7 @@ def test_particle_task_is_a_valid_mdp_and_reaches_the_origin():
 
 def test_particle_values_equal_minimum_time_by_search():
     task = rl.particle_on_line(n_x=6, n_v=3, fail=0.0, wall_cost=0.0)
-    T = study.minimum_steps(task.mdp)
+    T = checks.minimum_steps(task.mdp)
     g = task.mdp.gamma
     np.testing.assert_allclose(rl.value_iteration(task.mdp).V, -(1 - g**T) / (1 - g), atol=1e-9)
     # far from the origin with zero velocity the optimal policy pushes towards it

@@ -3,8 +3,8 @@
 import numpy as np
 
 from .. import bayes
-from ..checks import bayes as study
 from ..selfcheck import answer
+from ..studies import bayes as study
 
 # Settings of the exercises, shared with the exercise page.
 SECOND_K, SECOND_N = 45, 50  # a second run of the detector
@@ -41,6 +41,6 @@ def _w3_wide():
     t, h = study.fall_data()
     log_ev = [
         bayes.linear_posterior(study.design(t, d), h, study.FALL_NOISE, WIDE_TAU).log_evidence
-        for d in range(study.MAX_DEGREE + 1)
+        for d in range(study.EvidenceRun().max_degree + 1)
     ]
     return float(bayes.model_weights(log_ev)[3])

@@ -83,14 +83,17 @@ def torch_cost(model: MLP, logits, targets, weights=None):
 
     ``targets`` is the ``(n, n_out)`` tensor of :meth:`MLP._check_targets`; ``weights`` the
     weight tensors for the L2/L1 penalties (needed only when ``model.l2`` or ``model.l1``).
+    The tensors must be real floating point and finite (NaN or inf is a ``ValueError``
+    naming the argument). :func:`train_twin` calls the unchecked core ``_torch_cost``.
     """
     import torch
-    import torch.nn.functional as F
 
     _check_model(model)
     n_out = model.layer_sizes[-1]
     check_type(logits, torch.Tensor, "logits", "torch.Tensor")
     check_type(targets, torch.Tensor, "targets", "torch.Tensor")
+    _check_real_finite(logits, "logits")
+    _check_real_finite(targets, "targets")
     if logits.ndim != 2 or logits.shape[0] == 0 or logits.shape[1] != n_out:
         raise ValueError(f"logits must have shape (n, {n_out}) with n >= 1, got {tuple(logits.shape)}")
     if targets.shape != logits.shape:
@@ -99,6 +102,16 @@ def torch_cost(model: MLP, logits, targets, weights=None):
         )
     if weights is not None:
         _check_torch_weights(model, weights)
+    if (model.l2 or model.l1) and weights is None:
+        raise ValueError("weights must be given when the model has an l2 or l1 penalty")
+    return _torch_cost(model, logits, targets, weights)
+
+
+def _torch_cost(model: MLP, logits, targets, weights=None):
+    """:func:`torch_cost` without input checks, for the training loop."""
+    import torch
+    import torch.nn.functional as F
+
     n = logits.shape[0]
     if model.loss_name == "cross_entropy":
         data = F.cross_entropy(logits, targets)  # softmax + cross-entropy, targets as probabilities
@@ -111,14 +124,23 @@ def torch_cost(model: MLP, logits, targets, weights=None):
             "softmax": lambda z: torch.softmax(z, dim=1),
         }
         data = F.mse_loss(output[model.output_activation](logits), targets, reduction="sum") / n
-    if model.l2 or model.l1:
-        if weights is None:
-            raise ValueError("weights must be given when the model has an l2 or l1 penalty")
-        if model.l2:
-            data = data + model.l2 * sum((W * W).sum() for W in weights)
-        if model.l1:
-            data = data + model.l1 * sum(W.abs().sum() for W in weights)
+    if model.l2:
+        data = data + model.l2 * sum((W * W).sum() for W in weights)
+    if model.l1:
+        data = data + model.l1 * sum(W.abs().sum() for W in weights)
     return data
+
+
+def _check_real_finite(x, name: str) -> None:
+    """A torch tensor ``x`` must hold finite real floating-point numbers."""
+    import torch
+
+    if x.is_complex():
+        raise TypeError(f"{name} must be real, got a complex tensor (dtype {x.dtype})")
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
+    if x.numel() and not bool(torch.isfinite(x.detach()).all()):
+        raise ValueError(f"{name} contains NaN or inf values")
 
 
 def _check_torch_weights(model: MLP, weights) -> None:
@@ -130,6 +152,7 @@ def _check_torch_weights(model: MLP, weights) -> None:
     for l, (W, ours) in enumerate(zip(weights, model.weights, strict=True)):
         if not isinstance(W, torch.Tensor) or tuple(W.shape) != ours.T.shape:
             raise ValueError(f"weights[{l}] must be a torch tensor of shape {ours.T.shape}")
+        _check_real_finite(W, f"weights[{l}]")
 
 
 def _check_net(net, name: str = "net"):
@@ -261,7 +284,7 @@ def train_twin(
             for rows in minibatches(X.shape[0], batch_size, rng):
                 index = torch.from_numpy(rows).to(device)
                 opt.zero_grad()
-                cost = torch_cost(model, net(X_t[index]), Y_t[index], weights)
+                cost = _torch_cost(model, net(X_t[index]), Y_t[index], weights)
                 cost.backward()
                 opt.step()
                 value = cost.item()
