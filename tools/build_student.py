@@ -42,8 +42,28 @@ SOURCE = STUDENT / "source"
 STUDENT_CACHE = STUDENT / ".jupyter_cache"
 HTML = STUDENT / "_build" / "html"
 RECORD = STUDENT / "build-time.json"
-# linked into the staging folder unchanged (the exercise pages are written stripped)
-LINKED = ["chapters", "appendix", "code", "tools", "_static_vendor", "references.bib", "_toc.yml"]
+# linked into the staging folder unchanged (the exercise pages are written stripped; the
+# projects' reference solutions, instructor material, are left out with their part of the toc)
+LINKED = ["chapters", "appendix", "code", "tools", "_static_vendor", "references.bib"]
+REFERENCE = "projects/reference/"
+
+
+def student_toc(toc: dict) -> dict:
+    """The table of contents without the pages of the projects' reference solutions."""
+
+    def keep(entries):
+        return [
+            {**e, **({"sections": keep(e["sections"])} if "sections" in e else {})}
+            for e in entries
+            if not str(e.get("file", "")).startswith(REFERENCE)
+        ]
+
+    parts = []
+    for part in toc.get("parts", []):
+        chapters = keep(part.get("chapters", []))
+        if chapters:
+            parts.append({**part, "chapters": chapters})
+    return {**toc, "parts": parts}
 
 
 def is_solution(directive) -> bool:
@@ -108,6 +128,11 @@ def stage() -> list[str]:
     SOURCE.mkdir(parents=True)
     for name in LINKED:
         (SOURCE / name).symlink_to(ROOT / name)
+    toc = student_toc(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+    (SOURCE / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False, allow_unicode=True))
+    (SOURCE / "projects").mkdir()
+    for path in sorted((ROOT / "projects").glob("*.md")):
+        (SOURCE / "projects" / path.name).symlink_to(path)
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["title"] = f"{config['title']} (student edition)"
     config.setdefault("execute", {})["cache"] = str(STUDENT_CACHE)
@@ -178,7 +203,7 @@ def main() -> int:
     print(
         f"student edition: {len(stripped)} exercise pages without solutions, {n_cached} pages from the cache"
     )
-    assert set(toc_pages(SOURCE)) == set(toc_pages(ROOT))
+    assert set(toc_pages(SOURCE)) == {p for p in toc_pages(ROOT) if not p.startswith(REFERENCE)}
     env = book_env()
     env.pop("PHYSML_BUILD_DIR", None)
     cmd = [

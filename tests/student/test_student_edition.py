@@ -54,6 +54,14 @@ def solution_texts() -> dict[str, list[str]]:
 
 
 @cache
+def reference_texts() -> dict[str, str]:
+    """The instructors' reference solutions of the projects (pages and modules): absent from
+    the student edition as a whole."""
+    folder = ROOT / "projects" / "reference"
+    return {p.name: p.read_text() for p in sorted(folder.glob("*")) if p.suffix in (".md", ".py")}
+
+
+@cache
 def student_source_text() -> str:
     return "\n".join((SOURCE / f"{page}.md").read_text() for page in toc_pages(SOURCE))
 
@@ -67,10 +75,11 @@ def distinctive() -> set[tuple[str, ...]]:
     their outputs; a chapter may show the same line of code or formula as a solution).
     """
     inside = set().union(*(shingles(t) for texts in solution_texts().values() for t in texts))
+    inside |= set().union(set(), *(shingles(t) for t in reference_texts().values()))
     outside = shingles(student_source_text())
     for page in toc_pages(ROOT):
         path = FULL_HTML / f"{page}.html"
-        if not page.startswith("exercises/") and path.exists():
+        if not page.startswith(("exercises/", "projects/reference/")) and path.exists():
             outside |= shingles(file_text(path))
     return inside - outside
 
@@ -127,6 +136,19 @@ def test_the_collection_finds_the_solutions_in_the_full_book():
     found = leaks(FULL_HTML)
     exercise_pages = {Path(p).stem.removesuffix("-exercises") for p in found if "exercises/" in p}
     assert exercise_pages == set(solution_texts()), sorted(set(solution_texts()) - exercise_pages)
+
+
+def test_reference_solutions_are_absent_from_the_student_edition(student):
+    pages = [p for p in toc_pages(ROOT) if p.startswith("projects/reference/")]
+    assert len(pages) >= 6, "the full book lists the projects' reference solutions"
+    assert not [p for p in toc_pages(SOURCE) if p.startswith("projects/reference/")]
+    assert (
+        not list(student.rglob("*reference*solution*")) and not (student / "projects" / "reference").exists()
+    )
+    assert not (SOURCE / "projects" / "reference").exists()
+    if (FULL_HTML / "index.html").exists():
+        for page in pages:  # the collection finds them in the full book
+            assert shingles(file_text(FULL_HTML / f"{page}.html")) & distinctive(), page
 
 
 def test_no_solution_text_in_any_file_of_the_student_edition(student):

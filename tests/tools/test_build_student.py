@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-from build_student import strip_solutions  # noqa: E402
+from build_student import strip_solutions, student_toc  # noqa: E402
 
 PAGE = """# Exercises
 
@@ -76,3 +76,17 @@ def test_every_solution_goes_and_the_exercises_stay():
 def test_a_page_without_solutions_is_unchanged():
     text = "# Title\n\n```{code-cell} ipython3\nx = 1\n```\n"
     assert strip_solutions(text) == text
+
+
+def test_student_toc_drops_the_reference_solutions():
+    toc = {
+        "root": "chapters/introduction",
+        "parts": [
+            {"caption": "Projects", "chapters": [{"file": "projects/index"}, {"file": "projects/report"}]},
+            {"caption": "Reference", "chapters": [{"file": "projects/reference/networks"}]},
+            {"caption": "Mixed", "chapters": [{"file": "a", "sections": [{"file": "projects/reference/x"}]}]},
+        ],
+    }
+    out = student_toc(toc)
+    assert [p["caption"] for p in out["parts"]] == ["Projects", "Mixed"]
+    assert out["parts"][1]["chapters"] == [{"file": "a", "sections": []}]

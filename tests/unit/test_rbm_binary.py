@@ -145,7 +145,7 @@ def test_diverging_training_stops_with_a_clear_error():
 
 def test_symmetry_copies_keep_the_energy_and_magnetisation():
     from physml import ising
-    from physml.checks.boltzmann import symmetry_copies
+    from physml.studies.boltzmann import symmetry_copies
 
     spins = ising.sample(4, (2.5,), 20, seed=0).spins
     copies = symmetry_copies(spins, seed=1)

@@ -6,9 +6,9 @@ import torch
 from torch import nn
 
 from physml import optim, torchtools
-from physml.checks import neural_networks as nnchecks
-from physml.checks import pytorch as ptchecks
-from physml.nn import MLP
+from physml.nn import MLP, torch_twin
+from physml.studies import neural_networks as nn_study
+from physml.studies import pytorch as pt_study
 
 
 def _toy(n=40, seed=0):
@@ -212,8 +212,8 @@ def test_models():
 
 def test_rebuild_equals_physml_short():
     """Two epochs of the digits network: torchtools.fit ends at MLP.fit's parameters."""
-    net = ptchecks.rebuilt_digits_net()
-    physml_net = nnchecks.digits_model()
+    net = pt_study.rebuilt_digits_net()
+    physml_net = nn_study.digits_model()
     from physml.nn import examples
 
     X, _, y, _ = examples.digits_data()
@@ -224,6 +224,6 @@ def test_rebuild_equals_physml_short():
     )
     physml_net.fit(X, y, optim.Adam(1e-3), epochs=2, batch_size=32, seed=7)
     assert isinstance(physml_net, MLP)
-    ours = np.concatenate([p.ravel() for p in ptchecks.torch_twin.torch_params_as_numpy(net)])
+    ours = np.concatenate([p.ravel() for p in torch_twin.torch_params_as_numpy(net)])
     ref = np.concatenate([p.ravel() for p in physml_net.params])
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10)

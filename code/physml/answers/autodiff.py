@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 
-from ..checks.autodiff import cluster_positions
 from ..selfcheck import answer
+from ..studies.autodiff import cluster_positions
 
 FD_POINT = 1.0  # f(x) = exp(sin x) at x = 1, as in the chapter's figure
 
