@@ -20,7 +20,7 @@ from ._validate import as_float_array, check_finite_loss, check_int, check_scala
 from .nn.torch_twin import torch_threads
 from .optim import minibatches
 from .progress import progress
-from .torchtools import as_device, mlp, seed_everything
+from .torchtools import as_device, make_generator, mlp
 
 __all__ = [
     "Autoencoder",
@@ -161,10 +161,10 @@ def train_autoencoder(
     with :math:`\tilde{\boldsymbol x}_i = \boldsymbol x_i + \sigma\boldsymbol\epsilon_i`,
     :math:`\boldsymbol\epsilon_i\sim\mathcal N(\boldsymbol 0,\boldsymbol I)` fresh at every
     step: a *denoising* autoencoder for ``noise_std`` :math:`\sigma > 0`, a plain one for
-    :math:`\sigma = 0`. ``seed`` fixes the initialisation (through
-    ``physml.torchtools.seed_everything``, so build the model after calling this, or pass
-    a freshly built one), the batches and the noise. A NaN or infinite loss stops
-    training with an error.
+    :math:`\sigma = 0`. ``seed`` seeds torch's global generator (``torch.manual_seed``), the
+    order of the batches (a NumPy generator) and the noise (a ``torch.Generator``); the weights
+    are drawn when the model is built, so seed torch before building it. Torch is not
+    switched to deterministic algorithms. A NaN or infinite loss stops training with an error.
 
     Returns ``{"train_loss": [...], "val_loss": [...]}`` per epoch (``val_loss``, the
     clean reconstruction error of ``X_val``, empty without ``X_val``).
@@ -180,7 +180,8 @@ def train_autoencoder(
     seed = check_int(seed, "seed", minimum=0)
     device = as_device(device)
     threads = torch_threads(num_threads, "num_threads")  # checks num_threads before training
-    generator = seed_everything(seed)
+    torch.manual_seed(seed)
+    generator = make_generator(seed)
     rng = np.random.default_rng(seed)
     model.to(device)
     data = _as_tensor(X, device)

@@ -387,7 +387,9 @@ def train_forecaster(
     """Train a one-step forecaster on windows ``X`` and next states ``Y`` (mean squared error, Adam).
 
     Plain Adam through :func:`physml.torchtools.fit`, which stops with a clear error on a NaN
-    loss; seeds via :func:`physml.torchtools.seed_everything`. Returns the history of ``fit``.
+    loss. ``seed`` seeds torch's global generator (dropout, if any) and the loader's own
+    generator, which shuffles the windows; it does not switch torch to deterministic
+    algorithms for the rest of the process. Returns the history of ``fit``.
     """
     torchtools._check_model(model)
     X = as_float_array(X, "X", ndim=3)
@@ -402,7 +404,8 @@ def train_forecaster(
         raise ValueError(f"Y must have {n_out} columns (the model's n_out), got {Y.shape[1]}")
     _probe_forecaster(model, X, Y)
     check_scalar(lr, "lr", minimum=0.0, include_min=False)
-    torchtools.seed_everything(seed)
+    seed = torchtools._check_seed(seed)
+    torch.manual_seed(seed)
     loader = torchtools.make_loader(X, Y, batch_size, seed=seed)
     return torchtools.fit(
         model,

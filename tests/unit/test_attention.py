@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from physml import attention, rnn
-from physml.checks import rnn as rnnchecks
 from physml.checks import transformer as tfchecks
+from physml.studies import rnn as rnnstudy
+from physml.studies import transformer as tfstudy
 
 ATOL = 1e-10
 
@@ -290,16 +291,34 @@ def test_forecaster_trains_with_the_rnn_tools():
 
 
 def test_transformer_sees_the_data_of_the_rnn_chapter():
-    """The transformer is trained and tested on the RNN chapter's windows and trajectories."""
-    ours = tfchecks.oscillator_data(short=True)
-    theirs = rnnchecks.oscillator_run(short=True)
-    np.testing.assert_array_equal(ours["truth"], theirs["truth"])
-    np.testing.assert_array_equal(ours["mean"], theirs["mean"])
-    np.testing.assert_array_equal(ours["std"], theirs["std"])
-    assert len(ours["X"]) == theirs["n_windows"]
+    """The transformer is trained and tested on the RNN chapter's windows and trajectories:
+    its settings hold the RNN chapter's, in the book's and in the short configuration."""
+    assert tfstudy.TransformerRun().oscillator == rnnstudy.OscillatorRun()
+    assert tfstudy.TransformerRun.short().oscillator == rnnstudy.OscillatorRun.short()
+    theirs = rnnstudy.oscillator_run(rnnstudy.OscillatorRun.short())
     run = tfchecks.oscillator_run(short=True)
+    ours = run["data"]
+    for key in ("X", "truth", "mean", "std"):
+        assert ours[key] is theirs[key]
     assert run["errors"]["LSTM"] is theirs["errors"]["LSTM"]
     assert set(run["errors"]) == {"transformer", "LSTM", "GRU", "feed-forward window", "persistence"}
+
+
+@pytest.mark.parametrize("causal", [True, False])
+def test_causal_encoding_equals_that_of_the_prefix(causal):
+    """With the causal mask, z_t of a window equals z_t of the window cut after t (float64); without
+    it, later inputs reach z_t and the two differ: the property the chapter's check tests."""
+    model = attention.TransformerForecaster(
+        3, d_model=8, n_heads=2, n_layers=2, d_ff=16, max_len=9, causal=causal
+    )
+    model = model.double().eval()
+    x = torch.randn(4, 9, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        whole = model.encode(x)
+        prefix = torch.stack([model.encode(x[:, : t + 1])[:, t] for t in range(9)], dim=1)
+    deviation = float((whole - prefix).abs().max())
+    assert (deviation < 1e-12) is causal
+    assert deviation > 1e-3 or causal
 
 
 def test_forecaster_runs_on_cuda_when_available():
