@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 
 from physml import classification as cl
-from physml.checks import classification as study
+from physml.studies import classification as study
 
 
 def _binary_problem(seed, n=40, p=3):

@@ -3,8 +3,8 @@
 import numpy as np
 
 from .. import classification
-from ..checks import classification as study
 from ..selfcheck import answer
+from ..studies import classification as study
 
 # Settings of the exercises, shared with the exercise page.
 C_LAMBDA = 1e-2  # the lambda of the C-mapping exercise (breast-cancer data)
@@ -30,7 +30,7 @@ def _sklearn_C():
     "and add up its diagonal.",
 )
 def _ridge_variance():
-    _, cov = study.ridge_theory(RIDGE_EXERCISE_LAMBDA)
+    _, cov = study.ridge_theory(RIDGE_EXERCISE_LAMBDA)  # the book's fixed design
     return float(np.trace(cov))
 
 
@@ -38,13 +38,14 @@ def _ridge_variance():
     "cls-abs-m-critical",
     rtol=1e-9,
     hint="Fit on the chapter's training set with the single feature |m| = |M| / L^2 "
-    "(ising.magnetization(spins, per_spin=True)), lambda = study.ISING_LAMBDA, and score "
+    "(ising.magnetization(spins, per_spin=True)), lambda = study.IsingRun().lam, and score "
     "the 'near-critical' set with classification.accuracy.",
 )
 def _abs_m_critical():
-    res = study.ising_study()
+    cfg = study.IsingRun()  # the book's run
+    res = study.ising_run(cfg)
     s, y, _ = res.sets["train"]
     feature = study.FEATURES["|m|"]
-    model = classification.fit_logistic_newton(feature(s), y, study.ISING_LAMBDA)
+    model = classification.fit_logistic_newton(feature(s), y, cfg.lam)
     s_c, y_c, _ = res.sets["near-critical"]
     return classification.accuracy(y_c, model.predict(feature(s_c)))

@@ -5,8 +5,8 @@ import functools
 import numpy as np
 
 from .. import data, regression, resampling
-from ..checks import regression as study
 from ..selfcheck import answer
+from ..studies import regression as study
 
 # Settings of the exercises, shared with the exercise page.
 RIDGE_LIMIT_DEGREE = 5
@@ -64,7 +64,7 @@ def _sklearn_alpha():
     "When is that zero for every j? Use the standardised features and the centred targets.",
 )
 def _lasso_lambda_max():
-    X_s, zc = standardised_training_set(study.DEGREE)
+    X_s, zc = standardised_training_set(study.PathRun().degree)  # the paths' degree
     return regression.lasso_lambda_max(X_s, zc)
 
 

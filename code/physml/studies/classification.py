@@ -1,0 +1,330 @@
+r"""The runs of the classification chapter, with their settings in view.
+
+* :func:`binary_run`: logistic regression of scikit-learn's breast-cancer data
+  (standardised) by our gradient descent and Newton (IRLS) and by two of scikit-learn's
+  solvers, with :math:`C = 1/(2n\lambda)`;
+* :func:`softmax_run`: softmax regression of the iris data by our Newton and gradient
+  descent and by scikit-learn's multinomial fit;
+* :func:`ridge_run`: the bias and variance of Ridge on a fixed Gaussian design, simulated
+  over many noise draws and computed from the exact formulas;
+* :func:`ising_run`: ordered against disordered 2D Ising configurations from
+  ``physml.ising.sample``, classified with three sets of features (after Mehta et al.,
+  Phys. Rep. 810, 1 (2019)).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
+
+from .. import classification, data, ising
+from ..experiment import Settings, setting, study
+
+
+def sklearn_C(n: int, lam: float) -> float:
+    """scikit-learn's C for our lambda: C = 1 / (2 n lambda)."""
+    return 1.0 / (2.0 * n * lam)
+
+
+@functools.cache
+def binary_data():
+    """Standardised breast-cancer features and labels (569 samples, 30 features)."""
+    X, y = load_breast_cancer(return_X_y=True)
+    return data.scale(X, data.fit_scaler(X)), y
+
+
+@functools.cache
+def multiclass_data():
+    """Standardised iris features and labels (150 samples, 4 features, 3 classes)."""
+    X, y = load_iris(return_X_y=True)
+    return data.scale(X, data.fit_scaler(X)), y
+
+
+def _sklearn_theta(model: LogisticRegression) -> np.ndarray:
+    if model.coef_.shape[0] == 1:
+        return np.concatenate([model.intercept_, model.coef_[0]])
+    return np.vstack([model.intercept_, model.coef_.T])
+
+
+# --------------------------------------------------------------------------- logistic regression
+
+
+class BinaryRun(Settings):
+    """Settings of the logistic-regression fits of the breast-cancer data (deterministic)."""
+
+    lam: float = setting(1e-2, low=1e-12, doc="penalty lambda of the weights (C = 1/(2 n lambda))")
+    sklearn_tol: float = setting(1e-14, low=0, doc="tolerance of scikit-learn's solvers")
+
+    SHORT = {}
+    VARIANT = {"lam": 2e-2}
+
+
+@study("classification", BinaryRun)
+def binary_run(cfg: BinaryRun) -> dict:
+    """Our GD and Newton fits and scikit-learn's (lbfgs and newton-cholesky): ``name -> (theta,
+    iterations, seconds)``; ``"models"`` holds our two fitted models (with their cost histories)."""
+    X, y = binary_data()
+    C = sklearn_C(len(y), cfg.lam)
+    out, models = {}, {}
+    with threadpool_limits(limits=1, user_api="blas"):
+        for name, fit in (
+            ("GD", classification.fit_logistic_gd),
+            ("Newton", classification.fit_logistic_newton),
+        ):
+            t0 = time.perf_counter()
+            model = fit(X, y, cfg.lam)
+            out[name] = (model.theta, model.n_iter, time.perf_counter() - t0)
+            models[name] = model
+        for solver in ("lbfgs", "newton-cholesky"):
+            t0 = time.perf_counter()
+            sk = LogisticRegression(C=C, solver=solver, tol=cfg.sklearn_tol, max_iter=100_000).fit(X, y)
+            out[f"sklearn {solver}"] = (_sklearn_theta(sk), int(sk.n_iter_[0]), time.perf_counter() - t0)
+    out["models"] = models
+    return out
+
+
+class SoftmaxRun(Settings):
+    """Settings of the softmax fits of the iris data (deterministic)."""
+
+    lam: float = setting(1e-3, low=1e-12, doc="penalty lambda of the weights")
+    newton_tol: float = setting(1e-10, low=0, doc="Newton stops when the gradient is this small")
+    gd_tol: float = setting(1e-9, low=0, doc="gradient descent stops when the gradient is this small")
+    sklearn_tol: float = setting(1e-14, low=0, doc="tolerance of scikit-learn's lbfgs")
+
+    SHORT = {}
+    VARIANT = {"lam": 2e-3}
+
+
+@study("classification", SoftmaxRun)
+def softmax_run(cfg: SoftmaxRun) -> dict:
+    """Our softmax fits (Newton, GD) and scikit-learn's multinomial lbfgs fit on the iris data:
+    ``name -> (Theta, iterations)``.
+
+    The intercepts of softmax regression are defined only up to a common shift; all
+    three sets are shown with their mean removed (sum zero)."""
+    X, y = multiclass_data()
+    C = sklearn_C(len(y), cfg.lam)
+    out = {}
+    with threadpool_limits(limits=1, user_api="blas"):
+        for method, tol in (("newton", cfg.newton_tol), ("gd", cfg.gd_tol)):
+            model = classification.fit_softmax(X, y, cfg.lam, method=method, tol=tol)
+            theta = model.theta
+            theta[0] -= theta[0].mean()  # already zero to rounding; centred like sklearn's below
+            out[method] = (theta, model.n_iter)
+        sk = LogisticRegression(C=C, tol=cfg.sklearn_tol, max_iter=100_000).fit(X, y)
+        theta = _sklearn_theta(sk)
+        theta[0] -= theta[0].mean()
+        out["sklearn lbfgs"] = (theta, int(sk.n_iter_[0]))
+    return out
+
+
+# --------------------------------------------------------------------------- Ridge by simulation
+
+
+class RidgeRun(Settings):
+    """Settings of the Ridge simulation: a fixed Gaussian design, many noise draws."""
+
+    n: int = setting(50, low=2, doc="samples n of the fixed design")
+    theta_true: tuple[float, ...] = setting((2.0, -1.0, 0.5, 1.5, -0.5), doc="true parameters theta*")
+    noise: float = setting(0.5, low=1e-12, doc="noise sigma")
+    lam: float = setting(0.05, low=1e-12, doc="lambda of the two checks")
+    log10_lambda_min: float = setting(-3.0, doc="smallest lambda of the figure, 10^this")
+    log10_lambda_max: float = setting(1.0, doc="largest lambda of the figure, 10^this")
+    n_lambdas: int = setting(9, low=1, doc="lambdas of the figure")
+    replicas: int = setting(4000, low=2, doc="noise draws M per lambda")
+    seed: int = setting(11, low=0, doc="seed of the design and of the noise")
+
+    SHORT = {"replicas": 400}
+
+    def validate(self):
+        if not self.theta_true:
+            raise ValueError("RidgeRun.theta_true must hold at least one parameter")
+
+
+def ridge_setting(cfg: RidgeRun | None = None):
+    """The fixed design X (n x p, p = len(theta_true)), the true parameters theta* and the noise."""
+    cfg = RidgeRun() if cfg is None else cfg
+    rng = np.random.default_rng(cfg.seed)
+    X = rng.standard_normal((cfg.n, len(cfg.theta_true)))
+    return X, np.array(cfg.theta_true), cfg.noise
+
+
+def ridge_theory(lam: float, cfg: RidgeRun | None = None):
+    r"""Mean and covariance of the Ridge estimator for the fixed design (exact).
+
+    With :math:`\boldsymbol A = \boldsymbol X^T\boldsymbol X + n\lambda\boldsymbol I`:
+    :math:`\mathbb E[\hat{\boldsymbol\theta}]
+    = \boldsymbol A^{-1}\boldsymbol X^T\boldsymbol X\boldsymbol\theta^*`,
+    bias :math:`-n\lambda\boldsymbol A^{-1}\boldsymbol\theta^*`,
+    :math:`\operatorname{Cov} = \sigma^2\boldsymbol A^{-1}\boldsymbol X^T\boldsymbol X\boldsymbol A^{-1}`.
+    """
+    X, theta_true, sigma = ridge_setting(cfg)
+    n, p = X.shape
+    A_inv = np.linalg.inv(X.T @ X + n * lam * np.eye(p))
+    bias = -n * lam * A_inv @ theta_true
+    cov = sigma**2 * A_inv @ X.T @ X @ A_inv
+    return bias, cov
+
+
+def ridge_simulation(cfg: RidgeRun, lam: float) -> np.ndarray:
+    """Ridge estimates from ``cfg.replicas`` independent noise draws on the fixed design, (M, p).
+
+    Each lambda has its own stream of draws, ``default_rng([seed, 0, round(1e6 lambda)])``.
+    """
+    X, theta_true, sigma = ridge_setting(cfg)
+    n, p = X.shape
+    rng = np.random.default_rng([cfg.seed, 0, int(round(1e6 * lam))])
+    Y = (X @ theta_true)[:, None] + sigma * rng.standard_normal((n, cfg.replicas))
+    return np.linalg.solve(X.T @ X + n * lam * np.eye(p), X.T @ Y).T
+
+
+def ridge_bias_estimate(cfg: RidgeRun, thetas: np.ndarray, lam: float):
+    """Simulated bias along the predicted bias direction: (value, standard error, formula)."""
+    _, theta_true, _ = ridge_setting(cfg)
+    bias, _ = ridge_theory(lam, cfg)
+    u = bias / np.linalg.norm(bias)
+    proj = (thetas - theta_true) @ u
+    return float(proj.mean()), float(proj.std(ddof=1) / np.sqrt(proj.size)), float(np.linalg.norm(bias))
+
+
+def ridge_variance_estimate(cfg: RidgeRun, thetas: np.ndarray, lam: float):
+    """Simulated total variance sum_j Var(theta_j): (value, standard error, formula)."""
+    M = thetas.shape[0]
+    sq = np.sum((thetas - thetas.mean(axis=0)) ** 2, axis=1) * M / (M - 1)
+    _, cov = ridge_theory(lam, cfg)
+    return float(sq.mean()), float(sq.std(ddof=1) / np.sqrt(M)), float(np.trace(cov))
+
+
+@study("classification", RidgeRun)
+def ridge_run(cfg: RidgeRun) -> dict:
+    r"""Squared bias and total variance of Ridge along a lambda grid, simulated and exact, and
+    the bias along its predicted direction and the total variance at ``cfg.lam`` with their
+    standard errors (``bias``, ``variance``: (value, standard error, formula))."""
+    _, theta_true, _ = ridge_setting(cfg)
+    lambdas = np.logspace(cfg.log10_lambda_min, cfg.log10_lambda_max, cfg.n_lambdas)
+    out = {k: [] for k in ("bias2_theory", "var_theory", "bias2_sim", "var_sim")}
+    for lam in lambdas:
+        bias, cov = ridge_theory(lam, cfg)
+        thetas = ridge_simulation(cfg, lam)
+        out["bias2_theory"].append(bias @ bias)
+        out["var_theory"].append(np.trace(cov))
+        out["bias2_sim"].append(np.sum((thetas.mean(axis=0) - theta_true) ** 2))
+        out["var_sim"].append(np.sum(thetas.var(axis=0, ddof=1)))
+    thetas = ridge_simulation(cfg, cfg.lam)
+    return {
+        "lambdas": lambdas,
+        **{k: np.array(v) for k, v in out.items()},
+        "bias": ridge_bias_estimate(cfg, thetas, cfg.lam),
+        "variance": ridge_variance_estimate(cfg, thetas, cfg.lam),
+    }
+
+
+# --------------------------------------------------------------------------- Ising phases
+
+
+def bond_features(spins: np.ndarray) -> np.ndarray:
+    r"""The nearest-neighbour products :math:`s_i s_{i+\hat x}` and :math:`s_i s_{i+\hat y}`, (N, 2L^2).
+
+    They are unchanged when every spin is flipped, and their mean is :math:`-H/(2L^2)`.
+    """
+    s = spins.astype(float)
+    right = s * np.roll(s, -1, axis=-1)
+    down = s * np.roll(s, -1, axis=-2)
+    return np.concatenate([right.reshape(len(s), -1), down.reshape(len(s), -1)], axis=1)
+
+
+FEATURES = {
+    "raw spins": lambda s: s.reshape(len(s), -1).astype(float),
+    "bond products": bond_features,
+    "|m|": lambda s: np.abs(ising.magnetization(s, per_spin=True))[:, None],
+}
+
+
+@dataclass(frozen=True)
+class IsingStudy:
+    """The Ising data split into sets, the fitted models and their accuracies.
+
+    ``sets`` maps a set name to ``(spins, labels, temperatures)``; ``accuracy`` maps a
+    model name to ``{set name: accuracy}``; ``models`` holds the fitted ``LogisticModel``s;
+    ``sampling_time`` is the Monte Carlo time in seconds.
+    """
+
+    L: int
+    sets: dict
+    models: dict
+    accuracy: dict
+    sampling_time: float
+
+
+class IsingRun(Settings):
+    """Settings of the Ising classification (the book's run; ``SHORT`` is what the unit tests run)."""
+
+    L: int = setting(16, low=2, doc="linear lattice size, L x L spins")
+    samples: int = setting(200, low=4, doc="configurations per temperature")
+    ordered_T: tuple[float, ...] = setting(
+        (0.5, 0.75, 1.0, 1.25, 1.5, 1.75), doc="training temperatures, T < T_c"
+    )
+    disordered_T: tuple[float, ...] = setting(
+        (2.75, 3.0, 3.25, 3.5, 3.75, 4.0), doc="training temperatures, T > T_c"
+    )
+    critical_T: tuple[float, ...] = setting(
+        (2.0, 2.25, 2.5), doc="near-critical temperatures, never trained on"
+    )
+    test_size: float = setting(0.25, low=0.05, high=0.5, doc="fraction of the training pool kept for testing")
+    lam: float = setting(1e-3, low=1e-12, doc="penalty lambda of every fit")
+    seed: int = setting(2019, low=0, doc="seed of the Monte Carlo chains and of the split")
+
+    SHORT = {"L": 8, "samples": 40}
+
+    def validate(self):
+        if not (self.ordered_T and self.disordered_T and self.critical_T):
+            raise ValueError("IsingRun.ordered_T, disordered_T and critical_T must not be empty")
+
+
+@study("classification", IsingRun)
+def ising_run(cfg: IsingRun) -> IsingStudy:
+    """Sample, split and classify Ising configurations (ordered vs disordered)."""
+    t0 = time.perf_counter()
+    train_pool = ising.sample(cfg.L, cfg.ordered_T + cfg.disordered_T, cfg.samples, seed=cfg.seed)
+    critical = ising.sample(cfg.L, cfg.critical_T, cfg.samples, seed=cfg.seed + 1)
+    sampling_time = time.perf_counter() - t0
+    idx = np.arange(len(train_pool.labels))
+    tr, te = (a.astype(np.int64) for a in data.train_test_split(idx, test_size=cfg.test_size, seed=cfg.seed))
+    lab, temps = train_pool.labels, train_pool.temperatures
+    sets = {"train": (train_pool.spins[tr], lab[tr], temps[tr])}
+    ordered, disordered = te[lab[te] == 1], te[lab[te] == 0]
+    sets["test ordered"] = (train_pool.spins[ordered], lab[ordered], temps[ordered])
+    sets["test disordered"] = (train_pool.spins[disordered], lab[disordered], temps[disordered])
+    sets["near-critical"] = (critical.spins, critical.labels, critical.temperatures)
+    models, acc = {}, {}
+    with threadpool_limits(limits=1, user_api="blas"):
+        for name, features in FEATURES.items():
+            s, y, _ = sets["train"]
+            model = classification.fit_logistic_newton(features(s), y, cfg.lam)
+            models[name] = model
+            acc[name] = {
+                set_name: classification.accuracy(y_set, model.predict(features(s_set)))
+                for set_name, (s_set, y_set, _) in sets.items()
+            }
+    return IsingStudy(L=cfg.L, sets=sets, models=models, accuracy=acc, sampling_time=sampling_time)
+
+
+def accuracy_by_temperature(result: IsingStudy, model_name: str):
+    """Test accuracy of one model of an Ising run at every temperature (test and near-critical sets)."""
+    features = FEATURES[model_name]
+    model = result.models[model_name]
+    temps, accs = [], []
+    for set_name in ("test ordered", "test disordered", "near-critical"):
+        s, y, T = result.sets[set_name]
+        pred = model.predict(features(s))
+        for t in np.unique(T):
+            temps.append(float(t))
+            accs.append(float(np.mean(pred[T == t] == y[T == t])))
+    order = np.argsort(temps)
+    return np.array(temps)[order], np.array(accs)[order]
