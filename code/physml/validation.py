@@ -97,6 +97,7 @@ class ReferenceCheck:
     better: str = "lower"
     margin: float = 0.0
     short_margin: float = 0.0
+    known_failure: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ class CheckResult:
     reference_spread: float | None = None
     n_seeds: int | None = None
     variant: bool = False
+    known_failure: str = ""
 
     def use(self) -> float | None:
         """How much of its allowance the check uses: |deviation| / allowance (<= 1 passes).
@@ -256,6 +258,7 @@ def reference_check(
     better: str = "lower",
     margin: float = 0.0,
     short_margin: float | None = None,
+    known_failure: str = "",
 ):
     """Register a check function.
 
@@ -269,6 +272,10 @@ def reference_check(
     and the baseline's (over the same seeds, or one value); it passes when the mean of
     the model is better than the mean of the baseline by at least ``margin``
     (``better="lower"`` for an error, ``"higher"`` for an accuracy).
+
+    ``known_failure`` (a reason) records a target the book's model does not reach yet: the
+    check is evaluated and shown as failing, with the reason, but does not stop the build;
+    the chapter says so in its text and the validation appendix lists it.
 
     The function returns ``(value, reference)`` (kind ``"stat"``: ``(value, sigma,
     reference)``) and takes either no argument or ``short: bool``. ``glued`` names the
@@ -303,6 +310,8 @@ def reference_check(
         raise ValueError(f"tolerance_from must be one of {tuple(TOLERANCE_ORIGINS)}, got {tolerance_from!r}")
     if not isinstance(why, str):
         raise TypeError(f"why must be a string, got {type(why).__name__}")
+    if not isinstance(known_failure, str):
+        raise TypeError(f"known_failure must be a string (the reason), got {type(known_failure).__name__}")
     if better not in ("lower", "higher"):
         raise ValueError(f"better must be 'lower' or 'higher', got {better!r}")
     margin = _tolerance(margin, "margin")
@@ -352,6 +361,7 @@ def reference_check(
             better,
             margin,
             short_margin,
+            known_failure,
         )
         return compute
 
@@ -502,6 +512,7 @@ def evaluate(chk: ReferenceCheck, output, short: bool = False) -> CheckResult:
             tolerance_from=chk.tolerance_from,
             why=chk.why,
             better=chk.better,
+            known_failure=chk.known_failure,
             **extra,
         )
     dev = _deviation(chk.kind, v, r)
@@ -539,6 +550,7 @@ def evaluate(chk: ReferenceCheck, output, short: bool = False) -> CheckResult:
         reference_kind=chk.reference_kind,
         tolerance_from=chk.tolerance_from,
         why=chk.why,
+        known_failure=chk.known_failure,
     )
 
 
@@ -708,11 +720,9 @@ def show(chapter: str) -> ResultsTable:
         results.note = _variant_note(changed, errors)
         return results
     results = ResultsTable(run_check(i) for i in ids)
-    failed = [r.id for r in results if not r.passed]
+    failed = [r for r in results if not r.passed and not r.known_failure]
     if failed:
-        raise AssertionError(
-            "reference checks failed:\n" + "\n".join(str(r) for r in results if not r.passed)
-        )
+        raise AssertionError("reference checks failed:\n" + "\n".join(str(r) for r in failed))
     directory = record_dir()
     if directory is not None:
         write_record(chapter, list(results), directory)
@@ -790,6 +800,8 @@ def results_html(results: list[CheckResult], with_build: bool = False) -> str:
                 if r.tolerance_from == "after"
                 else "only through the systematic allowance"
             )
+        if not r.passed and r.known_failure:
+            verdict = f"<b>FAIL, recorded</b>: {html.escape(r.known_failure)}"
         if r.variant:
             verdict += "<br><i>(your settings; not enforced)</i>"
         summary = "" if r.summary == "value" else f"<br><i>({html.escape(r.summary)})</i>"
@@ -834,7 +846,8 @@ class ResultsTable(list):
         super().__init__(items)
 
     def _repr_html_(self) -> str:
-        note = f"<p class='physml-variant'><b>{html.escape(self.note, quote=False)}</b></p>" if self.note else ""
+        text = html.escape(self.note, quote=False)
+        note = f"<p class='physml-variant'><b>{text}</b></p>" if self.note else ""
         return note + results_html(self, with_build=self.with_build)
 
     def __str__(self) -> str:

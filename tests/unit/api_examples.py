@@ -34,6 +34,8 @@ from api_kinds import (
     Int,
     Iterable,
     Lazy,
+    Loader,
+    LossFn,
     M,
     NonNeg,
     Obj,
@@ -43,6 +45,7 @@ from api_kinds import (
     Shape,
     Size,
     Str,
+    T,
     V,
 )
 
@@ -1554,6 +1557,7 @@ record(
     better="lower",
     margin=0.0,
     short_margin=0.0,
+    known_failure="",
 )
 record(
     "physml.validation.CheckResult",
@@ -1585,6 +1589,7 @@ record(
     reference_spread=None,
     n_seeds=None,
     variant=False,
+    known_failure="",
 )
 example(
     "physml.validation.CheckResult.from_json",
@@ -1610,6 +1615,7 @@ example(
     better=Choice("lower"),
     margin=NonNeg(0.0),
     short_margin=NonNeg(0.0, optional=True),
+    known_failure=Str(""),
 )
 example("physml.validation.check_ids", chapter=Str("introduction", optional=True))
 example(
@@ -1701,6 +1707,48 @@ for _method in ("book", "short", "validate", "is_book", "as_dict"):
 example("physml.experiment.Settings.replace")
 example("physml.experiment.Settings.changes", other=Obj(None, optional=True, wrong=[3]))
 example("physml.experiment.Settings.variant_change", cfg=Obj(Lazy(lambda: _toy()[0]())))
+
+# ------------------------------------------------------------------ physml.projects, physml.project
+
+
+def _milestone():
+    from physml.projects import milestone
+
+    return milestone("api", True, "ok", "hint", error=0.1)
+
+
+example(
+    "physml.projects.milestone",
+    name=Str("api", extra=[Bad("empty", "")]),
+    passed=Flag(True),
+    success=Str("reached"),
+    hint=Str("try again"),
+)
+example("physml.projects.show", milestones=Each([Obj(Lazy(_milestone), wrong=[3])]), strict=Flag(True))
+record("physml.projects.Milestone", name="m", passed=True, message="ok", details=())
+record(
+    "physml.projects.Template",
+    path="p",
+    title="t",
+    question="q",
+    tasks=("a",),
+    solution="",
+    tests="",
+)
+example("physml.project.load_template", path=Str("differential_equations", extra=[Bad("unknown", "x")]))
+example(
+    "physml.project.new",
+    path=Str("differential_equations", extra=[Bad("unknown", "x")]),
+    folder=Str(Lazy(lambda: __import__("tempfile").mkdtemp() + "/p")),
+    overwrite=Flag(False),
+)
+example("physml.project.report_markdown", title=Str("A title"))
+example("physml.project.report_latex", title=Str("A title"))
+example(
+    "physml.project.readme",
+    template=Obj(Lazy(lambda: __import__("physml.project").project.load_template("networks"))),
+)
+example("physml.project.main", argv=Obj(["list"], optional=True, wrong=[["no-such-command"], 3]))
 
 # ----------------------------------------------------------------------------- physml.conv
 
@@ -1923,14 +1971,11 @@ example(
 instance("physml.attention.EncoderBlock", Lazy(lambda: _at().EncoderBlock(8, 2, 16)).build)
 example(
     "physml.attention.EncoderBlock.forward",
-    x=Obj(
+    x=T(
         Lazy(lambda: _tensor(3, 5, 8)),
-        wrong=[
-            Lazy(lambda: _tensor(3, 5, 7)),
-            Lazy(lambda: _tensor(3, 0, 8)),
-            Lazy(lambda: _tensor(3, 5, 8, dtype=__import__("torch").int64)),
-            np.zeros((3, 5, 8)),
-        ],
+        wrong=[Lazy(lambda: _tensor(3, 5, 7)), Lazy(lambda: _tensor(3, 0, 8)), np.zeros((3, 5, 8))],
+        width=True,
+        model_dtype=True,
     ),
     mask=Obj(
         Lazy(lambda: _bool_tensor(5, 5)),
@@ -1957,8 +2002,10 @@ instance(
     "physml.attention.TransformerForecaster",
     Lazy(lambda: _at().TransformerForecaster(4, 8, 2, 1, 8, n_out=2, max_len=6)).build,
 )
-_at_windows = Obj(
+_at_windows = T(
     Lazy(lambda: _tensor(2, 5, 4)),
+    width=True,
+    model_dtype=True,
     wrong=[
         Lazy(lambda: _tensor(2, 5, 3)),
         Lazy(lambda: _tensor(2, 0, 4)),
@@ -2017,6 +2064,19 @@ def _tt_saved():
     return path
 
 
+def _tt_file(content):
+    """A file that :func:`physml.torchtools.load_model` cannot read: text, or a saved tensor."""
+    import torch
+
+    path = _tmp_dir() + "/model.pt"
+    if content is None:
+        torch.save(torch.zeros(2), path)
+    else:
+        with open(path, "wb") as f:
+            f.write(content)
+    return path
+
+
 def _cross_entropy():
     import torch
 
@@ -2033,7 +2093,7 @@ _tt_optimizer_kind = Obj(
     Lazy(_tt_optimizer), wrong=[Lazy(lambda: __import__("physml.optim").optim.GradientDescent(0.1))]
 )
 _tt_model_kind = Obj(Lazy(_tt_model), wrong=[Lazy(_linear_model)])
-_tt_loader_kind = Obj(Lazy(_tt_loader), wrong=[[(X8, Y8)]])
+_tt_loader_kind = Loader(Lazy(_tt_loader), wrong=[[(X8, Y8)]])
 _tt_dtype = Obj(
     Lazy(lambda: __import__("torch").float32), wrong=[Lazy(lambda: __import__("torch").int64), np.float32]
 )
@@ -2058,7 +2118,7 @@ example(
     "physml.torchtools.evaluate",
     model=_tt_model_kind,
     loader=_tt_loader_kind,
-    loss_fn=Fn(Lazy(_cross_entropy)),
+    loss_fn=LossFn(Lazy(_cross_entropy)),
     device=Device("cpu"),
 )
 example("physml.torchtools.accuracy", model=_tt_model_kind, loader=_tt_loader_kind, device=Device("cpu"))
@@ -2069,7 +2129,7 @@ example(
     optimizer=Obj(
         Lazy(_tt_optimizer), wrong=[Lazy(lambda: __import__("physml.optim").optim.GradientDescent(0.1))]
     ),
-    loss_fn=Fn(Lazy(_cross_entropy)),
+    loss_fn=LossFn(Lazy(_cross_entropy)),
     device=Device("cpu"),
     step=Int(0, minimum=0),
 )
@@ -2077,11 +2137,11 @@ example(
     "physml.torchtools.fit",
     model=_tt_model_kind,
     train_loader=_tt_loader_kind,
-    val_loader=Obj(Lazy(_tt_loader), optional=True, wrong=[[(X8, Y8)]]),
+    val_loader=Loader(Lazy(_tt_loader), optional=True, wrong=[[(X8, Y8)]]),
     optimizer=Obj(
         Lazy(_tt_optimizer), wrong=[Lazy(lambda: __import__("physml.optim").optim.GradientDescent(0.1))]
     ),
-    loss_fn=Fn(Lazy(_cross_entropy)),
+    loss_fn=LossFn(Lazy(_cross_entropy)),
     epochs=Size(1),
     device=Device("cpu"),
     early_stopping_patience=Size(1, optional=True),
@@ -2091,12 +2151,22 @@ example(
 example(
     "physml.torchtools.save_model",
     model=_tt_model_kind,
-    path=Str(Lazy(lambda: _tmp_dir() + "/model.pt"), extra=[Bad("a folder", Lazy(_tmp_dir))]),
+    path=Str(
+        Lazy(lambda: _tmp_dir() + "/model.pt"),
+        extra=[Bad("a folder", Lazy(_tmp_dir)), Bad("in a missing folder", Lazy(lambda: _tmp_dir() + "/no/m.pt"))],
+    ),
 )
 example(
     "physml.torchtools.load_model",
     model=Obj(Lazy(_tt_model), wrong=[Lazy(lambda: _tt().mlp([2, 5, 3]))]),
-    path=Str(Lazy(_tt_saved), extra=[Bad("missing file", "no-such-file.pt")]),
+    path=Str(
+        Lazy(_tt_saved),
+        extra=[
+            Bad("missing file", "no-such-file.pt"),
+            Bad("not a torch file", Lazy(lambda: _tt_file(b"not a torch file"))),
+            Bad("a torch file without parameters", Lazy(lambda: _tt_file(None))),
+        ],
+    ),
     device=Device("cpu"),
 )
 example(
@@ -2111,7 +2181,12 @@ for _name in ("ResidualBlock", "PlainBlock"):
     instance(f"physml.torchtools.{_name}", Lazy(lambda n=_name: getattr(_tt(), n)(4)).build)
     example(
         f"physml.torchtools.{_name}.forward",
-        h=Obj(Lazy(lambda: _tensor_of(3, 4)), wrong=[Lazy(lambda: _tensor_of(3, 5)), np.zeros((3, 4))]),
+        h=T(
+            Lazy(lambda: _tensor_of(3, 4)),
+            wrong=[Lazy(lambda: _tensor_of(3, 5)), np.zeros((3, 4))],
+            width=True,
+            model_dtype=True,
+        ),
     )
 example(
     "physml.torchtools.deep_net",
@@ -2298,12 +2373,19 @@ def _tgen():
 
 
 _t_wrong = [np.zeros((3, 2)), Lazy(lambda: _t(np.zeros((3, 5))))]
-_mu_kind = Obj(Lazy(lambda: _t(np.zeros((3, 2)))), wrong=[np.zeros((3, 2))])
-_logvar_kind = Obj(Lazy(lambda: _t(np.zeros((3, 2)))), wrong=_t_wrong)
+# a loss refuses NaN/inf entries (finite); a forward pass (encode, decode_mean) keeps IEEE semantics
+_mu_kind = T(Lazy(lambda: _t(np.zeros((3, 2)))), wrong=[np.zeros((3, 2))], width=True, finite=True)
+_logvar_kind = T(Lazy(lambda: _t(np.zeros((3, 2)))), wrong=_t_wrong, width=True, finite=True)
 _gen_kind = Obj(Lazy(_tgen), optional=True, wrong=[Lazy(lambda: np.random.default_rng(0))])
-_vx_t = Obj(Lazy(lambda: _t(_VX)), wrong=[_VX, Lazy(lambda: _t(_VX[:, :3]))])
-_vz_t = Obj(Lazy(lambda: _t(np.zeros((6, 2)))), wrong=[np.zeros((6, 2)), Lazy(lambda: _t(np.zeros((6, 3))))])
-_vx64_t = Obj(Lazy(lambda: _t(_VX, "float64")), wrong=[_VX, Lazy(lambda: _t(_VX[:, :3], "float64"))])
+_net_t = {"width": True, "model_dtype": True}
+_vx_t = T(Lazy(lambda: _t(_VX)), wrong=[_VX, Lazy(lambda: _t(_VX[:, :3]))], **_net_t)
+_vx_loss = T(Lazy(lambda: _t(_VX)), wrong=[_VX, Lazy(lambda: _t(_VX[:, :3]))], **_net_t, finite=True)
+_vz_wrong = [np.zeros((6, 2)), Lazy(lambda: _t(np.zeros((6, 3))))]
+_vz_t = T(Lazy(lambda: _t(np.zeros((6, 2)))), wrong=_vz_wrong, **_net_t)
+_vz_loss = T(Lazy(lambda: _t(np.zeros((6, 2)))), wrong=_vz_wrong, **_net_t, finite=True)
+_vx64_wrong = [_VX, Lazy(lambda: _t(_VX[:, :3], "float64"))]
+_vx64_t = T(Lazy(lambda: _t(_VX, "float64")), wrong=_vx64_wrong, **_net_t)
+_vx64_loss = T(Lazy(lambda: _t(_VX, "float64")), wrong=_vx64_wrong, **_net_t, finite=True)
 _vae_kind = Obj(Lazy(_vae), wrong=[Lazy(_linear_model)])
 _vX = M(_VX, extra=[Bad("one sample", _VX[:1]), Bad("other width", _VX[:, :3])])
 
@@ -2318,9 +2400,9 @@ example(
 )
 instance("physml.vae.VAE", _vae)
 example("physml.vae.VAE.encode", x=_vx_t)
-example("physml.vae.VAE.log_likelihood", same_rows=[("x", "z")], x=_vx_t, z=_vz_t)
+example("physml.vae.VAE.log_likelihood", same_rows=[("x", "z")], x=_vx_loss, z=_vz_loss)
 example("physml.vae.VAE.decode_mean", z=_vz_t)
-example("physml.vae.elbo", model=_vae_kind, x=_vx_t, generator=_gen_kind)
+example("physml.vae.elbo", model=_vae_kind, x=_vx_loss, generator=_gen_kind)
 example(
     "physml.vae.train_vae",
     model=Obj(Lazy(_vae), wrong=[Lazy(_linear_model), Lazy(lambda: _vae_mod().VAE(3))]),
@@ -2339,8 +2421,8 @@ for _name in ("reconstruct", "encode_mean"):
 example("physml.vae.LinearVAE", n_in=Size(4), n_latent=Size(2))
 instance("physml.vae.LinearVAE", _linear_vae)
 example("physml.vae.LinearVAE.encode", x=_vx64_t)
-example("physml.vae.LinearVAE.elbo", x=_vx64_t, generator=_gen_kind)
-example("physml.vae.LinearVAE.exact_elbo", x=_vx64_t)
+example("physml.vae.LinearVAE.elbo", x=_vx64_loss, generator=_gen_kind)
+example("physml.vae.LinearVAE.exact_elbo", x=_vx64_loss)
 for _name in ("exact_log_likelihood", "total_exact_elbo"):
     example(f"physml.vae.LinearVAE.{_name}", X=_vX)
 example(
@@ -2553,7 +2635,7 @@ example("physml.autoencoder.Autoencoder", encoder=_module_kind, decoder=_module_
 instance("physml.autoencoder.Autoencoder", _ae)
 example(
     "physml.autoencoder.Autoencoder.forward",
-    x=Obj(Lazy(lambda: _t(_PX)), wrong=[_PX, Lazy(lambda: _t(_PX[:, :2]))]),
+    x=T(Lazy(lambda: _t(_PX)), wrong=[_PX, Lazy(lambda: _t(_PX[:, :2]))], **_net_t),
 )
 example(
     "physml.autoencoder.linear_autoencoder", n_in=Size(3), n_latent=Size(2, extra=[Bad("wider than n_in", 4)])
@@ -2831,10 +2913,10 @@ def _lorenz_nan(t, y):
     return np.full(np.shape(y), np.nan)
 
 
-_seq_kind = Obj(
-    Lazy(lambda: _t(_RSEQ)),
-    wrong=[Lazy(lambda: _t(_RSEQ[:, :, :1])), Lazy(lambda: _t(_RSEQ[0])), Lazy(lambda: _t(_RSEQ[:, :0]))],
-)
+_seq_wrong = [Lazy(lambda: _t(_RSEQ[:, :, :1])), Lazy(lambda: _t(_RSEQ[0])), Lazy(lambda: _t(_RSEQ[:, :0]))]
+_seq_kind = T(Lazy(lambda: _t(_RSEQ)), wrong=_seq_wrong, **_net_t)
+# VanillaRNN converts its input to its float64 weights: the precision does not matter
+_vanilla_seq = T(Lazy(lambda: _t(_RSEQ)), wrong=_seq_wrong, width=True)
 _rhs_kind = Fn(
     Lazy(lambda: _rnn_mod().lorenz_rhs),
     extra=[Bad("NaN", _lorenz_nan, (ValueError, TypeError, FloatingPointError))],
@@ -2887,7 +2969,7 @@ example(
     seed=Int(0, minimum=0),
 )
 instance("physml.rnn.VanillaRNN", _vanilla)
-example("physml.rnn.VanillaRNN.forward", x=_seq_kind)
+example("physml.rnn.VanillaRNN.forward", x=_vanilla_seq)
 example(
     "physml.rnn.hidden_jacobians",
     rnn=Obj(Lazy(_vanilla), wrong=[Lazy(_forecaster)]),
@@ -2913,7 +2995,11 @@ example(
 instance("physml.rnn.WindowMLP", _window_mlp)
 example(
     "physml.rnn.WindowMLP.forward",
-    x=Obj(Lazy(lambda: _t(_RSEQ)), wrong=[Lazy(lambda: _t(_RSEQ[:, :3])), Lazy(lambda: _t(_RSEQ[:, :, :1]))]),
+    x=T(
+        Lazy(lambda: _t(_RSEQ)),
+        wrong=[Lazy(lambda: _t(_RSEQ[:, :3])), Lazy(lambda: _t(_RSEQ[:, :, :1]))],
+        **_net_t,
+    ),
 )
 _rnn_model = Obj(Lazy(_forecaster), wrong=[Lazy(_linear_model), Lazy(lambda: _tt_model())])
 example(
@@ -3025,7 +3111,7 @@ example(
 instance("physml.autoregressive.MaskedLinear", lambda: _ar().MaskedLinear(_AMASK))
 example(
     "physml.autoregressive.MaskedLinear.forward",
-    h=Obj(Lazy(lambda: _t(_ABITS)), wrong=[_ABITS, Lazy(lambda: _t(_ABITS[:, :3]))]),
+    h=T(Lazy(lambda: _t(_ABITS)), wrong=[_ABITS, Lazy(lambda: _t(_ABITS[:, :3]))], **_net_t),
 )
 example(
     "physml.autoregressive.MADE",
@@ -3036,7 +3122,7 @@ example(
 instance("physml.autoregressive.MADE", _made)
 example(
     "physml.autoregressive.MADE.forward",
-    x=Obj(Lazy(lambda: _t(_ABITS)), wrong=[_ABITS, Lazy(lambda: _t(_ABITS[:, :3]))]),
+    x=T(Lazy(lambda: _t(_ABITS)), wrong=[_ABITS, Lazy(lambda: _t(_ABITS[:, :3]))], **_net_t),
 )
 example("physml.autoregressive.MADE.log_prob", x=_bits)
 example("physml.autoregressive.MADE.sample", n=Size(3), seed=Int(0, minimum=0))
@@ -3112,7 +3198,12 @@ def _disc_net():
 
 
 _GANX = np.random.default_rng(14).normal(size=(8, 2))
-_logits = Obj(Lazy(lambda: _t(np.zeros((4, 1)))), wrong=[np.zeros((4, 1))])
+_logits = T(
+    Lazy(lambda: _t(np.zeros((4, 1)))),
+    wrong=[np.zeros((4, 1))],
+    finite=True,
+    extra=[Bad("empty batch", Lazy(lambda: _t(np.zeros((0, 1)))))],
+)
 example(
     "physml.gan.generator_net",
     n_latent=Size(2),
@@ -3275,11 +3366,14 @@ _steps_kind = Obj(
         np.array([1, 2, 5, 3]),
     ],
 )
-_alpha_bars_kind = Obj(
+_alpha_bars_kind = T(
     Lazy(lambda: _schedule5().tensors()["alpha_bars"]),
     wrong=[np.ones(5), Lazy(lambda: _t(np.zeros(5))), Lazy(lambda: _t(np.ones((5, 1))))],
+    finite=True,
 )
-_x0_t = Obj(Lazy(lambda: _t(_DX)), wrong=[_DX, Lazy(lambda: _t(_DX[:, :1])), Lazy(lambda: _t(_DX[:0]))])
+_x0_wrong = [_DX, Lazy(lambda: _t(_DX[:, :1])), Lazy(lambda: _t(_DX[:0]))]
+_x0_t = T(Lazy(lambda: _t(_DX)), wrong=_x0_wrong, **_net_t)
+_x0_loss = T(Lazy(lambda: _t(_DX)), wrong=_x0_wrong, **_net_t, finite=True)
 
 example("physml.diffusion.linear_betas", T=Size(5), beta_1=Fraction(1e-4), beta_T=Fraction(0.02))
 example("physml.diffusion.cosine_betas", T=Size(5), s=NonNeg(0.008), max_beta=Fraction(0.999))
@@ -3291,9 +3385,19 @@ instance("physml.diffusion.Schedule", _schedule5)
 example("physml.diffusion.Schedule.tensors", device=Device("cpu"))
 example(
     "physml.diffusion.q_sample",
-    x0=Obj(Lazy(lambda: _t(_DX)), wrong=[_DX, Lazy(lambda: _t(_DX[:0])), Lazy(lambda: _t(_DX[0]))]),
+    x0=T(
+        Lazy(lambda: _t(_DX)),
+        wrong=[_DX, Lazy(lambda: _t(_DX[:0])), Lazy(lambda: _t(_DX[0]))],
+        width=True,
+        finite=True,
+    ),
     t=_steps_kind,
-    noise=Obj(Lazy(lambda: _t(np.ones((4, 2)))), wrong=[np.ones((4, 2)), Lazy(lambda: _t(np.ones((4, 1))))]),
+    noise=T(
+        Lazy(lambda: _t(np.ones((4, 2)))),
+        wrong=[np.ones((4, 2)), Lazy(lambda: _t(np.ones((4, 1))))],
+        width=True,
+        finite=True,
+    ),
     alpha_bars=_alpha_bars_kind,
 )
 example(
@@ -3330,9 +3434,11 @@ example("physml.diffusion.GaussianNoisePredictor.forward", x=_x0_t, t=_steps_kin
 example(
     "physml.diffusion.ddpm_loss",
     model=_np_kind,
-    x0=_x0_t,
-    alpha_bars=Obj(
-        Lazy(lambda: _schedule5().tensors()["alpha_bars"]), wrong=[np.ones(5), Lazy(lambda: _t(np.ones(4)))]
+    x0=_x0_loss,
+    alpha_bars=T(
+        Lazy(lambda: _schedule5().tensors()["alpha_bars"]),
+        wrong=[np.ones(5), Lazy(lambda: _t(np.ones(4)))],
+        finite=True,
     ),
     generator=Obj(Lazy(_tgen), wrong=[Lazy(lambda: np.random.default_rng(0))]),
 )
@@ -3414,8 +3520,16 @@ def _plain_tensor(shape=(5, 1)):
     return torch.linspace(0.1, 1.0, int(np.prod(shape)), dtype=torch.float64).reshape(shape)
 
 
-_t1_kind = Obj(Lazy(_t1), wrong=[Lazy(_plain_tensor), Lazy(_xt), np.linspace(0.0, 1.0, 5)[:, None]])
-_xt_kind = Obj(Lazy(_xt), wrong=[Lazy(lambda: _plain_tensor((6, 2))), Lazy(_t1), np.zeros((6, 2))])
+# collocation points of a loss: NaN/inf entries are bad, and so is float32 for the float64 networks
+_t1_kind = T(
+    Lazy(_t1),
+    wrong=[Lazy(_plain_tensor), Lazy(_xt), np.linspace(0.0, 1.0, 5)[:, None]],
+    **_net_t,
+    finite=True,
+)
+_xt_kind = T(
+    Lazy(_xt), wrong=[Lazy(lambda: _plain_tensor((6, 2))), Lazy(_t1), np.zeros((6, 2))], **_net_t, finite=True
+)
 _net1 = Obj(Lazy(_pnet), wrong=[Lazy(_linear_model)])
 _net2 = Obj(Lazy(lambda: _pnet(2)), wrong=[Lazy(_linear_model)])
 _decay_model = Obj(
@@ -3437,8 +3551,8 @@ example(
 example(
     "physml.pinn.derivative",
     # u must be computed from this z: both come from one shared tensor
-    u=Obj(Lazy(lambda: _shared_t1() ** 3), wrong=[Lazy(lambda: _plain_tensor()), Lazy(lambda: _t1() ** 3)]),
-    z=Obj(Lazy(_shared_t1), wrong=[Lazy(_plain_tensor), Lazy(_xt), np.linspace(0.0, 1.0, 5)[:, None]]),
+    u=T(Lazy(lambda: _shared_t1() ** 3), wrong=[Lazy(lambda: _plain_tensor()), Lazy(lambda: _t1() ** 3)]),
+    z=T(Lazy(_shared_t1), wrong=[Lazy(_plain_tensor), Lazy(_xt), np.linspace(0.0, 1.0, 5)[:, None]]),
     order=Size(2),
     column=Int(0, minimum=0, extra=[Bad("beyond the columns", 1)]),
 )
@@ -3458,12 +3572,12 @@ for _cls, _args, _net in (
     if _two:
         example(
             f"physml.pinn.{_cls}.forward",
-            xt=Obj(Lazy(_xt), wrong=[np.zeros((6, 2)), Lazy(lambda: _plain_tensor((6, 1)))]),
+            xt=T(Lazy(_xt), wrong=[np.zeros((6, 2)), Lazy(lambda: _plain_tensor((6, 1)))], **_net_t),
         )
     else:
         example(
             f"physml.pinn.{_cls}.forward",
-            t=Obj(Lazy(_t1), wrong=[np.zeros((5, 1)), Lazy(lambda: _plain_tensor((5, 2)))]),
+            t=T(Lazy(_t1), wrong=[np.zeros((5, 1)), Lazy(lambda: _plain_tensor((5, 2)))], **_net_t),
         )
 _tgrid = np.linspace(0.0, 1.0, 5)
 example("physml.pinn.decay_exact", t=Arr(_tgrid), gamma=Real(1.0), u0=Real(1.0))

@@ -277,3 +277,13 @@ def test_a_readers_variant_runs_and_is_reported(chapter, monkeypatch):
     assert "Not the book's configuration" in table.note
     assert all(r.variant for r in table)
     assert all(math.isfinite(r.value) for r in table)
+
+
+def test_known_failure_is_recorded_not_raised(scratch, monkeypatch):
+    monkeypatch.delenv(validation.BUILD_DIR_VARIABLE, raising=False)
+    scratch("selftest-var.known", lambda: (0.9, 1.0), kind="at_least", known_failure="the model is too weak")
+    table = validation.show("selftest-var")
+    assert not table[0].passed and "FAIL, recorded" in validation.results_html(table)
+    scratch("selftest-var.plain", lambda: (0.9, 1.0), kind="at_least")
+    with pytest.raises(AssertionError, match="selftest-var.plain"):
+        validation.show("selftest-var")

@@ -121,6 +121,8 @@ def _ring_mmd(short: bool):
     reference_kind="baseline",
     tolerance_from="target",
     why="every class must appear (coverage 1.0); 0.3 in the short run",
+    known_failure="the digit GAN leaves its rarest class below 10 % of a uniform share "
+    "on this machine (issue: generative models that beat their baselines)",
 )
 def _digit_coverage(short: bool):
     return _run(study.digit_run, short)["judge"].coverage, DIGIT_COVERAGE[short]
