@@ -8,6 +8,7 @@ import torch
 
 from physml import autoregressive as ar
 from physml.checks import autoregressive as checks
+from physml.studies import autoregressive as study
 
 
 def _all_bits(d):
@@ -99,7 +100,7 @@ def test_state_index_matches_all_states():
     from physml import ising
 
     states = ising.all_states(3)
-    assert np.array_equal(checks._state_index(ar.spins_to_bits(states)), np.arange(len(states)))
+    assert np.array_equal(study._state_index(ar.spins_to_bits(states)), np.arange(len(states)))
 
 
 def test_parameter_counts():
