@@ -14,7 +14,8 @@ MyST sources with
 * a hidden first cell ``from physml.book import glued``;
 * each ``literalinclude`` of ``physml`` code replaced by the code itself (the renderer
   cannot read files of the repository);
-* the cells that only glue values (tag ``remove-cell``) collapsed, as on the web page.
+* the cells that only glue values (tag ``remove-cell``) collapsed, as on the web page;
+* cross-references and citations written as plain text (the links live on the web page).
 
 The MyST sources stay the one place a page is written; the lab edition is generated
 (``lab/`` is not committed) and rewritten by every ``make lab``. Saving a lab notebook
@@ -43,6 +44,18 @@ _INCLUDE = re.compile(
     r"(?P<options>(?::[\w-]+:.*\n)*)(?P=fence)[ \t]*$",
     flags=re.M,
 )
+
+
+_REF = re.compile(r"\{(?:ref|numref|doc)\}`(?P<text>[^`<]*?)\s*<[^>`]+>`")
+_BARE_REF = re.compile(r"\{(?:ref|numref|doc|eq)\}`(?P<label>[^`]+)`")
+_CITE = re.compile(r"\{cite(?::[pt])?\}`(?P<keys>[^`]+)`")
+
+
+def plain_roles(text: str) -> str:
+    """Cross-references and citations as plain text (the renderer cannot resolve the book's labels)."""
+    text = _REF.sub(lambda m: m.group("text"), text)
+    text = _BARE_REF.sub(lambda m: m.group("label"), text)
+    return _CITE.sub(lambda m: "[" + m.group("keys").replace(",", ", ") + "]", text)
 
 
 def eval_role(match: re.Match) -> str:
@@ -100,7 +113,7 @@ def lab_notebook(page: Path):
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             text = _INCLUDE.sub(lambda m: include_block(page, m), cell.source)
-            cell.source = _GLUE.sub(eval_role, text)
+            cell.source = plain_roles(_GLUE.sub(eval_role, text))
         elif cell.cell_type == "code":
             tags = cell.metadata.get("tags", [])
             if "remove-cell" in tags or "remove_cell" in tags:

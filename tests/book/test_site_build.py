@@ -72,16 +72,21 @@ def test_validation_appendix_lists_every_check(built):
     tables = soup.select("table.physml-checks")
     assert len(tables) == 1, "the validation appendix shows one table"
     head = [th.get_text(strip=True) for th in tables[0].select("thead th")]
-    assert {"σ", "dev./σ", "computed"} <= set(head), head
+    assert {"σ", "dev./σ", "computed", "reference kind", "tolerance from", "allowance used"} <= set(head), head
     rows = tables[0].select("tbody tr")
     assert [row.select_one("td b").get_text(strip=True) for row in rows] == ids
-    verdicts = [row.select("td")[head.index("result")].get_text(strip=True) for row in rows]
-    assert verdicts == ["pass"] * len(ids)
+    verdicts = [row.select("td")[head.index("result")].get_text(" ", strip=True) for row in rows]
+    assert all(v.startswith(("pass", "FAIL, recorded")) for v in verdicts), verdicts
+    kinds = [row.select("td")[head.index("reference kind")].get_text(strip=True) for row in rows]
+    assert set(kinds) <= {"exact", "library", "published", "baseline"}, set(kinds)
+    n_pass = sum(v.startswith("pass") for v in verdicts)
+    flagged = sum("flagged" in v or v.startswith("FAIL") for v in verdicts)
     builds = [row.select("td")[head.index("computed")].get_text(" ", strip=True) for row in rows]
     assert all(re.fullmatch(r"build \d+ \S+", b) for b in builds), builds
     text = " ".join(soup.select_one("main").get_text(" ").split())
     assert f"The book makes {len(ids)} reference checks" in text
-    assert f"and {len(ids)} of them pass" in text
+    assert f"and {n_pass} of them pass" in text
+    assert f"{flagged} results are flagged" in text
 
 
 def test_reproducibility_page_lists_times_and_versions(built, exec_report):
