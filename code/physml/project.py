@@ -50,6 +50,11 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def pytest_configure(config):
+    # a milestone that measures wall times: run it on a quiet machine (deselect: -m "not timing")
+    config.addinivalue_line("markers", "timing: a milestone that depends on measured wall times")
 '''
 
 RUNNER = '''"""Run the milestone checks of this project on your code and print what they say.
@@ -197,7 +202,18 @@ def main(argv: list[str] | None = None) -> int:
     make.add_argument("folder")
     make.add_argument("--force", action="store_true", help="write into a folder that is not empty")
     sub.add_parser("list", help="list the project paths")
-    args = parser.parse_args(argv)
+    if argv is not None and (
+        isinstance(argv, (str, bytes))
+        or not isinstance(argv, (list, tuple))
+        or not all(isinstance(a, str) for a in argv)
+    ):
+        raise TypeError(f"argv must be a list of strings (a command line), got {argv!r}")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as err:
+        if err.code in (0, None) or argv is None:
+            raise  # --help, or the real command line: argparse has said what is wrong
+        raise ValueError(f"argv is not a valid command line for python -m physml.project: {argv!r}") from None
     if args.command == "list":
         for path in PATHS:
             t = load_template(path)
