@@ -34,7 +34,15 @@ import torch
 from torch import nn
 
 from . import torchtools
-from ._validate import as_float_array, check_bool, check_choice, check_int, check_scalar, check_type
+from ._validate import (
+    as_float_array,
+    check_bool,
+    check_choice,
+    check_int,
+    check_scalar,
+    check_type,
+    param_dtype,
+)
 
 # --- masks and positional encodings -------------------------------------------------------
 
@@ -422,7 +430,8 @@ def multi_head_attention_backward(
 # --- a transformer encoder in torch -------------------------------------------------------
 
 
-def _check_tensor(x, name: str, width: int) -> torch.Tensor:
+def _check_tensor(x, name: str, width: int, dtype: torch.dtype | None = None) -> torch.Tensor:
+    """Type, shape and dtype (``dtype``: the weights') of a batch of sequences; never the values."""
     if not isinstance(x, torch.Tensor):
         raise TypeError(
             f"{name} must be a torch.Tensor of shape (batch, positions, {width}), got {type(x).__name__}"
@@ -433,6 +442,11 @@ def _check_tensor(x, name: str, width: int) -> torch.Tensor:
         raise ValueError(f"{name} must hold at least one sequence of length at least 1, got {tuple(x.shape)}")
     if not torch.is_floating_point(x):
         raise TypeError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
+    if dtype is not None and x.dtype != dtype:
+        raise TypeError(
+            f"{name} has dtype {x.dtype} but the model's parameters are {dtype}: "
+            f"convert it with {name}.to({dtype})"
+        )
     return x
 
 
@@ -469,7 +483,7 @@ class EncoderBlock(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """``x`` of shape ``(N, L, d_model)``; ``mask`` (L, L) boolean, True where a position may attend."""
-        x = _check_tensor(x, "x", self.d_model)
+        x = _check_tensor(x, "x", self.d_model, param_dtype(self, None))
         blocked = None
         if mask is not None:
             if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
@@ -549,7 +563,7 @@ class TransformerForecaster(nn.Module):
         self.to(device)
 
     def _check_input(self, x) -> torch.Tensor:
-        x = _check_tensor(x, "x", self.n_in)
+        x = _check_tensor(x, "x", self.n_in)  # any float dtype: _encode converts it
         if x.shape[1] > self.pe.shape[0]:
             raise ValueError(
                 f"x has windows of length {x.shape[1]}, longer than max_len = {self.pe.shape[0]}"

@@ -16,7 +16,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validate import as_float_array, check_finite_loss, check_int, check_scalar, check_tensor
+from ._validate import (
+    as_float_array,
+    check_finite_loss,
+    check_int,
+    check_learning_rate,
+    check_scalar,
+    check_tensor,
+    param_dtype,
+)
 from .nn.torch_twin import torch_threads
 from .optim import minibatches
 from .progress import progress
@@ -48,7 +56,12 @@ class Autoencoder(nn.Module):
         self.decoder = decoder
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_tensor(x, "x", features=_n_in(self))
+        """The reconstruction of ``x`` (batch, p), a real tensor of the weights' dtype.
+
+        Only type, dtype and shape are checked (this runs in every training step): NaN/inf
+        values pass through to the output (torch's IEEE semantics).
+        """
+        check_tensor(x, "x", features=_n_in(self), dtype=param_dtype(self))
         return self.decoder(self.encoder(x))
 
 
@@ -120,8 +133,9 @@ def _check_data(X, name: str, n_in: int | None = None) -> np.ndarray:
     return X
 
 
-def _as_tensor(X: np.ndarray, device) -> torch.Tensor:
-    return torch.as_tensor(X, dtype=torch.float32, device=device)
+def _as_tensor(X: np.ndarray, device, model: nn.Module) -> torch.Tensor:
+    """``X`` as a tensor of the model's dtype (float32 for a model without parameters)."""
+    return torch.as_tensor(X, dtype=param_dtype(model, torch.float32), device=device)
 
 
 def reconstruction_loss(model: Autoencoder, X, X_target=None, device="cpu") -> float:
@@ -139,7 +153,7 @@ def reconstruction_loss(model: Autoencoder, X, X_target=None, device="cpu") -> f
     device = as_device(device)
     model.to(device).eval()
     with torch.no_grad():
-        return float(_mse(model, _as_tensor(X, device), _as_tensor(target, device)).item())
+        return float(_mse(model, _as_tensor(X, device, model), _as_tensor(target, device, model)).item())
 
 
 def train_autoencoder(
@@ -175,7 +189,7 @@ def train_autoencoder(
         X_val = _check_data(X_val, "X_val", X.shape[1])
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
-    lr = check_scalar(lr, "lr", minimum=0.0, include_min=False)
+    lr = check_learning_rate(lr)
     noise_std = check_scalar(noise_std, "noise_std", minimum=0.0)
     seed = check_int(seed, "seed", minimum=0)
     device = as_device(device)
@@ -184,8 +198,8 @@ def train_autoencoder(
     generator = make_generator(seed)
     rng = np.random.default_rng(seed)
     model.to(device)
-    data = _as_tensor(X, device)
-    val = None if X_val is None else _as_tensor(X_val, device)
+    data = _as_tensor(X, device, model)
+    val = None if X_val is None else _as_tensor(X_val, device, model)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history: dict = {"train_loss": [], "val_loss": []}
     step = 0
@@ -224,7 +238,7 @@ def encode(model: Autoencoder, X, device="cpu") -> np.ndarray:
     device = as_device(device)
     model.to(device).eval()
     with torch.no_grad():
-        return model.encoder(_as_tensor(X, device)).cpu().numpy().astype(float)
+        return model.encoder(_as_tensor(X, device, model)).cpu().numpy().astype(float)
 
 
 def reconstruct(model: Autoencoder, X, device="cpu") -> np.ndarray:
@@ -234,4 +248,4 @@ def reconstruct(model: Autoencoder, X, device="cpu") -> np.ndarray:
     device = as_device(device)
     model.to(device).eval()
     with torch.no_grad():
-        return model(_as_tensor(X, device)).cpu().numpy().astype(float)
+        return model(_as_tensor(X, device, model)).cpu().numpy().astype(float)

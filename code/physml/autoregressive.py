@@ -35,9 +35,11 @@ from ._validate import (
     as_float_array,
     check_finite_loss,
     check_int,
+    check_learning_rate,
     check_scalar,
     check_string,
     check_tensor,
+    param_dtype,
 )
 from .nn.torch_twin import torch_threads
 from .progress import progress
@@ -168,7 +170,8 @@ class MaskedLinear(nn.Linear):
         self.register_buffer("mask", torch.as_tensor(mask, dtype=torch.float32))
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
-        check_tensor(h, "h", features=self.in_features)
+        """The masked layer on ``h`` (..., in_features) of the weights' dtype; NaN/inf pass through (IEEE)."""
+        check_tensor(h, "h", features=self.in_features, dtype=self.weight.dtype)
         return nn.functional.linear(h, self.weight * self.mask, self.bias)
 
 
@@ -194,13 +197,16 @@ class MADE(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_tensor(x, "x", features=self.n_inputs)
+        """The logits for ``x`` (..., n_inputs) of the weights' dtype; NaN/inf pass through (IEEE)."""
+        check_tensor(x, "x", features=self.n_inputs, dtype=param_dtype(self))
         return self.net(x)
 
     def _as_tensor(self, x) -> torch.Tensor:
         if not isinstance(x, torch.Tensor):
             x = torch.as_tensor(check_binary(x, "x", self.n_inputs))
-        check_tensor(x, "x", ndim=2, features=self.n_inputs)
+        check_tensor(x, "x", ndim=2, features=self.n_inputs, dtype=None)  # bits of any real dtype
+        if x.is_complex():
+            raise TypeError(f"x must be real bits, got a complex tensor (dtype {x.dtype})")
         p = next(self.parameters())
         return x.to(device=p.device, dtype=p.dtype)
 
@@ -284,7 +290,7 @@ def fit_made(
     )
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
-    lr = check_scalar(lr, "lr", minimum=0.0, include_min=False)
+    lr = check_learning_rate(lr)
     device = as_device(device)
     threads = torch_threads(num_threads, "num_threads")  # checks num_threads before training
     torch.manual_seed(check_int(seed, "seed", minimum=0))

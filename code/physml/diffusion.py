@@ -30,7 +30,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validate import as_float_array, check_finite_loss, check_int, check_scalar, check_tensor, check_type
+from ._validate import (
+    as_float_array,
+    check_finite_loss,
+    check_int,
+    check_learning_rate,
+    check_scalar,
+    check_tensor,
+    check_type,
+    param_dtype,
+)
 from .nn.torch_twin import torch_threads
 from .progress import progress
 from .torchtools import as_device, make_generator
@@ -107,7 +116,7 @@ def _check_schedule(schedule) -> Schedule:
 
 def _check_steps(t, name: str, n: int, T: int) -> torch.Tensor:
     """``t`` as a tensor of ``n`` integer steps in 1..T (checked: used to index the schedule)."""
-    check_tensor(t, name, ndim=1)
+    check_tensor(t, name, ndim=1, dtype=None)
     if t.dtype.is_floating_point or t.dtype.is_complex or t.dtype == torch.bool:
         raise TypeError(f"{name} must hold integer steps, got dtype {t.dtype}")
     if t.shape[0] != n:
@@ -123,15 +132,18 @@ def _check_steps(t, name: str, n: int, T: int) -> torch.Tensor:
 def q_sample(
     x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor, alpha_bars: torch.Tensor
 ) -> torch.Tensor:
-    """Closed-form noising :func:`_q_sample` with its arguments checked (the training loop calls the core)."""
+    """Closed-form noising :func:`_q_sample` with its arguments checked (the training loop calls the core).
+
+    ``x0`` and ``noise`` are real and finite, ``alpha_bars`` real values in (0, 1].
+    """
     check_tensor(alpha_bars, "alpha_bars", ndim=1)
     if alpha_bars.shape[0] == 0 or not bool(torch.all((alpha_bars > 0) & (alpha_bars <= 1))):
         raise ValueError("alpha_bars must be a non-empty tensor of values in (0, 1] (Schedule.tensors)")
-    check_tensor(x0, "x0", ndim=2)
+    check_tensor(x0, "x0", ndim=2, finite=True)
     if x0.shape[0] == 0:
         raise ValueError("x0 must hold at least one sample")
     _check_steps(t, "t", x0.shape[0], alpha_bars.shape[0])
-    check_tensor(noise, "noise")
+    check_tensor(noise, "noise", finite=True)
     if noise.shape != x0.shape:
         raise ValueError(f"noise must have the shape of x0 {tuple(x0.shape)}, got {tuple(noise.shape)}")
     return _q_sample(x0, t, noise, alpha_bars)
@@ -180,7 +192,7 @@ def time_embedding(t: torch.Tensor, T: int, n_frequencies: int = 8) -> torch.Ten
     """The sinusoidal features :func:`_time_embedding` of the steps ``t`` (a 1-d tensor), checked."""
     T = check_int(T, "T", minimum=1)
     n_frequencies = check_int(n_frequencies, "n_frequencies", minimum=1)
-    check_tensor(t, "t", ndim=1)
+    check_tensor(t, "t", ndim=1, dtype=None)
     _check_steps(t, "t", t.shape[0], T)
     return _time_embedding(t, T, n_frequencies)
 
@@ -214,12 +226,13 @@ class NoisePredictor(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """The predicted noise; ``x`` has the weights' dtype, NaN/inf values pass through (IEEE)."""
         self._check_inputs(x, t)
         return self.net(torch.cat([x, _time_embedding(t, self.T, self.n_frequencies)], dim=-1))
 
     def _check_inputs(self, x, t) -> None:
-        """Cheap checks of a batch (types, shapes and the range of the steps)."""
-        check_tensor(x, "x", ndim=2, features=self.dim)
+        """Cheap checks of a batch (types, dtypes, shapes and the range of the steps)."""
+        check_tensor(x, "x", ndim=2, features=self.dim, dtype=param_dtype(self))
         if x.shape[0] == 0:
             raise ValueError("x must hold at least one sample")
         _check_steps(t, "t", x.shape[0], self.T)
@@ -261,7 +274,7 @@ def ddpm_loss(model: NoisePredictor, x0: torch.Tensor, alpha_bars: torch.Tensor,
     check_tensor(alpha_bars, "alpha_bars", ndim=1)
     if alpha_bars.shape[0] != model.T or not bool(torch.all((alpha_bars > 0) & (alpha_bars <= 1))):
         raise ValueError(f"alpha_bars must be T = {model.T} values in (0, 1] (Schedule.tensors)")
-    check_tensor(x0, "x0", ndim=2, features=model.dim)
+    check_tensor(x0, "x0", ndim=2, features=model.dim, dtype=param_dtype(model), finite=True)
     if x0.shape[0] == 0:
         raise ValueError("x0 must hold at least one sample")
     check_type(generator, torch.Generator, "generator", "torch.Generator")
@@ -319,7 +332,7 @@ def fit_ddpm(
         raise ValueError(f"schedule has T = {schedule.T} but the model was built for T = {model.T}")
     steps = check_int(steps, "steps", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
-    lr = check_scalar(lr, "lr", minimum=0.0, include_min=False)
+    lr = check_learning_rate(lr)
     device = as_device(device)
     seed = check_int(seed, "seed", minimum=0)
     threads = torch_threads(num_threads, "num_threads")  # checks num_threads before training

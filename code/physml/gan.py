@@ -114,6 +114,17 @@ def discriminator_net(
 
 
 def discriminator_loss(logit_real: torch.Tensor, logit_fake: torch.Tensor) -> torch.Tensor:
+    """The discriminator's cost :func:`_discriminator_loss`, its arguments checked.
+
+    Both batches must be non-empty, real and finite; :func:`train_gan` calls the unchecked
+    core and stops on a NaN loss instead.
+    """
+    check_tensor(logit_real, "logit_real", nonempty=True, finite=True)
+    check_tensor(logit_fake, "logit_fake", nonempty=True, finite=True)
+    return _discriminator_loss(logit_real, logit_fake)
+
+
+def _discriminator_loss(logit_real: torch.Tensor, logit_fake: torch.Tensor) -> torch.Tensor:
     r"""The discriminator's cross-entropy, minus the value of the game :math:`V(D, G)`:
 
     .. math::
@@ -123,13 +134,22 @@ def discriminator_loss(logit_real: torch.Tensor, logit_fake: torch.Tensor) -> to
     written with logits, :math:`-\ln\sigma(\ell) = \mathrm{softplus}(-\ell)` and
     :math:`-\ln(1-\sigma(\ell)) = \mathrm{softplus}(\ell)`, which never overflow.
     """
-    check_tensor(logit_real, "logit_real")
-    check_tensor(logit_fake, "logit_fake")
     softplus = nn.functional.softplus
     return softplus(-logit_real).mean() + softplus(logit_fake).mean()
 
 
 def generator_loss(logit_fake: torch.Tensor, kind: str = "non-saturating") -> torch.Tensor:
+    """The generator's cost :func:`_generator_loss`, its arguments checked.
+
+    ``logit_fake`` must be a non-empty, real and finite batch; :func:`train_gan` calls the core.
+    """
+    check_tensor(logit_fake, "logit_fake", nonempty=True, finite=True)
+    if kind not in GENERATOR_LOSSES:
+        raise ValueError(f"kind must be one of {GENERATOR_LOSSES}, got {kind!r}")
+    return _generator_loss(logit_fake, kind)
+
+
+def _generator_loss(logit_fake: torch.Tensor, kind: str = "non-saturating") -> torch.Tensor:
     r"""The generator's cost on a batch of fakes.
 
     ``"minimax"``: :math:`J_G = \frac1m\sum_i\ln\bigl(1 - D(G(\boldsymbol z_i))\bigr)`, the
@@ -137,9 +157,6 @@ def generator_loss(logit_fake: torch.Tensor, kind: str = "non-saturating") -> to
     ``"non-saturating"``: :math:`J_G = -\frac1m\sum_i\ln D(G(\boldsymbol z_i))`, the same
     fixed point with a strong gradient exactly where the generator is bad.
     """
-    check_tensor(logit_fake, "logit_fake")
-    if kind not in GENERATOR_LOSSES:
-        raise ValueError(f"kind must be one of {GENERATOR_LOSSES}, got {kind!r}")
     if kind == "minimax":
         return -nn.functional.softplus(logit_fake).mean()
     return nn.functional.softplus(-logit_fake).mean()
@@ -271,12 +288,12 @@ def train_gan(
                 with torch.no_grad():
                     fake = generator(noise(cfg.batch_size))
                 logits = discriminator(torch.cat([data[idx], fake]))  # one pass over both halves
-                loss_d = discriminator_loss(logits[: cfg.batch_size], logits[cfg.batch_size :])
+                loss_d = _discriminator_loss(logits[: cfg.batch_size], logits[cfg.batch_size :])
                 opt_d.zero_grad()
                 loss_d.backward()
                 opt_d.step()
             for _ in range(cfg.g_steps):
-                loss_g = generator_loss(discriminator(generator(noise(cfg.batch_size))), cfg.loss)
+                loss_g = _generator_loss(discriminator(generator(noise(cfg.batch_size))), cfg.loss)
                 opt_g.zero_grad()
                 loss_g.backward()
                 opt_g.step()

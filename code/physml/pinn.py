@@ -14,6 +14,10 @@ r"""Physics-informed neural networks and a finite-difference reference, for the 
 * :func:`ftcs_heat` is the explicit forward-time centred-space scheme for
   :math:`u_t = u_{xx}`, with its stability limit :math:`\Delta t/\Delta x^2 \le 1/2`.
 
+The trial solutions' forward passes check the type, dtype (that of the network's weights,
+float64) and shape of their input only: NaN/inf values pass through them (torch's IEEE
+semantics). The losses and :func:`train_pinn` refuse NaN/inf collocation points.
+
 Everything runs unchanged on a GPU: pass ``device="cuda"``.
 """
 
@@ -30,19 +34,23 @@ from ._validate import (
     as_float_array,
     check_finite_loss,
     check_int,
+    check_learning_rate,
     check_scalar,
     check_tensor,
     check_type,
+    param_dtype,
 )
 from .nn.torch_twin import torch_threads
 from .progress import progress
-from .torchtools import as_device, mlp, seed_everything
+from .torchtools import as_device, mlp
 
 DTYPE = torch.float64  # second derivatives of small networks: double precision costs little here
 FTCS_STABILITY_LIMIT = 0.5
+#: The most time steps :func:`ftcs_heat` takes (a t_end of 1e300 would never finish).
+FTCS_MAX_STEPS = 10**7
 
 
-# --- checks (cheap: types and shapes only, they run in every training step) -------------------
+# --- checks (cheap: types, dtypes and shapes, and one pass over the points of a loss) -----------
 
 
 def _check_net(net, name: str = "net") -> nn.Module:
@@ -50,8 +58,8 @@ def _check_net(net, name: str = "net") -> nn.Module:
 
 
 def _check_points(z, name: str, columns: int, grad: bool = True) -> torch.Tensor:
-    """Points as an (n, columns) tensor (that requires grad, for the derivatives of a loss)."""
-    check_tensor(z, name, ndim=2, features=columns)
+    """Finite points as a real (n, columns) tensor (that requires grad, for the derivatives of a loss)."""
+    check_tensor(z, name, ndim=2, features=columns, finite=True)
     if z.shape[0] == 0:
         raise ValueError(f"{name} must hold at least one point")
     if grad and not z.requires_grad:
@@ -83,7 +91,7 @@ def network(n_in: int, width: int = 32, depth: int = 2, seed: int = 0, device="c
     n_in = check_int(n_in, "n_in", minimum=1)
     width = check_int(width, "width", minimum=1)
     depth = check_int(depth, "depth", minimum=1)
-    seed_everything(seed)
+    torch.manual_seed(check_int(seed, "seed", minimum=0))  # only the generator: no global torch flags
     return mlp([n_in] + [width] * depth + [1], activation="tanh").to(device=as_device(device), dtype=DTYPE)
 
 
@@ -136,7 +144,7 @@ class DecayTrial(nn.Module):
         self.t_scale = float(check_scalar(t_scale, "t_scale", minimum=0.0, include_min=False))
 
     def forward(self, t: torch.Tensor) -> torch.Tensor:
-        check_tensor(t, "t", ndim=2, features=1)
+        check_tensor(t, "t", ndim=2, features=1, dtype=param_dtype(self))
         return self.u0 + t * self.net(t / self.t_scale)
 
 
@@ -156,7 +164,7 @@ class OscillatorTrial(nn.Module):
         self.t_scale = float(check_scalar(t_scale, "t_scale", minimum=0.0, include_min=False))
 
     def forward(self, t: torch.Tensor) -> torch.Tensor:
-        check_tensor(t, "t", ndim=2, features=1)
+        check_tensor(t, "t", ndim=2, features=1, dtype=param_dtype(self))
         tau = t / self.t_scale
         return self.x0 + self.v0 * t + tau**2 * self.net(tau)
 
@@ -178,7 +186,7 @@ class HeatTrial(nn.Module):
         self.scale = float(check_scalar(scale, "scale", minimum=0.0, include_min=False))
 
     def forward(self, xt: torch.Tensor) -> torch.Tensor:
-        check_tensor(xt, "xt", ndim=2, features=2)
+        check_tensor(xt, "xt", ndim=2, features=2, dtype=param_dtype(self))
         x, t = xt[:, :1], xt[:, 1:2]
         return torch.sin(math.pi * x) + self.scale * t * x * (1 - x) * self.net(xt)
 
@@ -191,7 +199,7 @@ class SoftHeat(nn.Module):
         self.net = _check_net(net)
 
     def forward(self, xt: torch.Tensor) -> torch.Tensor:
-        check_tensor(xt, "xt", ndim=2, features=2)
+        check_tensor(xt, "xt", ndim=2, features=2, dtype=param_dtype(self))
         return self.net(xt)
 
 
@@ -276,6 +284,18 @@ def decay_loss(model: nn.Module, t: torch.Tensor, gamma: float = 1.0) -> torch.T
     return ((derivative(u, t) + gamma * u) ** 2).mean()
 
 
+def _check_coefficients(omega: float, zeta: float, dtype: torch.dtype) -> None:
+    """The oscillator's coefficients omega^2 and 2 zeta omega must be numbers in ``dtype``
+    (``1e300**2`` overflows: a Python float raises, a tensor turns to inf and the loss to NaN)."""
+    limit = torch.finfo(dtype).max
+    for coefficient, name in ((omega * omega, "omega"), (2 * zeta * omega, "zeta")):
+        if not abs(coefficient) <= limit:
+            raise ValueError(
+                f"{name}: the coefficients omega^2 = {omega * omega:.3g} and 2 zeta omega = "
+                f"{2 * zeta * omega:.3g} must be below {limit:.3g} ({dtype})"
+            )
+
+
 def oscillator_loss(model: nn.Module, t: torch.Tensor, omega: float = 2.0, zeta: float = 0.1) -> torch.Tensor:
     r"""Mean squared residual :math:`\frac1n\sum_i (\hat x'' + 2\zeta\omega\hat x' + \omega^2\hat x)^2`."""
     _check_net(model, "model")
@@ -283,6 +303,7 @@ def oscillator_loss(model: nn.Module, t: torch.Tensor, omega: float = 2.0, zeta:
     check_scalar(omega, "omega")
     check_scalar(zeta, "zeta")
     x = _evaluate(model, t, "t")
+    _check_coefficients(omega, zeta, x.dtype)
     dx = derivative(x, t)
     d2x = derivative(dx, t)
     return ((d2x + 2 * zeta * omega * dx + omega**2 * x) ** 2).mean()
@@ -355,9 +376,10 @@ def train_pinn(
         raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
     if not isinstance(points, torch.Tensor) or not points.requires_grad:
         raise ValueError("points must be a torch.Tensor with requires_grad=True (see collocation_1d)")
+    check_tensor(points, "points", finite=True)
     adam_steps = check_int(adam_steps, "adam_steps", minimum=0)
     lbfgs_steps = check_int(lbfgs_steps, "lbfgs_steps", minimum=0)
-    lr = check_scalar(lr, "lr", minimum=0.0, include_min=False)
+    lr = check_learning_rate(lr)
     threads = torch_threads(num_threads, "num_threads")  # checks num_threads before training
     torch.manual_seed(check_int(seed, "seed", minimum=0))
     try:  # one evaluation checks that loss_fn, model and points fit together
@@ -417,10 +439,13 @@ def relative_l2(u, u_exact) -> float:
     u, u_exact = as_float_array(u, "u"), as_float_array(u_exact, "u_exact")
     if u.shape != u_exact.shape:
         raise ValueError(f"u and u_exact must have the same shape, got {u.shape} and {u_exact.shape}")
-    norm = np.linalg.norm(u_exact)
-    if norm == 0:
+    if not np.any(u_exact):
         raise ValueError("u_exact is zero everywhere: the relative error is undefined")
-    return float(np.linalg.norm(u - u_exact) / norm)
+    # the ratio does not change when both are divided by one number: their largest |value|
+    # (the squares of values near the float limit would overflow, inf/inf is NaN)
+    largest = max(np.max(np.abs(u)), np.max(np.abs(u_exact)))
+    u, u_exact = u / largest, u_exact / largest
+    return float(np.linalg.norm(u - u_exact) / np.linalg.norm(u_exact))
 
 
 def heat_grid(nx: int = 101, nt: int = 101, t_max: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -462,6 +487,10 @@ def ftcs_heat(
             f"dt/dx^2 = {r:.4g} > 1/2: the explicit scheme is unstable (use dt <= {0.5 * dx**2:.4g} "
             "for this dx, or allow_unstable=True to watch it blow up)"
         )
+    if t_end / dt > FTCS_MAX_STEPS:
+        raise ValueError(
+            f"t_end / dt = {t_end / dt:.3g} time steps: at most FTCS_MAX_STEPS = {FTCS_MAX_STEPS:.0e}"
+        )
     n_steps = round(t_end / dt)
     if not math.isclose(n_steps * dt, t_end, rel_tol=1e-9, abs_tol=1e-12):
         raise ValueError(f"t_end = {t_end} must be a whole number of steps dt = {dt}")
@@ -481,6 +510,11 @@ def ftcs_error(nx: int, r: float, t_end: float) -> float:
     dx = 1.0 / (check_int(nx, "nx", minimum=3) - 1)
     check_scalar(r, "r", minimum=0.0, maximum=FTCS_STABILITY_LIMIT, include_min=False)
     check_scalar(t_end, "t_end", minimum=0.0, include_min=False)
+    if t_end / (r * dx**2) > FTCS_MAX_STEPS:
+        raise ValueError(
+            f"t_end / (r dx^2) = {t_end / (r * dx**2):.3g} time steps: "
+            f"at most FTCS_MAX_STEPS = {FTCS_MAX_STEPS:.0e}"
+        )
     n_steps = math.ceil(t_end / (r * dx**2) - 1e-9)
     x, u = ftcs_heat(nx, t_end / n_steps, t_end)
     return relative_l2(u, heat_exact(x, t_end))
@@ -491,6 +525,8 @@ def convergence_order(h, errors) -> float:
     h, errors = as_float_array(h, "h", ndim=1), as_float_array(errors, "errors", ndim=1)
     if h.size < 2 or h.shape != errors.shape or np.any(h <= 0) or np.any(errors <= 0):
         raise ValueError("h and errors must be positive arrays of the same length >= 2")
+    if np.unique(h).size != h.size:
+        raise ValueError(f"h must hold distinct step sizes (a slope needs different h), got {h.tolist()}")
     return float(np.polyfit(np.log(h), np.log(errors), 1)[0])
 
 
@@ -510,7 +546,7 @@ class BurgersTrial(nn.Module):
         self.scale = float(check_scalar(scale, "scale", minimum=0.0, include_min=False))
 
     def forward(self, xt: torch.Tensor) -> torch.Tensor:
-        check_tensor(xt, "xt", ndim=2, features=2)
+        check_tensor(xt, "xt", ndim=2, features=2, dtype=param_dtype(self))
         x, t = xt[:, :1], xt[:, 1:2]
         return -torch.sin(math.pi * x) + self.scale * t * (1 - x**2) * self.net(xt)
 

@@ -34,6 +34,7 @@ from ._validate import (
     check_choice,
     check_finite_result,
     check_int,
+    check_learning_rate,
     check_scalar,
     check_tensor,
 )
@@ -94,7 +95,8 @@ def _damped_driven_oscillator_rhs(
     """
     x, v = y[..., 0], y[..., 1]
     drive = force * np.cos(omega_d * np.asarray(t, dtype=float))
-    return np.stack([v, -2.0 * gamma * v - omega0**2 * x + drive], axis=-1)
+    # omega0 * (omega0 * x), not omega0**2 * x: a Python float's ** raises OverflowError beyond 1.3e154
+    return np.stack([v, -2.0 * gamma * v - omega0 * (omega0 * x) + drive], axis=-1)
 
 
 #: The checked right-hand sides and their unchecked cores, which the integrators' loops call.
@@ -191,10 +193,26 @@ def make_windows(series, window: int) -> tuple[np.ndarray, np.ndarray]:
     return X, Y
 
 
-def _check_sequences(x, name: str = "x", features: int | None = None) -> torch.Tensor:
+def _check_sequences(
+    x, name: str = "x", features: int | None = None, param: torch.Tensor | None = None, convert: bool = False
+) -> torch.Tensor:
+    """Sequences (batch, time, features) for a network whose weights are like ``param``.
+
+    A NumPy array becomes a tensor of the weights' dtype and device; a tensor must be real
+    floating point and, unless ``convert``, of the weights' dtype (with ``convert`` it is
+    converted to it). Type, dtype and shape only: NaN/inf values pass through (IEEE).
+    """
     if not isinstance(x, torch.Tensor):
-        x = torch.as_tensor(as_float_array(x, name, ndim=3))
-    check_tensor(x, name, features=features)
+        arr = as_float_array(x, name, ndim=3)
+        x = (
+            torch.as_tensor(arr)
+            if param is None
+            else torch.as_tensor(arr, dtype=param.dtype, device=param.device)
+        )
+    dtype = param.dtype if param is not None and not convert else "float"
+    check_tensor(x, name, features=features, dtype=dtype)
+    if convert and param is not None:
+        x = x.to(param.dtype)
     if x.ndim != 3:
         raise ValueError(f"{name} must have shape (batch, time, features), got {tuple(x.shape)}")
     if x.shape[1] == 0:
@@ -232,8 +250,12 @@ class VanillaRNN(nn.Module):
         self.b = nn.Parameter(torch.zeros(n_hidden, dtype=torch.float64))
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """All hidden states :math:`h_1, \\dots, h_T` for input ``x`` of shape ``(batch, T, n_in)``."""
-        x = _check_sequences(x, features=self.U.shape[1]).to(self.W.dtype)
+        """All hidden states :math:`h_1, \\dots, h_T` for input ``x`` of shape ``(batch, T, n_in)``.
+
+        ``x`` (a real tensor or array) is converted to the float64 weights; NaN/inf values
+        pass through (IEEE).
+        """
+        x = _check_sequences(x, features=self.U.shape[1], param=self.W, convert=True)
         h = torch.zeros(x.shape[0], self.W.shape[0], dtype=self.W.dtype, device=x.device)
         states = []
         for t in range(x.shape[1]):
@@ -303,7 +325,9 @@ class SequenceForecaster(nn.Module):
         self.head = nn.Linear(n_hidden, self.n_out)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = _check_sequences(x, features=self.rnn.input_size)
+        """The next state after each window ``x`` (batch, w, n_in): a tensor of the weights' dtype
+        or a NumPy array (converted to it); NaN/inf values pass through (IEEE)."""
+        x = _check_sequences(x, features=self.rnn.input_size, param=self.head.weight)
         out, _ = self.rnn(x)
         return x[:, -1, : self.n_out] + self.head(out[:, -1])
 
@@ -326,7 +350,9 @@ class WindowMLP(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = _check_sequences(x, features=self.n_in)
+        """The next state after each window ``x`` (batch, window, n_in): a tensor of the weights'
+        dtype or a NumPy array (converted to it); NaN/inf values pass through (IEEE)."""
+        x = _check_sequences(x, features=self.n_in, param=next(self.net.parameters()))
         if x.shape[1] != self.window:
             raise ValueError(f"x must hold windows of length {self.window}, got length {x.shape[1]}")
         return x[:, -1, : self.n_out] + self.net(x.flatten(1))
@@ -403,7 +429,7 @@ def train_forecaster(
     if isinstance(n_out, int) and Y.shape[1] != n_out:
         raise ValueError(f"Y must have {n_out} columns (the model's n_out), got {Y.shape[1]}")
     _probe_forecaster(model, X, Y)
-    check_scalar(lr, "lr", minimum=0.0, include_min=False)
+    check_learning_rate(lr)
     seed = torchtools._check_seed(seed)
     torch.manual_seed(seed)
     loader = torchtools.make_loader(X, Y, batch_size, seed=seed)

@@ -32,8 +32,10 @@ from ._validate import (
     as_rng,
     check_callable,
     check_finite_loss,
+    check_finite_result,
     check_int,
     check_scalar,
+    check_tensor,
 )
 from .nn.torch_twin import torch_threads
 from .optim import minibatches
@@ -199,16 +201,121 @@ def _check_loader(loader, name: str):
     return loader
 
 
-def evaluate(model: nn.Module, loader, loss_fn: Callable, device="cpu") -> float:
-    r"""Mean loss of ``model`` over all samples of ``loader``, :math:`\frac1n\sum_i \ell(f(x_i), y_i)`.
+def _first_batch(loader, name: str):
+    """A batch of the first (at most two) samples of ``loader``'s dataset, or None if it has no index.
 
-    The model is put in evaluation mode (dropout off, batch norm uses its running
-    statistics) and gradients are not recorded. ``loss_fn`` must average over a batch.
+    Read from the dataset rather than by iterating the loader: iterating would draw from the
+    loader's generator (its shuffling) and change the batches of the training that follows.
+    """
+    dataset = loader.dataset
+    if isinstance(dataset, torch.utils.data.IterableDataset):
+        return None
+    try:
+        n = len(dataset)
+        if n == 0:
+            raise ValueError(f"{name} holds no samples")
+        if loader.batch_sampler is None:  # automatic batching off: an item is a batch
+            return loader.collate_fn(dataset[0])
+        return loader.collate_fn([dataset[i] for i in range(min(n, 2))])
+    except (TypeError, IndexError, KeyError, NotImplementedError):
+        return None
+
+
+def _probe(model: nn.Module, loader, name: str, device, loss_fn: Callable | None = None):
+    """One pass of ``model`` (eval mode, no gradient) on the first samples of ``loader``.
+
+    Turns a loader whose inputs do not fit the model, and a ``loss_fn`` that does not return
+    a scalar tensor, into a clear error before any training step; draws no random numbers.
+    Returns the outputs and the targets (None for a loader that cannot be indexed).
+    """
+    batch = _first_batch(loader, name)
+    if batch is None:
+        return None
+    try:
+        xb, yb = batch
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must yield (inputs, targets) pairs, got {type(batch).__name__}") from None
+    check_tensor(xb, f"{name}'s inputs", dtype=None, nonempty=True)
+    xb, yb = xb.to(device), yb.to(device)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = model(xb)
+    except (RuntimeError, ValueError, TypeError, IndexError) as err:
+        raise ValueError(_misfit(model, xb, name, err)) from None
+    finally:
+        model.train(was_training)
+    if not isinstance(out, torch.Tensor):
+        raise TypeError(f"model must return a torch.Tensor, got {type(out).__name__}")
+    if loss_fn is not None:
+        try:
+            loss = loss_fn(out, yb)
+        except (RuntimeError, ValueError, TypeError, IndexError) as err:
+            raise ValueError(
+                f"loss_fn cannot compare the model's outputs (shape {tuple(out.shape)}) with the targets of "
+                f"{name} (shape {tuple(yb.shape)}): {err}"
+            ) from None
+        _check_loss(loss)
+        check_finite_result(
+            loss.item(),
+            "loss_fn",
+            f"on the first samples of {name}, before step 0 (are the model's outputs finite?)",
+        )
+    return out, yb
+
+
+def _misfit(model: nn.Module, xb: torch.Tensor, name: str, err: Exception) -> str:
+    """Why ``model`` cannot read the inputs ``xb`` of ``name``: the width, the dtype, or torch's reason."""
+    first = next((m for m in model.modules() if isinstance(m, (nn.Linear, nn.RNNBase))), None)
+    width = getattr(first, "in_features", getattr(first, "input_size", None))
+    if width is not None and xb.ndim >= 1 and xb.shape[-1] != width:
+        return f"{name}'s inputs have width {xb.shape[-1]} but model expects {width}"
+    dtype = next(iter(model.parameters()), xb).dtype
+    if xb.dtype != dtype:
+        return (
+            f"{name}'s inputs have dtype {xb.dtype} but the model's parameters are {dtype} "
+            "(make_loader(..., dtype=...) sets the inputs' dtype)"
+        )
+    return f"model cannot read the inputs of {name} (shape {tuple(xb.shape)}): {err}"
+
+
+def _check_loss(loss) -> torch.Tensor:
+    """A batch's loss must be one real number in a tensor (to call ``backward`` on)."""
+    if not isinstance(loss, torch.Tensor):
+        raise TypeError(
+            f"loss_fn must return a torch.Tensor (the mean loss of a batch), got {type(loss).__name__}"
+        )
+    if loss.numel() != 1 or not loss.is_floating_point():
+        raise ValueError(
+            "loss_fn must return one real number as a tensor, "
+            f"got shape {tuple(loss.shape)} and dtype {loss.dtype}"
+        )
+    return loss
+
+
+def evaluate(model: nn.Module, loader, loss_fn: Callable, device="cpu") -> float:
+    r"""Mean loss :func:`_evaluate` of ``model`` over ``loader``, its arguments checked.
+
+    A first pass on two samples checks that the loader fits the model and that ``loss_fn``
+    returns a scalar tensor; a NaN or infinite loss is a ``FloatingPointError`` naming
+    ``loss_fn`` rather than a NaN result.
     """
     _check_model(model)
     _check_loader(loader, "loader")
     check_callable(loss_fn, "loss_fn")
     device = as_device(device)
+    _probe(model, loader, "loader", device, loss_fn)
+    value = _evaluate(model, loader, loss_fn, device)
+    return check_finite_result(value, "loss_fn", "on loader (are the model's outputs finite?)")
+
+
+def _evaluate(model: nn.Module, loader, loss_fn: Callable, device) -> float:
+    r"""Mean loss of ``model`` over all samples of ``loader``, :math:`\frac1n\sum_i \ell(f(x_i), y_i)`.
+
+    The model is put in evaluation mode (dropout off, batch norm uses its running
+    statistics) and gradients are not recorded. ``loss_fn`` must average over a batch.
+    """
     model.eval()
     total, n = 0.0, 0
     with torch.no_grad():
@@ -220,10 +327,25 @@ def evaluate(model: nn.Module, loader, loss_fn: Callable, device="cpu") -> float
 
 
 def accuracy(model: nn.Module, loader, device="cpu") -> float:
-    """Fraction of the samples of ``loader`` whose largest output is at their label."""
+    """Fraction of the samples of ``loader`` whose largest output is at their label.
+
+    The model must return one score per class, shape (batch, classes), and the loader's
+    targets must be class labels, one per sample (checked on its first samples).
+    """
     _check_model(model)
     _check_loader(loader, "loader")
     device = as_device(device)
+    probe = _probe(model, loader, "loader", device)
+    if probe is not None:
+        out, yb = probe
+        if out.ndim != 2:
+            raise ValueError(
+                f"model must return one score per class, shape (batch, classes), got {tuple(out.shape)}"
+            )
+        if yb.shape != out.shape[:1]:
+            raise ValueError(
+                f"loader's targets must be class labels, one per sample, got shape {tuple(yb.shape)}"
+            )
     model.eval()
     right, n = 0, 0
     with torch.no_grad():
@@ -246,9 +368,10 @@ def train_epoch(
     _check_loader(loader, "loader")
     _check_optimizer(optimizer)
     check_callable(loss_fn, "loss_fn")
-    return _train_epoch(
-        model, loader, optimizer, loss_fn, as_device(device), check_int(step, "step", minimum=0)
-    )
+    device = as_device(device)
+    step = check_int(step, "step", minimum=0)
+    _probe(model, loader, "loader", device, loss_fn)
+    return _train_epoch(model, loader, optimizer, loss_fn, device, step)
 
 
 def _check_optimizer(optimizer):
@@ -300,7 +423,10 @@ def fit(
     not improved for that many epochs, and the parameters of the best epoch are restored.
     ``seed`` seeds torch's global generator first (dropout masks, and a loader shuffled
     without its own generator); ``num_threads`` torch threads are used (one is fastest and
-    reproducible for the book's small models). The model is moved to ``device``.
+    reproducible for the book's small models). The model is moved to ``device``. Before the
+    first step the model sees the first two samples of each loader (:func:`_probe`, which
+    draws no random numbers): a loader that does not fit the model, or a ``loss_fn`` that
+    does not return a scalar tensor, is a clear error before any training.
 
     Returns ``{"train_loss": [...], "val_loss": [...], "best_epoch": int | None,
     "stopped_early": bool}``, the same keys as :meth:`physml.nn.MLP.fit`.
@@ -321,9 +447,12 @@ def fit(
     if seed is not None:
         seed = _check_seed(seed)
     threads = torch_threads(num_threads, "num_threads")  # checks num_threads before training
+    model.to(device)
+    _probe(model, train_loader, "train_loader", device, loss_fn)
+    if val_loader is not None:
+        _probe(model, val_loader, "val_loader", device, loss_fn)
     if seed is not None:
         torch.manual_seed(seed)
-    model.to(device)
 
     history: dict = {"train_loss": [], "val_loss": [], "best_epoch": None, "stopped_early": False}
     best_val, best_state, step = np.inf, None, 0
@@ -333,7 +462,7 @@ def fit(
             history["train_loss"].append(train_loss)
             if val_loader is None:
                 continue
-            val_loss = evaluate(model, val_loader, loss_fn, device)
+            val_loss = _evaluate(model, val_loader, loss_fn, device)
             check_finite_loss(val_loss, step, "validation loss")
             history["val_loss"].append(val_loss)
             if val_loss < best_val:
@@ -359,6 +488,10 @@ def save_model(model: nn.Module, path, **metadata) -> Path:
     path = _as_path(path, "path")
     if path.is_dir():
         raise ValueError(f"path {str(path)!r} is a folder, not a file name")
+    if not path.parent.is_dir():
+        raise ValueError(
+            f"path {str(path)!r}: the folder {str(path.parent)!r} does not exist (create it first)"
+        )
     torch.save({"state_dict": model.state_dict(), "metadata": metadata}, path)
     return path
 
@@ -373,15 +506,21 @@ def load_model(model: nn.Module, path, device="cpu") -> dict:
     path = _as_path(path, "path")
     if not path.is_file():
         raise ValueError(f"path {str(path)!r} is not a file")
-    saved = torch.load(path, map_location=as_device(device), weights_only=True)
+    device = as_device(device)
+    try:
+        saved = torch.load(path, map_location=device, weights_only=True)
+    except Exception as err:  # noqa: BLE001 - torch raises several types for a file it cannot read
+        raise ValueError(f"path {str(path)!r} is not a file written by save_model: {err}") from None
+    if not isinstance(saved, dict) or not isinstance(saved.get("state_dict"), dict):
+        raise ValueError(f"path {str(path)!r} is not a file written by save_model (no state_dict in it)")
     try:
         model.load_state_dict(saved["state_dict"])
     except RuntimeError as err:
         raise ValueError(
             f"model does not have the architecture of the parameters saved in {str(path)!r}: {err}"
         ) from None
-    model.to(as_device(device))
-    return saved["metadata"]
+    model.to(device)
+    return saved.get("metadata", {})
 
 
 def _as_path(x, name: str) -> Path:
@@ -447,7 +586,8 @@ class ResidualBlock(nn.Module):
         self.activation = _check_activation(activation)()
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
-        _check_hidden(h, self.linear.in_features)
+        """The block on ``h`` (..., width) of the weights' dtype; NaN/inf values pass through (IEEE)."""
+        _check_hidden(h, self.linear)
         return h + self.activation(self.linear(h))
 
 
@@ -458,16 +598,14 @@ class PlainBlock(ResidualBlock):
     """
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
-        _check_hidden(h, self.linear.in_features)
+        """The layer on ``h`` (..., width) of the weights' dtype; NaN/inf values pass through (IEEE)."""
+        _check_hidden(h, self.linear)
         return self.activation(self.linear(h))
 
 
-def _check_hidden(h, width: int) -> None:
-    """A cheap check of a block's input (type and width only: this runs in every forward pass)."""
-    if not isinstance(h, torch.Tensor):
-        raise TypeError(f"h must be a torch.Tensor, got {type(h).__name__}")
-    if h.ndim == 0 or h.shape[-1] != width:
-        raise ValueError(f"h must have {width} features in its last axis, got shape {tuple(h.shape)}")
+def _check_hidden(h, linear: nn.Linear) -> None:
+    """A cheap check of a block's input (type, dtype and width only: this runs in every forward pass)."""
+    check_tensor(h, "h", features=linear.in_features, dtype=linear.weight.dtype)
 
 
 def deep_net(

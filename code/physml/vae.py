@@ -20,7 +20,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validate import as_float_array, check_choice, check_finite_loss, check_int, check_scalar, check_type
+from ._validate import (
+    as_float_array,
+    check_choice,
+    check_finite_loss,
+    check_int,
+    check_learning_rate,
+    check_tensor,
+    check_type,
+    param_dtype,
+)
 from .nn.torch_twin import torch_threads
 from .progress import progress
 from .torchtools import as_device, make_generator, mlp
@@ -40,14 +49,32 @@ def _as_data(X, name: str = "X", binary_range: bool = False) -> np.ndarray:
     return arr
 
 
-def _tensor(t, name: str, width: int | None = None, like=None, like_name: str = "") -> torch.Tensor:
-    """Check type and shape of a tensor argument (cheap: these functions run in every training step)."""
-    if not isinstance(t, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+def _tensor(
+    t,
+    name: str,
+    width: int | None = None,
+    like=None,
+    like_name: str = "",
+    *,
+    dtype="float",
+    finite: bool = False,
+    width_of: str = "",
+) -> torch.Tensor:
+    """Check type, dtype and shape of a tensor argument (:func:`physml._validate.check_tensor`).
+
+    Real floating point is required (``dtype``: the model's, where it meets weights); with
+    ``finite`` (the losses) NaN and inf entries are refused too. Without it the check is
+    cheap: the forward passes run in every training step. ``width_of`` names the argument
+    whose width ``t`` must have.
+    """
+    check_tensor(t, name, dtype=dtype, finite=finite)
     if t.ndim == 0:
         raise ValueError(f"{name} must have at least one axis, got a scalar tensor")
     if width is not None and t.shape[-1] != width:
-        raise ValueError(f"{name} must have {width} entries in its last axis, got shape {tuple(t.shape)}")
+        like_text = f" like {width_of}" if width_of else ""
+        raise ValueError(
+            f"{name} must have {width} entries in its last axis{like_text}, got shape {tuple(t.shape)}"
+        )
     if like is not None and t.shape[:-1] != like.shape[:-1]:
         raise ValueError(
             f"{name} and {like_name} must have the same number of samples, got shapes "
@@ -74,6 +101,20 @@ def _check_model(model, X: np.ndarray | None = None, what=None) -> nn.Module:
 
 
 def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """The KL term :func:`_gaussian_kl`, its arguments checked (real, finite, same shape).
+
+    :func:`elbo` and the training loop call the unchecked core.
+    """
+    _check_gaussian(mu, logvar)
+    return _gaussian_kl(mu, logvar)
+
+
+def _check_gaussian(mu, logvar) -> None:
+    _tensor(mu, "mu", finite=True)
+    _tensor(logvar, "logvar", mu.shape[-1], mu, "mu", finite=True, width_of="mu")
+
+
+def _gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     r"""KL divergence of a diagonal Gaussian :math:`q` from the prior :math:`p = \mathcal N(0, I)`.
 
     :math:`q = \mathcal N(\boldsymbol\mu, \operatorname{diag}\boldsymbol s^2)`:
@@ -85,12 +126,17 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     summed over the latent dimensions (last axis); ``logvar`` is :math:`\ln s_j^2`.
     One value per sample.
     """
-    _tensor(mu, "mu")
-    _tensor(logvar, "logvar", mu.shape[-1], mu, "mu")
     return 0.5 * torch.sum(mu**2 + torch.exp(logvar) - logvar - 1.0, dim=-1)
 
 
 def reparametrise(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None):
+    """A reparametrised sample :func:`_reparametrise`, its arguments checked (real, finite, same shape)."""
+    _check_gaussian(mu, logvar)
+    _generator(generator)
+    return _reparametrise(mu, logvar, generator)
+
+
+def _reparametrise(mu: torch.Tensor, logvar: torch.Tensor, generator) -> torch.Tensor:
     r"""A sample :math:`\boldsymbol z = \boldsymbol\mu + \boldsymbol s\odot\boldsymbol\epsilon` of :math:`q`.
 
     The noise :math:`\boldsymbol\epsilon\sim\mathcal N(\boldsymbol 0, \boldsymbol I)` does not depend on the
@@ -98,9 +144,6 @@ def reparametrise(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Gener
     differentiable function of :math:`\boldsymbol\mu` and :math:`\ln\boldsymbol s^2`:
     gradients of :math:`\mathbb E_q f(\boldsymbol z)` pass through the sample.
     """
-    _tensor(mu, "mu")
-    _tensor(logvar, "logvar", mu.shape[-1], mu, "mu")
-    _generator(generator)
     eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
     return mu + torch.exp(0.5 * logvar) * eps
 
@@ -133,8 +176,11 @@ class VAE(nn.Module):
             self.log_noise = nn.Parameter(torch.zeros(n_in))
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Mean and log-variance of :math:`q(\\boldsymbol z|\\boldsymbol x)`."""
-        _tensor(x, "x", self.n_in)
+        """Mean and log-variance of :math:`q(\\boldsymbol z|\\boldsymbol x)`.
+
+        ``x`` has the dtype of the weights; a forward pass, so NaN/inf values pass through (IEEE).
+        """
+        _tensor(x, "x", self.n_in, dtype=param_dtype(self))
         mu, logvar = self.encoder(x).chunk(2, dim=-1)
         return mu, logvar
 
@@ -144,9 +190,14 @@ class VAE(nn.Module):
         Bernoulli: :math:`\sum_j x_j\ln\pi_j + (1-x_j)\ln(1-\pi_j)` with
         :math:`\pi_j = \sigma(\text{logit}_j)`; Gaussian:
         :math:`-\frac12\sum_j[(x_j-m_j)^2/\sigma_j^2 + \ln(2\pi\sigma_j^2)]`.
+        A loss term: ``x`` and ``z`` must be finite, with the dtype of the weights.
         """
-        _tensor(x, "x", self.n_in)
-        _tensor(z, "z", self.n_latent, x, "x")
+        dtype = param_dtype(self)
+        _tensor(x, "x", self.n_in, dtype=dtype, finite=True)
+        _tensor(z, "z", self.n_latent, x, "x", dtype=dtype, finite=True)
+        return self._log_likelihood(x, z)
+
+    def _log_likelihood(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         out = self.decoder(z)
         if self.likelihood == "bernoulli":
             return -nn.functional.binary_cross_entropy_with_logits(out, x, reduction="none").sum(-1)
@@ -155,13 +206,27 @@ class VAE(nn.Module):
         )
 
     def decode_mean(self, z: torch.Tensor) -> torch.Tensor:
-        r"""Decoder mean :math:`\mathbb E[\boldsymbol x|\boldsymbol z]` (Bernoulli: pixel probabilities)."""
-        _tensor(z, "z", self.n_latent)
+        r"""Decoder mean :math:`\mathbb E[\boldsymbol x|\boldsymbol z]` (Bernoulli: pixel probabilities).
+
+        ``z`` has the dtype of the weights; a forward pass, so NaN/inf values pass through (IEEE).
+        """
+        _tensor(z, "z", self.n_latent, dtype=param_dtype(self))
         out = self.decoder(z)
         return torch.sigmoid(out) if self.likelihood == "bernoulli" else out
 
 
 def elbo(model: VAE, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """The ELBO :func:`_elbo` of every sample of ``x``, its arguments checked (``x`` finite).
+
+    :func:`train_vae`, whose data are checked once, calls the unchecked core.
+    """
+    _check_model(model)
+    _generator(generator)
+    _tensor(x, "x", model.n_in, dtype=param_dtype(model), finite=True)
+    return _elbo(model, x, generator)
+
+
+def _elbo(model: VAE, x: torch.Tensor, generator) -> torch.Tensor:
     r"""One-sample estimate of the evidence lower bound of every sample of ``x``.
 
     .. math::
@@ -172,13 +237,11 @@ def elbo(model: VAE, x: torch.Tensor, generator: torch.Generator | None = None) 
         \;\le\; \ln p(\boldsymbol x),
 
     the expectation estimated with one reparametrised sample, the KL term in closed
-    form (:func:`gaussian_kl`).
+    form (:func:`_gaussian_kl`).
     """
-    _check_model(model)
-    _generator(generator)
     mu, logvar = model.encode(x)
-    z = reparametrise(mu, logvar, generator)
-    return model.log_likelihood(x, z) - gaussian_kl(mu, logvar)
+    z = _reparametrise(mu, logvar, generator)
+    return model._log_likelihood(x, z) - _gaussian_kl(mu, logvar)
 
 
 def train_vae(
@@ -207,7 +270,7 @@ def train_vae(
         )
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
-    lr = float(check_scalar(lr, "lr", minimum=0, include_min=False))
+    lr = check_learning_rate(lr)
     device = as_device(device)
     binary = getattr(model, "likelihood", None) == "bernoulli"
     dtype = next(model.parameters()).dtype
@@ -221,7 +284,7 @@ def train_vae(
     X_v = None if X_v is None else X_v.to(device)
 
     def batch_elbo(xb, gen):
-        return elbo(model, xb, gen) if isinstance(model, VAE) else model.elbo(xb, gen)
+        return _elbo(model, xb, gen) if isinstance(model, VAE) else model.elbo(xb, gen)
 
     seed = check_int(seed, "seed", minimum=0)
     threads = torch_threads(num_threads, "num_threads")  # checks num_threads before training
@@ -273,7 +336,7 @@ def reconstruct(model: VAE, X, device="cpu") -> np.ndarray:
     _check_model(model)
     X = _as_data(X)
     _check_model(model, X)
-    x = torch.as_tensor(X, dtype=torch.float32, device=as_device(device))
+    x = torch.as_tensor(X, dtype=param_dtype(model), device=as_device(device))
     with torch.no_grad():
         return model.decode_mean(model.encode(x)[0]).cpu().numpy().astype(float)
 
@@ -283,7 +346,7 @@ def encode_mean(model: VAE, X, device="cpu") -> np.ndarray:
     _check_model(model)
     X = _as_data(X)
     _check_model(model, X)
-    x = torch.as_tensor(X, dtype=torch.float32, device=as_device(device))
+    x = torch.as_tensor(X, dtype=param_dtype(model), device=as_device(device))
     with torch.no_grad():
         return model.encode(x)[0].cpu().numpy().astype(float)
 
@@ -317,19 +380,21 @@ class LinearVAE(nn.Module):
         self.log_s2 = nn.Parameter(torch.zeros(n_latent, dtype=dt))
 
     def encode(self, x: torch.Tensor):
-        _tensor(x, "x", self.n_in)
+        """Mean and log-variance of :math:`q`; ``x`` float64, NaN/inf values pass through (IEEE)."""
+        _tensor(x, "x", self.n_in, dtype=self.W.dtype)
         m = (x - self.mu) @ self.V.T
         return m, self.log_s2.expand_as(m)
 
     def elbo(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        r"""One-sample reparametrised ELBO (the estimate that training uses)."""
+        r"""One-sample reparametrised ELBO (the estimate that training uses); ``x`` must be finite."""
         _generator(generator)
+        _tensor(x, "x", self.n_in, dtype=self.W.dtype, finite=True)
         m, logvar = self.encode(x)
-        z = reparametrise(m, logvar, generator)
+        z = _reparametrise(m, logvar, generator)
         sigma2 = torch.exp(self.log_sigma2)
         resid = x - z @ self.W.T - self.mu
         log_px = -0.5 * (torch.sum(resid**2, -1) / sigma2 + self.n_in * (self.log_sigma2 + LOG_2PI))
-        return log_px - gaussian_kl(m, logvar)
+        return log_px - _gaussian_kl(m, logvar)
 
     def exact_elbo(self, x: torch.Tensor) -> torch.Tensor:
         r"""The ELBO in closed form: the Gaussian expectation done analytically,
@@ -341,8 +406,9 @@ class LinearVAE(nn.Module):
             + \sum_j s_j^2\lVert\boldsymbol w_j\rVert^2\right] - D_{KL}(q\,\|\,p),
 
         with :math:`\boldsymbol m = \boldsymbol V(\boldsymbol x - \boldsymbol\mu)` and
-        :math:`\boldsymbol w_j` the columns of :math:`\boldsymbol W`.
+        :math:`\boldsymbol w_j` the columns of :math:`\boldsymbol W`. ``x`` must be finite.
         """
+        _tensor(x, "x", self.n_in, dtype=self.W.dtype, finite=True)
         m, logvar = self.encode(x)
         sigma2 = torch.exp(self.log_sigma2)
         resid = x - m @ self.W.T - self.mu
@@ -350,7 +416,7 @@ class LinearVAE(nn.Module):
         log_px = -0.5 * (
             (torch.sum(resid**2, -1) + spread) / sigma2 + self.n_in * (self.log_sigma2 + LOG_2PI)
         )
-        return log_px - gaussian_kl(m, logvar)
+        return log_px - _gaussian_kl(m, logvar)
 
     def decoder_parameters(self) -> tuple[np.ndarray, np.ndarray, float]:
         """``(W, mu, sigma2)`` of the decoder as NumPy arrays."""
@@ -427,7 +493,13 @@ def ppca_fit(X, n_components: int) -> tuple[np.ndarray, np.ndarray, float]:
     n, d = X.shape
     k = check_int(n_components, "n_components", minimum=1, maximum=d - 1)
     mu = X.mean(axis=0)
-    lam, U = np.linalg.eigh((X - mu).T @ (X - mu) / n)
+    with np.errstate(over="ignore", invalid="ignore"):
+        S = (X - mu).T @ (X - mu) / n
+    if not np.all(np.isfinite(S)):
+        raise ValueError(
+            f"X has entries up to {np.max(np.abs(X)):.3g}: its covariance overflows; rescale X first"
+        )
+    lam, U = np.linalg.eigh(S)
     lam, U = lam[::-1], U[:, ::-1]
     sigma2 = float(lam[k:].mean())
     W = U[:, :k] * np.sqrt(np.maximum(lam[:k] - sigma2, 0.0))

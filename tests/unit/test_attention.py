@@ -453,3 +453,10 @@ def test_forecaster_bad_windows():
             model(x)
     with pytest.raises(ValueError, match="mask"):
         model.blocks[0](torch.ones(1, 4, 8), torch.ones(3, 3, dtype=torch.bool))
+
+
+def test_encoder_block_refuses_the_other_precision():
+    torch.manual_seed(0)
+    block = attention.EncoderBlock(8, 2, 16)
+    with pytest.raises(TypeError, match="x has dtype torch.float64"):
+        block(torch.zeros(2, 3, 8, dtype=torch.float64))

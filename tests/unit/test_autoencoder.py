@@ -61,3 +61,17 @@ def test_bad_input():
         ae.linear_autoencoder(3, 5)
     with pytest.raises(ValueError, match="output"):
         ae.mlp_autoencoder(3, (2,), 1, output="relu")
+
+
+def test_forward_refuses_complex_bool_and_other_precision():
+    torch.manual_seed(0)
+    m = ae.linear_autoencoder(3, 2)
+    x = torch.zeros(4, 3)
+    with pytest.raises(TypeError, match="x must be real"):
+        m(x + 1j)
+    with pytest.raises(TypeError, match="x must be a floating-point"):
+        m(x != 0)
+    with pytest.raises(TypeError, match="x has dtype torch.float64"):
+        m(x.double())
+    m64 = ae.linear_autoencoder(3, 2).double()  # the NumPy helpers follow the model's dtype
+    assert ae.reconstruct(m64, np.zeros((4, 3))).shape == (4, 3)

@@ -144,3 +144,18 @@ def test_bad_arguments():
         ar.fit_made(ar.MADE(2, (3,)), np.zeros((3, 2)), device="gpu")
     with pytest.raises(ValueError, match="spins"):
         ar.spins_to_bits(np.zeros((2, 2, 2)))
+
+
+def test_made_refuses_tensors_of_the_wrong_dtype():
+    torch.manual_seed(0)
+    model = ar.MADE(4, (5,))
+    x = torch.zeros(3, 4)
+    with pytest.raises(TypeError, match="x must be a floating-point"):
+        model(x.bool())
+    with pytest.raises(TypeError, match="x has dtype torch.float64"):
+        model(x.double())
+    with pytest.raises(TypeError, match="h must be real"):
+        model.net[0](x + 1j)
+    with pytest.raises(TypeError, match="x must be real bits"):
+        model.log_prob(x + 1j)
+    assert model.log_prob(x.bool()).shape == (3,)  # bits of any real dtype are converted

@@ -117,3 +117,21 @@ def test_gaussian_predictor_module_equals_the_formula():
     with torch.no_grad():
         got = model(torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(t)).numpy()
     assert np.allclose(got, dm.gaussian_optimal_eps(x, t, mu, cov, SCHED), atol=1e-5)
+
+
+def test_tensors_of_the_wrong_dtype_are_refused():
+    ab = SCHED.tensors()["alpha_bars"]
+    x0, t, noise = torch.zeros(4, 2), torch.tensor([1, 2, 3, 4]), torch.ones(4, 2)
+    with pytest.raises(TypeError, match="alpha_bars must be a floating-point"):
+        dm.q_sample(x0, t, noise, torch.ones(50, dtype=torch.bool))
+    with pytest.raises(TypeError, match="x0 must be real"):
+        dm.q_sample(x0 + 1j, t, noise, ab)
+    with pytest.raises(ValueError, match="noise contains NaN"):
+        dm.q_sample(x0, t, noise * float("nan"), ab)
+    torch.manual_seed(0)
+    model = dm.NoisePredictor(2, 50, width=8, depth=1)
+    with pytest.raises(TypeError, match="x has dtype torch.float64"):
+        model(x0.double(), t)
+    with pytest.raises(ValueError, match="x0 contains NaN"):
+        dm.ddpm_loss(model, x0 * float("nan"), ab, torch.Generator().manual_seed(0))
+    assert torch.isnan(model(x0 * float("nan"), t)).all()  # a forward pass keeps IEEE NaN

@@ -150,3 +150,19 @@ def test_network_options():
         gan.discriminator_net(3, activation="elu")
     with pytest.raises(ValueError, match="output"):
         gan.generator_net(2, 2, output="sigmoid")
+
+
+def test_losses_refuse_empty_complex_bool_and_nan_batches():
+    ok = torch.zeros(4, 1)
+    for bad, error, match in (
+        (torch.zeros(0, 1), ValueError, "must not be empty"),
+        (torch.zeros(4, 1, dtype=torch.complex64), TypeError, "must be real"),
+        (torch.zeros(4, 1, dtype=torch.bool), TypeError, "floating-point"),
+        (torch.full((4, 1), float("nan")), ValueError, "NaN or inf"),
+    ):
+        with pytest.raises(error, match=f"logit_real .*{match}"):
+            gan.discriminator_loss(bad, ok)
+        with pytest.raises(error, match=f"logit_fake .*{match}"):
+            gan.discriminator_loss(ok, bad)
+        with pytest.raises(error, match=f"logit_fake .*{match}"):
+            gan.generator_loss(bad)

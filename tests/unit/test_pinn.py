@@ -83,6 +83,14 @@ def test_training_stops_on_nan():
         pinn.train_pinn(model, lambda m, p: m(p).sum() * float("nan"), t, adam_steps=5)
 
 
+def test_network_is_seeded_and_leaves_no_global_torch_flag():
+    before = torch.are_deterministic_algorithms_enabled()
+    first, second = pinn.network(2, 6, 2, seed=11), pinn.network(2, 6, 2, seed=11)
+    assert all(torch.equal(a, b) for a, b in zip(first.parameters(), second.parameters(), strict=True))
+    assert not torch.equal(next(pinn.network(2, 6, 2, seed=12).parameters()), next(first.parameters()))
+    assert torch.are_deterministic_algorithms_enabled() == before
+
+
 def test_bad_input_raises_clear_errors():
     net = pinn.network(1, 4, 1)
     with pytest.raises(ValueError, match="points"):
@@ -189,3 +197,49 @@ def test_burgers_trial_satisfies_conditions_and_loss_is_finite():
         pinn.collocation_2d(5, 0.5, x_range=(1.0, -1.0))
     with pytest.raises(ValueError, match="nu"):
         pinn.burgers_exact(0.0, 0.1, -1.0)
+
+
+def test_trials_and_losses_refuse_tensors_of_the_wrong_kind():
+    model = pinn.DecayTrial(pinn.network(1, width=4, depth=1, seed=0))
+    t = pinn.collocation_1d(5, 1.0)
+    with pytest.raises(TypeError, match="t has dtype torch.float32"):
+        model(t.detach().float())
+    with pytest.raises(TypeError, match="t must be real"):
+        model(t.detach() + 1j)
+    with pytest.raises(TypeError, match="t must be a floating-point"):
+        model(t.detach() > 0)
+    nan = t.detach().clone()
+    nan[0] = float("nan")
+    assert torch.isnan(model(nan)[0]).all()  # a forward pass keeps IEEE NaN
+    with pytest.raises(ValueError, match="t contains NaN"):
+        pinn.decay_loss(model, nan.requires_grad_(True))
+    with pytest.raises(ValueError, match="points contains NaN"):
+        pinn.train_pinn(model, lambda m, z: (m(z) ** 2).mean(), nan, adam_steps=1)
+
+
+# --------------------------------------------------------------------------- issue 26
+
+
+def test_overflow_edge_and_degenerate_inputs_get_clear_errors():
+    model = pinn.OscillatorTrial(pinn.network(1, 4, 1, seed=0))
+    t = pinn.collocation_1d(5, 1.0)
+    for name, kwargs in (("omega", {"omega": 1e300}), ("zeta", {"zeta": 1e308})):  # float64 network
+        with pytest.raises(ValueError, match=f"^{name}: the coefficients"):
+            pinn.oscillator_loss(model, t, **kwargs)
+    assert torch.isfinite(pinn.oscillator_loss(model, t, omega=1e50))  # large but representable
+    with pytest.raises(ValueError, match="h must hold distinct step sizes"):
+        pinn.convergence_order([0.1, 0.1, 0.05], [1e-2, 1e-2, 2.5e-3])
+    with pytest.raises(ValueError, match="FTCS_MAX_STEPS"):
+        pinn.ftcs_heat(5, 0.01, 1e300)
+    with pytest.raises(ValueError, match="FTCS_MAX_STEPS"):
+        pinn.ftcs_error(5, 0.4, 1e300)
+    with pytest.raises(ValueError, match="^lr must be <= 10"):
+        pinn.train_pinn(pinn.DecayTrial(pinn.network(1, 4, 1)), pinn.decay_loss, t, adam_steps=1, lr=1e300)
+
+
+def test_relative_l2_is_scale_invariant_up_to_the_float_edge():
+    u_exact = np.linspace(0.0, 1.0, 5) + 1.0
+    u = u_exact + 0.01
+    base = pinn.relative_l2(u, u_exact)
+    for factor in (1e200, 1e-300):
+        assert pinn.relative_l2(u * factor, u_exact * factor) == pytest.approx(base, rel=1e-12)

@@ -162,3 +162,33 @@ def test_integrator_checks(check):
 @pytest.mark.parametrize("check", ["rnn.lstm-beats-persistence", "rnn.lyapunov"])
 def test_short_headline_checks(check):
     assert validation.run_check(check, short=True).passed
+
+
+def test_forecasters_take_arrays_in_their_own_dtype_and_refuse_other_tensors():
+    x = np.random.default_rng(0).normal(size=(3, 4, 2))
+    torch.manual_seed(0)
+    for model in (rnn.SequenceForecaster(2, 4), rnn.WindowMLP(2, 4, 5)):
+        from_array = model(x)
+        assert from_array.dtype == torch.float32
+        assert torch.equal(from_array, model(torch.as_tensor(x, dtype=torch.float32)))
+        with pytest.raises(TypeError, match="x has dtype torch.float64"):
+            model(torch.as_tensor(x))
+        with pytest.raises(TypeError, match="x must be real"):
+            model(torch.as_tensor(x, dtype=torch.complex64))
+    vanilla = rnn.VanillaRNN(2, 3, seed=0)
+    assert vanilla(torch.as_tensor(x, dtype=torch.float32))[-1].dtype == torch.float64  # converted
+    with pytest.raises(TypeError, match="x must be real"):
+        vanilla(torch.as_tensor(x) + 1j)
+    with pytest.raises(TypeError, match="x must be a floating-point"):
+        vanilla(torch.as_tensor(x) > 0)
+
+
+def test_oscillator_rhs_at_the_float_edge():
+    """omega0 = 1e300 (a Python float's square overflows): IEEE inf, not OverflowError (issue 26)."""
+    with np.errstate(over="ignore"):
+        out = rnn.damped_driven_oscillator_rhs(0.5, np.array([[1.0, 1.0], [0.0, 1.0]]), omega0=1e300)
+    assert out[0, 1] == -np.inf and np.isfinite(out[1]).all()  # x = 0: no inf * 0
+    np.testing.assert_array_equal(
+        rnn.damped_driven_oscillator_rhs(0.5, np.ones((1, 2))),
+        [[1.0, -0.2 - 1.0 + np.cos(0.4)]],
+    )

@@ -227,3 +227,112 @@ def test_rebuild_equals_physml_short():
     ours = np.concatenate([p.ravel() for p in torch_twin.torch_params_as_numpy(net)])
     ref = np.concatenate([p.ravel() for p in physml_net.params])
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10)
+
+
+# --------------------------------------------------------------------------- the torch layer's bad input
+
+
+def _loader_and_model(width=3):
+    X, y = _toy()
+    torch.manual_seed(0)
+    return torchtools.make_loader(X, y, batch_size=8, seed=1), torchtools.mlp([width, 4, 2])
+
+
+def test_loader_of_the_wrong_width_is_named_before_training():
+    loader, model = _loader_and_model(width=5)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = nn.functional.cross_entropy
+    msg = "inputs have width 3 but model expects 5"
+    with pytest.raises(ValueError, match="train_loader's " + msg):
+        torchtools.fit(model, loader, None, opt, loss, 1)
+    good, small = _loader_and_model()
+    wide = torchtools.make_loader(np.ones((4, 5)), [0, 1, 0, 1], seed=0)
+    with pytest.raises(ValueError, match="val_loader's inputs have width 5 but model expects 3"):
+        torchtools.fit(small, good, wide, torch.optim.SGD(small.parameters(), lr=0.1), loss, 1)
+    with pytest.raises(ValueError, match="loader's " + msg):
+        torchtools.train_epoch(model, loader, opt, loss, "cpu", 0)
+    with pytest.raises(ValueError, match="loader's " + msg):
+        torchtools.evaluate(model, loader, loss)
+    with pytest.raises(ValueError, match="loader's " + msg):
+        torchtools.accuracy(model, loader)
+
+
+def test_loss_fn_must_return_a_tensor():
+    loader, model = _loader_and_model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def python_float(out, y):
+        return 1.0
+
+    with pytest.raises(TypeError, match="loss_fn must return a torch.Tensor"):
+        torchtools.fit(model, loader, None, opt, python_float, 1)
+    with pytest.raises(TypeError, match="loss_fn"):
+        torchtools.train_epoch(model, loader, opt, python_float, "cpu", 0)
+    with pytest.raises(TypeError, match="loss_fn"):
+        torchtools.evaluate(model, loader, python_float)
+    with pytest.raises(ValueError, match="loss_fn must return one real number"):
+        torchtools.evaluate(model, loader, lambda out, y: out.sum(dim=1))
+
+
+def test_evaluate_refuses_a_nan_loss():
+    loader, model = _loader_and_model()
+    with pytest.raises(FloatingPointError, match="loss_fn returned a NaN"):
+        torchtools.evaluate(model, loader, lambda out, y: (out * float("nan")).mean())
+    with torch.no_grad():
+        model[0].weight.fill_(float("nan"))
+    with pytest.raises(FloatingPointError, match="loss_fn"):
+        torchtools.evaluate(model, loader, nn.functional.cross_entropy)
+
+
+def test_the_probe_draws_no_random_numbers():
+    """Probing the loader's first samples leaves its shuffling and torch's generator alone."""
+    loader, model = _loader_and_model()
+    model.append(nn.Dropout(0.5))
+    torch.manual_seed(5)
+    torchtools._probe(model, loader, "loader", torch.device("cpu"), nn.functional.cross_entropy)
+    after = torch.rand(1)
+    torch.manual_seed(5)
+    assert torch.equal(after, torch.rand(1))
+    assert model.training
+    first = next(iter(loader))[1]
+    assert torch.equal(first, next(iter(_loader_and_model()[0]))[1])
+
+
+def test_accuracy_needs_scores_and_labels():
+    loader, _ = _loader_and_model()
+    with pytest.raises(ValueError, match="model must return one score per class"):
+        torchtools.accuracy(nn.Sequential(nn.Linear(3, 1), nn.Flatten(0)), loader)
+    X, _ = _toy()
+    onehot = torchtools.make_loader(X, np.eye(2)[(X[:, 0] > 0).astype(int)], seed=0)
+    with pytest.raises(ValueError, match="loader's targets must be class labels"):
+        torchtools.accuracy(torchtools.mlp([3, 4, 2]), onehot)
+
+
+def test_save_into_a_missing_folder_and_load_a_foreign_file(tmp_path):
+    model = torchtools.mlp([3, 4, 2])
+    with pytest.raises(ValueError, match="path .* does not exist"):
+        torchtools.save_model(model, tmp_path / "no" / "m.pt")
+    text = tmp_path / "notes.pt"
+    text.write_text("not a torch file")
+    with pytest.raises(ValueError, match="path .* is not a file written by save_model"):
+        torchtools.load_model(model, text)
+    torch.save(torch.zeros(2), tmp_path / "tensor.pt")
+    with pytest.raises(ValueError, match="no state_dict"):
+        torchtools.load_model(model, tmp_path / "tensor.pt")
+
+
+@pytest.mark.parametrize(
+    ("h", "error", "match"),
+    [
+        (torch.zeros(2, 4, dtype=torch.complex64), TypeError, "h must be real"),
+        (torch.zeros(2, 4, dtype=torch.bool), TypeError, "h must be a floating-point"),
+        (torch.zeros(2, 4, dtype=torch.float64), TypeError, "h has dtype torch.float64"),
+        (torch.zeros(2, 5), ValueError, "h must have 4 features"),
+    ],
+)
+def test_blocks_refuse_other_dtypes_and_widths(h, error, match):
+    for block in (torchtools.ResidualBlock(4), torchtools.PlainBlock(4)):
+        with pytest.raises(error, match=match):
+            block(h)
+    nan = torchtools.ResidualBlock(4)(torch.full((1, 4), float("nan")))  # a forward pass keeps IEEE NaN
+    assert torch.isnan(nan).all()

@@ -157,3 +157,56 @@ def test_bad_arguments():
         vae.gaussian_log_likelihood(np.ones((3, 2)), np.zeros(2), -np.eye(2))
     with pytest.raises(TypeError, match="epochs"):
         vae.train_vae(vae.LinearVAE(2, 1), np.ones((3, 2)), epochs=1.5)
+
+
+# --------------------------------------------------------------------------- tensors of the wrong kind
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "match"),
+    [
+        (lambda t: t + 1j, TypeError, "must be real"),
+        (lambda t: t != 0, TypeError, "floating-point"),
+        (lambda t: t.clone().fill_(float("nan")), ValueError, "NaN or inf"),
+        (lambda t: t.clone().fill_(float("inf")), ValueError, "NaN or inf"),
+    ],
+)
+def test_kl_and_reparametrise_refuse_complex_bool_and_nan(change, error, match):
+    mu, logvar = torch.zeros(3, 2), torch.zeros(3, 2)
+    for name in ("mu", "logvar"):
+        args = {"mu": mu, "logvar": logvar, name: change(mu)}
+        with pytest.raises(error, match=f"{name} .*{match}"):
+            vae.gaussian_kl(**args)
+        with pytest.raises(error, match=f"{name} .*{match}"):
+            vae.reparametrise(**args)
+    with pytest.raises(ValueError, match="logvar must have 2 entries in its last axis like mu"):
+        vae.gaussian_kl(torch.zeros(3, 2), torch.zeros(3, 3))
+
+
+def test_vae_tensors_must_have_the_weights_dtype():
+    torch.manual_seed(0)
+    model = vae.VAE(4, n_latent=2, hidden=(5,))
+    x = torch.rand(3, 4)
+    with pytest.raises(
+        TypeError, match="x has dtype torch.float64 but the model's parameters are torch.float32"
+    ):
+        model.encode(x.double())
+    with pytest.raises(TypeError, match="z has dtype torch.float64"):
+        model.decode_mean(torch.zeros(3, 2, dtype=torch.float64))
+    with pytest.raises(ValueError, match="x contains NaN"):
+        vae.elbo(model, torch.full((3, 4), float("nan")))
+    with pytest.raises(TypeError, match="x must be real"):
+        vae.LinearVAE(4, 2).exact_elbo(torch.zeros(3, 4, dtype=torch.complex128))
+    mu, _ = model.encode(torch.full((1, 4), float("nan")))  # a forward pass keeps IEEE NaN
+    assert torch.isnan(mu).all()
+
+
+def test_ppca_refuses_data_whose_covariance_overflows():
+    """X x 1e200 made eigh fail with LinAlgError; now a ValueError naming X (issue 26)."""
+    X = np.random.default_rng(0).normal(size=(6, 3))
+    for f in (vae.ppca_fit, vae.ppca_log_likelihood):
+        with pytest.raises(ValueError, match="^X has entries up to .* covariance overflows"):
+            f(X * 1e200, 1)
+    # a large but representable scale: ln p shifts by -n d ln(c)
+    expected = vae.ppca_log_likelihood(X, 1) - X.size * math.log(1e150)
+    assert vae.ppca_log_likelihood(X * 1e150, 1) == pytest.approx(expected, rel=1e-9)
