@@ -163,6 +163,33 @@ def as_rng(seed, name: str = "seed") -> np.random.Generator:
     raise TypeError(f"{name} must be an int or a numpy.random.Generator, got {type(seed).__name__}")
 
 
+#: The largest learning rate the training functions accept: with Adam every weight moves
+#: by up to ``lr`` per step, so a larger one cannot train (and 1e300 overflows float32).
+LEARNING_RATE_MAX = 10.0
+
+
+def check_learning_rate(lr, name: str = "lr") -> float:
+    """Check that the learning rate ``lr`` is in (0, ``LEARNING_RATE_MAX``] and return it as a float."""
+    return float(check_scalar(lr, name, minimum=0.0, include_min=False, maximum=LEARNING_RATE_MAX))
+
+
+class NotFittedError(ValueError, AttributeError):
+    """A method of an estimator was called before ``fit`` (as scikit-learn's ``NotFittedError``).
+
+    A ``ValueError`` (the object is not in a state the call accepts) and an
+    ``AttributeError`` (the fitted attributes do not exist yet).
+    """
+
+
+class ConvergenceError(RuntimeError, ValueError):
+    """An iteration did not converge within the allowed number of steps (``max_iter``,
+    ``max_sweeps``): raise the limit or loosen the tolerance.
+
+    A ``RuntimeError`` (the computation failed) and a ``ValueError`` (the cure is another
+    value of an argument the caller chose), so either ``except`` clause catches it.
+    """
+
+
 def as_device(device, name: str = "device"):
     """Turn ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or a ``torch.device`` into a ``torch.device``.
 
@@ -208,16 +235,46 @@ def check_finite_loss(loss: float, step: int, what: str = "loss") -> None:
         )
 
 
-def check_tensor(x, name: str, *, ndim: int | tuple[int, ...] | None = None, features: int | None = None):
-    """A cheap check of a network's input tensor: its type, dimensions and last-axis width.
+def check_tensor(
+    x,
+    name: str,
+    *,
+    ndim: int | tuple[int, ...] | None = None,
+    features: int | None = None,
+    dtype="float",
+    nonempty: bool = False,
+    finite: bool = False,
+):
+    """Check a tensor argument: its type, its dtype, its dimensions and its last-axis width.
 
-    Meant for ``forward`` methods, which run in every training step: it looks only at the
-    type and the shape (never at the values).
+    ``dtype="float"`` (the default) requires real floating-point numbers: a complex, bool
+    or integer tensor is refused (torch would fail deep inside with a message that names
+    no argument, or silently drop an imaginary part). A ``torch.dtype`` (the dtype of a
+    model's parameters, :func:`param_dtype`) requires exactly that dtype, so that a
+    float64 tensor fed to a float32 network is refused here rather than inside a matrix
+    product; ``dtype=None`` leaves the dtype to the caller (integer steps, say).
+    ``nonempty`` refuses a tensor without entries.
+
+    Without ``finite`` only the type, the dtype and the shape are looked at, never the
+    values: cheap enough for ``forward`` methods, which run in every training step and
+    keep torch's IEEE semantics (a NaN or inf input gives a NaN or inf output). With
+    ``finite`` (losses and training data) NaN and inf entries are refused, at the cost of
+    one pass over the tensor.
     """
     import torch
 
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if dtype is not None:
+        if x.is_complex():
+            raise TypeError(f"{name} must be real, got a complex tensor (dtype {x.dtype})")
+        if not x.is_floating_point():
+            raise TypeError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
+        if isinstance(dtype, torch.dtype) and x.dtype != dtype:
+            raise TypeError(
+                f"{name} has dtype {x.dtype} but the model's parameters are {dtype}: "
+                f"convert it with {name}.to({dtype})"
+            )
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if x.ndim not in allowed:
@@ -225,4 +282,17 @@ def check_tensor(x, name: str, *, ndim: int | tuple[int, ...] | None = None, fea
             raise ValueError(f"{name} must be {want}-dimensional, got shape {tuple(x.shape)}")
     if features is not None and (x.ndim == 0 or x.shape[-1] != features):
         raise ValueError(f"{name} must have {features} features in its last axis, got shape {tuple(x.shape)}")
+    if nonempty and x.numel() == 0:
+        raise ValueError(f"{name} must not be empty, got shape {tuple(x.shape)}")
+    if finite and x.numel() and not bool(torch.isfinite(x.detach()).all()):
+        raise ValueError(f"{name} contains NaN or inf values")
     return x
+
+
+def param_dtype(model, default="float"):
+    """The dtype of the first parameter of the torch module ``model`` (``default`` if it has none).
+
+    For :func:`check_tensor`'s ``dtype``: the input of a network must have the dtype of its weights.
+    """
+    first = next(iter(model.parameters()), None)
+    return default if first is None else first.dtype

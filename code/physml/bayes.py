@@ -52,14 +52,21 @@ def normal_normal_posterior(x, sigma: float, mu0: float, tau0: float) -> tuple[f
 
         \frac{1}{\tau_n^2} = \frac{1}{\tau_0^2} + \frac{n}{\sigma^2}, \qquad
         \mu_n = \tau_n^2\left(\frac{\mu_0}{\tau_0^2} + \frac{\sum_i x_i}{\sigma^2}\right).
+
+    The code never squares :math:`\sigma` or :math:`\tau_0` (``1e300**2`` overflows):
+    :math:`1/\tau_n = \operatorname{hypot}(1/\tau_0, \sqrt n/\sigma)`, and :math:`\mu_n` is
+    the average of :math:`\mu_0` and :math:`\bar x` with the weights
+    :math:`(\tau_n/\tau_0)^2` and :math:`(\tau_n\sqrt n/\sigma)^2`, which add up to one.
     """
     x = as_float_array(x, "x", ndim=1, nonempty=True)
     check_scalar(sigma, "sigma", minimum=0.0, include_min=False)
     check_scalar(mu0, "mu0")
     check_scalar(tau0, "tau0", minimum=0.0, include_min=False)
-    precision = 1 / tau0**2 + x.size / sigma**2
-    mean = (mu0 / tau0**2 + x.sum() / sigma**2) / precision
-    return float(mean), float(1 / math.sqrt(precision))
+    n = x.size
+    tau_n = 1 / math.hypot(1 / tau0, math.sqrt(n) / sigma)
+    w_prior, w_data = (tau_n / tau0) ** 2, (tau_n * math.sqrt(n) / sigma) ** 2
+    mean = w_prior * mu0 + w_data * x.mean()
+    return float(mean), float(tau_n)
 
 
 def credible_interval(dist, level: float = 0.95) -> tuple[float, float]:
@@ -74,13 +81,38 @@ def credible_interval(dist, level: float = 0.95) -> tuple[float, float]:
 
 # --------------------------------------------------------------------------- Bayesian linear regression
 
+#: The largest float whose square is a float (about 1.3e154).
+_SQRT_FLOAT_MAX = math.sqrt(np.finfo(float).max)
+
+
+def _check_std(value, name: str) -> float:
+    """A standard deviation whose square and inverse square are floats (7.5e-155 to 1.3e154)."""
+    value = float(check_scalar(value, name, minimum=0.0, include_min=False))
+    if not 1 / _SQRT_FLOAT_MAX <= value <= _SQRT_FLOAT_MAX:
+        raise ValueError(
+            f"{name} must be between {1 / _SQRT_FLOAT_MAX:.2g} and {_SQRT_FLOAT_MAX:.2g} "
+            f"({name}**2 and 1/{name}**2 must be floats), got {value:g}"
+        )
+    return value
+
 
 def ridge_lambda(sigma: float, tau: float, n: int) -> float:
-    r"""The Ridge penalty :math:`\lambda = \sigma^2/(n\tau^2)` whose solution is the posterior mean."""
+    r"""The Ridge penalty :math:`\lambda = \sigma^2/(n\tau^2)` whose solution is the posterior mean.
+
+    Computed as :math:`(\sigma/\tau)^2/n`, so that large :math:`\sigma` and :math:`\tau` do not
+    overflow; a ratio :math:`\sigma/\tau` above :math:`1.3\times10^{154}` (whose square is not a
+    float) is a ``ValueError``.
+    """
     check_scalar(sigma, "sigma", minimum=0.0, include_min=False)
     check_scalar(tau, "tau", minimum=0.0, include_min=False)
     n = check_int(n, "n", minimum=1)
-    return sigma**2 / (n * tau**2)
+    ratio = sigma / tau
+    if ratio > _SQRT_FLOAT_MAX:
+        raise ValueError(
+            f"sigma / tau = {ratio:.3g}: lambda = (sigma/tau)^2/n overflows (the ratio must be "
+            f"below {_SQRT_FLOAT_MAX:.3g})"
+        )
+    return ratio * ratio / n
 
 
 @dataclass(frozen=True)
@@ -111,13 +143,13 @@ def linear_posterior(X, y, sigma: float, tau: float) -> LinearPosterior:
         \ln p(\boldsymbol y) = \ln\mathcal N\left(\boldsymbol y \mid \boldsymbol 0,\;
         \sigma^2\boldsymbol I + \tau^2\boldsymbol X\boldsymbol X^T\right),
 
-    the likelihood averaged over the prior.
+    the likelihood averaged over the prior. ``sigma`` and ``tau`` are squared, so they must
+    lie between 7.5e-155 and 1.3e154.
     """
     X = as_float_array(X, "X", ndim=2)
     y = as_float_array(y, "y", ndim=1)
     check_same_length(X, "X", y, "y")
-    check_scalar(sigma, "sigma", minimum=0.0, include_min=False)
-    check_scalar(tau, "tau", minimum=0.0, include_min=False)
+    sigma, tau = _check_std(sigma, "sigma"), _check_std(tau, "tau")
     n, p = X.shape
     precision = X.T @ X / sigma**2 + np.eye(p) / tau**2
     factor = scipy.linalg.cho_factor(precision, lower=True)
@@ -229,11 +261,17 @@ def gelman_rubin(chains) -> float:
         \hat R = \sqrt{\frac{\frac{n-1}{n}W + \frac1n B}{W}}.
 
     Close to 1 when the chains have mixed; values above about 1.01 mean run longer.
+    :math:`\hat R` does not change when every value is multiplied by one number, so the
+    chains are divided by their largest :math:`|x|` first: the variances of values near the
+    float limit (1e300) do not overflow.
     """
     chains = as_float_array(chains, "chains", ndim=2)
     n, m = chains.shape
     if n < 2 or m < 2:
         raise ValueError(f"chains needs at least 2 steps and 2 chains, got shape {chains.shape}")
+    largest = np.max(np.abs(chains))
+    if largest > 0:
+        chains = chains / largest
     W = chains.var(axis=0, ddof=1).mean()
     if W == 0:
         raise ValueError("chains must vary within a chain (every chain is constant: R-hat is undefined)")

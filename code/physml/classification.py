@@ -87,19 +87,48 @@ def _check_binary_labels(y, X: np.ndarray, both: bool = True) -> np.ndarray:
 
 
 def _check_class_labels(y, X: np.ndarray, n_classes: int | None) -> tuple[np.ndarray, int]:
-    """Integer class labels 0..K-1 (n,) and the number of classes K >= 2."""
+    """Integer class labels 0..K-1 (n,) and the number of classes K >= 2.
+
+    The range is checked before the labels become integers (a label of 2**63 would wrap
+    around to a negative one). Without ``n_classes``, K = max(y) + 1 must not exceed the
+    number of samples: a larger label is a typo or a class code, not a class index.
+    """
     _check_real(y, "y")
     y = as_float_array(y, "y", ndim=1)
     check_same_length(X, "X", y, "y")
     if not np.all(y == np.round(y)) or y.min() < 0:
         raise ValueError("y must contain integer class labels 0, 1, ..., K-1")
-    y = y.astype(np.int64)
-    K = int(y.max()) + 1 if n_classes is None else check_int(n_classes, "n_classes", minimum=2)
+    if n_classes is None:
+        if y.max() >= max(y.size, 2):
+            raise ValueError(
+                f"y has the label {y.max():.0f}, which would mean more classes than the {y.size} "
+                "samples: use the labels 0, 1, ..., K-1 (or pass n_classes)"
+            )
+        K = int(y.max()) + 1
+    else:
+        K = check_int(n_classes, "n_classes", minimum=2)
+        if y.max() >= K:
+            raise ValueError(f"y must be < n_classes = {K}, got label {y.max():.0f}")
     if K < 2:
         raise ValueError("y must contain at least two classes")
-    if y.max() >= K:
-        raise ValueError(f"y must be < n_classes = {K}, got label {y.max()}")
-    return y, K
+    return y.astype(np.int64), K
+
+
+def _check_scale(X: np.ndarray, name: str = "X") -> None:
+    """Refuse features whose squares overflow: the Hessian :math:`X_1^T S X_1` (and the
+    Lipschitz bound) sums products of two features, which must stay below the float limit."""
+    with np.errstate(over="ignore"):
+        gram = float(np.sum(np.square(X)))
+    if not np.isfinite(gram) or gram > _GRAM_MAX:
+        raise ValueError(
+            f"{name} has entries up to {np.max(np.abs(X)):.3g}: the sum of their squares overflows "
+            "(Hessian X^T S X); standardise the features first (physml.data.fit_scaler and scale)"
+        )
+
+
+#: The largest sum of squared features the solvers accept (the float limit is 1.8e308;
+#: the margin leaves room for the linear algebra of the Hessian).
+_GRAM_MAX = 1e300
 
 
 def _check_lam(lam) -> float:
@@ -322,6 +351,7 @@ def logistic_lipschitz(X, lam: float = 0.0) -> float:
     :math:`\eta = 1/L` decreases the cost at every step.
     """
     X = _check_X(X)
+    _check_scale(X)
     X1 = _with_ones(X)
     return float(np.linalg.norm(X1, 2) ** 2 / (4 * X1.shape[0]) + 2.0 * _check_lam(lam))
 
@@ -378,6 +408,7 @@ def fit_logistic_newton(X, y, lam: float = 0.0, *, max_iter: int = 100, tol: flo
     the largest component of the step is below ``tol``.
     """
     X = _check_X(X)
+    _check_scale(X)
     y = _check_binary_labels(y, X)
     lam = _check_lam(lam)
     max_iter = check_int(max_iter, "max_iter", minimum=1)
@@ -530,6 +561,8 @@ def fit_softmax(
     lam = _check_lam(lam)
     if method not in SOFTMAX_METHODS:
         raise ValueError(f"method must be one of {SOFTMAX_METHODS}, got {method!r}")
+    if method == "newton" or learning_rate is None:  # the Hessian, or the bound L, squares X
+        _check_scale(X)
     if max_iter is None:
         max_iter = 100 if method == "newton" else 100_000
     max_iter = check_int(max_iter, "max_iter", minimum=1)

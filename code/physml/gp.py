@@ -31,6 +31,7 @@ import scipy.optimize
 from scipy.spatial.distance import cdist
 
 from ._validate import (
+    NotFittedError,
     as_float_array,
     as_rng,
     check_bool,
@@ -250,6 +251,9 @@ class GaussianProcess:
     measurement). The prior mean is zero: centre the targets first, or let
     ``fit_hyperparameters`` do it. Same numbers as scikit-learn's
     ``GaussianProcessRegressor(kernel.to_sklearn(), alpha=noise, optimizer=None)``.
+
+    ``predict``, ``sample_posterior`` and ``log_marginal_likelihood`` before ``fit`` raise
+    :class:`physml.NotFittedError` (a ``ValueError``).
     """
 
     kernel: RBF = field(default_factory=RBF)
@@ -273,7 +277,7 @@ class GaussianProcess:
 
     def _check_fitted(self):
         if not hasattr(self, "factor_"):
-            raise RuntimeError("call fit(X, y) before using the GaussianProcess")
+            raise NotFittedError("this GaussianProcess is not fitted yet: call fit(X, y) first")
 
     def predict(self, X_star, return_cov: bool = False):
         """Posterior mean and standard deviation (or, with ``return_cov``, covariance) at ``X_star``."""
@@ -295,6 +299,7 @@ class GaussianProcess:
 
     def sample_posterior(self, X_star, n_samples: int, seed, jitter: float = 1e-10) -> np.ndarray:
         """``n_samples`` functions drawn from the posterior at ``X_star``, shape (n_samples, len(X_star))."""
+        self._check_fitted()
         check_int(n_samples, "n_samples", minimum=1)
         check_scalar(jitter, "jitter", minimum=0.0)
         mean, cov = self.predict(X_star, return_cov=True)

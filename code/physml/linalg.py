@@ -543,10 +543,10 @@ def elementary_factors(A, tol: float = 1e-10) -> list[np.ndarray]:
     the inverse F_k = E_k^{-1} of each elementary matrix is again elementary (swap back,
     scale back, subtract the multiple again) and is written down directly. Raises
     ``numpy.linalg.LinAlgError`` when no pivot exceeds tol * max_ij |a_ij|, that is when
-    A is (numerically) singular.
+    A is (numerically) singular; ``tol`` must be below 1 (else every matrix is "singular").
     """
     A = _as_matrix(A, square=True)
-    tol = _check_tol(tol)
+    tol = float(check_scalar(tol, "tol", minimum=0.0, maximum=1.0, include_max=False))
     n = A.shape[0]
     M = A.copy()
     threshold = tol * np.max(np.abs(A))

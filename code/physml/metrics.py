@@ -161,10 +161,12 @@ def median_bandwidth(x) -> float:
     x = _as_samples(x, "x")
     if len(x) > MEDIAN_MAX_POINTS:
         x = x[np.linspace(0, len(x) - 1, MEDIAN_MAX_POINTS).astype(int)]
-    d2 = _squared_distances(x, x)
-    h = float(np.sqrt(np.median(d2[np.triu_indices(len(x), k=1)])))
+    d2, scale = _scaled_squared_distances(x, x)
+    h = scale * float(np.sqrt(np.median(d2[np.triu_indices(len(x), k=1)])))
     if h == 0:
         raise ValueError("x: the median distance between samples is 0 (too many identical samples)")
+    if not math.isfinite(h):
+        raise ValueError(f"x: the median distance between samples overflows (entries up to {scale:.3g})")
     return h
 
 
@@ -173,13 +175,29 @@ def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.maximum(d2, 0.0)
 
 
+#: Samples with entries beyond 1e100 (or all below 1e-100) are divided by their largest |entry|
+#: before squaring: their squares would overflow (or underflow) otherwise.
+_UNSCALED = (1e-100, 1e100)
+
+
+def _scaled_squared_distances(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, float]:
+    """Squared distances of ``a / s`` and ``b / s`` and the scale ``s`` (1 for ordinary values):
+    the distances themselves are ``s * sqrt(d2)``."""
+    largest = max(float(np.max(np.abs(a))), float(np.max(np.abs(b))))
+    s = largest if largest > 0 and not _UNSCALED[0] <= largest <= _UNSCALED[1] else 1.0
+    return _squared_distances(a / s, b / s), s
+
+
 def gaussian_kernel(a, b, bandwidth: float) -> np.ndarray:
     r"""Kernel matrix :math:`k(a_i, b_j) = \exp\left(-\|a_i - b_j\|^2 / (2h^2)\right)`."""
     h = float(check_scalar(bandwidth, "bandwidth", minimum=0, include_min=False))
     a, b = _as_samples(a, "a", 1), _as_samples(b, "b", 1)
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"a and b must have the same number of features, got {a.shape[1]} and {b.shape[1]}")
-    return np.exp(-_squared_distances(a, b) / (2 * h * h))
+    d2, s = _scaled_squared_distances(a, b)
+    # (distance / h)^2 from the distance, not d2 / h^2: h^2 may overflow or underflow
+    with np.errstate(over="ignore"):  # a distance beyond the float range: kernel 0
+        return np.exp(-0.5 * (np.sqrt(d2) * s / h) ** 2)
 
 
 def mmd2(x, y, bandwidth="median", unbiased: bool = True) -> MMDResult:
@@ -290,8 +308,11 @@ def gaussian_mmd2(mu1, mu2, s: float, bandwidth: float) -> float:
         raise ValueError(f"mu1 and mu2 must have the same dimension, got {m1.size} and {m2.size}")
     s = float(check_scalar(s, "s", minimum=0, include_min=False))
     h = float(check_scalar(bandwidth, "bandwidth", minimum=0, include_min=False))
-    v = h * h + 2 * s * s
-    return float(2 * (h * h / v) ** (m1.size / 2) * (1 - math.exp(-np.sum((m1 - m2) ** 2) / (2 * v))))
+    # sqrt(v) with v = h^2 + 2 s^2, without squaring h or s (1e300**2 would overflow)
+    root_v = math.hypot(h, math.sqrt(2) * s)
+    with np.errstate(over="ignore"):  # means beyond the float range apart: exp(-inf) = 0
+        delta = float(np.linalg.norm((m1 - m2) / root_v))  # |mu1 - mu2| / sqrt(v)
+    return float(2 * (h / root_v) ** m1.size * (1 - math.exp(-0.5 * delta * delta)))
 
 
 # --------------------------------------------------------------------------- judge classifier

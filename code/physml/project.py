@@ -24,6 +24,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from ._validate import check_string, check_type
 from .projects import PATHS, Template
 
 GITIGNORE = """__pycache__/
@@ -93,6 +94,7 @@ REPORT_SECTIONS = (
 
 def report_markdown(title: str) -> str:
     """The MyST/Markdown report skeleton."""
+    check_string(title, "title")
     parts = [f"# {title}\n\n*Authors, affiliation, date*\n"]
     for name, what in REPORT_SECTIONS:
         parts.append(f"## {name}\n\n<!-- {what} -->\n")
@@ -101,6 +103,7 @@ def report_markdown(title: str) -> str:
 
 def report_latex(title: str) -> str:
     """The LaTeX report skeleton (REVTeX-like article, compiles with any TeX distribution)."""
+    check_string(title, "title")
     body = []
     for name, what in REPORT_SECTIONS:
         if name == "Abstract":
@@ -121,6 +124,7 @@ def report_latex(title: str) -> str:
 
 
 def readme(template: Template) -> str:
+    check_type(template, Template, "template", "physml.projects.Template (from load_template)")
     tasks = "\n".join(
         f"{chr(97 + i)}. {textwrap.fill(t, 88, subsequent_indent='   ')}"
         for i, t in enumerate(template.tasks)

@@ -240,13 +240,25 @@ def bfgs(
     return _result(path, costs, grad_norms, converged, count[0])
 
 
+#: A pair (s, y) enters L-BFGS only if it satisfies the curvature condition with a margin,
+#: :math:`y^T s > \epsilon\,\lVert y\rVert\lVert s\rVert` (the cosine of the angle between s and y
+#: above ``CURVATURE_EPS``): with :math:`y^T s \approx 0` the update divides by round-off.
+CURVATURE_EPS = 1e-8
+
+
+def _curvature_ok(s: np.ndarray, y: np.ndarray) -> bool:
+    return bool(y @ s > CURVATURE_EPS * np.linalg.norm(y) * np.linalg.norm(s))
+
+
 def lbfgs_direction(g: np.ndarray, s_list: list[np.ndarray], y_list: list[np.ndarray]) -> np.ndarray:
     r"""The L-BFGS direction :math:`-H_k g_k` by the two-loop recursion (N&W Algorithm 7.4).
 
     :math:`\boldsymbol H_k` is the BFGS update applied to the last pairs
     :math:`(\boldsymbol s_i, \boldsymbol y_i)`, starting from
     :math:`\gamma_k I` with :math:`\gamma_k = s^T y / y^T y`
-    of the newest pair; it is never formed.
+    of the newest pair; it is never formed. Every pair must satisfy the curvature condition
+    :math:`y^T s > \epsilon\lVert y\rVert\lVert s\rVert` (``CURVATURE_EPS``), else a
+    ``ValueError``: :func:`lbfgs` skips such pairs.
     """
     g = as_float_array(g, "g", ndim=1, nonempty=True)
     for name, pairs in (("s_list", s_list), ("y_list", y_list)):
@@ -256,6 +268,13 @@ def lbfgs_direction(g: np.ndarray, s_list: list[np.ndarray], y_list: list[np.nda
         raise ValueError(f"s_list and y_list must have the same length, got {len(s_list)} and {len(y_list)}")
     s_list = [_check_pair_vector(s, f"s_list[{i}]", g) for i, s in enumerate(s_list)]
     y_list = [_check_pair_vector(y, f"y_list[{i}]", g) for i, y in enumerate(y_list)]
+    for i, (s, y) in enumerate(zip(s_list, y_list, strict=True)):
+        if not _curvature_ok(s, y):
+            raise ValueError(
+                f"y_list[{i}] and s_list[{i}] violate the curvature condition y^T s > "
+                f"{CURVATURE_EPS:g} |y| |s| (y^T s = {y @ s:.3g}): the update would divide by "
+                "round-off; leave the pair out"
+            )
     return _lbfgs_direction(g, s_list, y_list)
 
 
@@ -307,7 +326,7 @@ def lbfgs(
         count[0] += step.n_evaluations
         s, y = step.alpha * p, step.gradient - g
         theta, cost, g = theta + s, step.cost, step.gradient
-        if y @ s > 0:
+        if _curvature_ok(s, y):  # skip a pair with y^T s ~ 0 (CURVATURE_EPS)
             s_list.append(s)
             y_list.append(y)
             if len(s_list) > memory:

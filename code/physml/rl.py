@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validate import (
+    ConvergenceError,
     as_float_array,
     as_rng,
     check_bool,
@@ -358,7 +359,8 @@ def policy_evaluation_iterative(mdp: MDP, policy, tol: float = 1e-10, max_sweeps
     r"""Iterate :math:`V_{k+1} = r^\pi + \gamma P^\pi V_k` from :math:`V_0 = 0` until it stops changing.
 
     Stops when :math:`\lVert V_{k+1}-V_k\rVert_\infty \le \text{tol}\,(1-\gamma)/\gamma`, which
-    guarantees :math:`\lVert V_{k+1}-V^\pi\rVert_\infty\le\text{tol}`. Returns ``(V, sweeps)``.
+    guarantees :math:`\lVert V_{k+1}-V^\pi\rVert_\infty\le\text{tol}`. Returns ``(V, sweeps)``;
+    :class:`physml.ConvergenceError` if that takes more than ``max_sweeps`` sweeps.
     """
     pi = as_policy(policy, _check_mdp(mdp))
     tol = check_scalar(tol, "tol", minimum=0.0, include_min=False)
@@ -372,7 +374,9 @@ def policy_evaluation_iterative(mdp: MDP, policy, tol: float = 1e-10, max_sweeps
         if np.max(np.abs(V_new - V)) <= stop:
             return V_new, sweep
         V = V_new
-    raise RuntimeError(f"policy evaluation did not converge in {max_sweeps} sweeps")
+    raise ConvergenceError(
+        f"policy evaluation did not converge in max_sweeps={max_sweeps} sweeps (raise max_sweeps or tol)"
+    )
 
 
 def q_from_v(mdp: MDP, V) -> np.ndarray:
@@ -400,7 +404,8 @@ def value_iteration(mdp: MDP, tol: float = 1e-12, max_sweeps: int = 100_000) -> 
 
     The update is a :math:`\gamma`-contraction in the maximum norm, so from
     :math:`\lVert V_{k+1}-V_k\rVert_\infty \le \text{tol}\,(1-\gamma)/\gamma` follows
-    :math:`\lVert V_{k+1}-V^*\rVert_\infty\le\text{tol}`.
+    :math:`\lVert V_{k+1}-V^*\rVert_\infty\le\text{tol}`. More than ``max_sweeps`` sweeps:
+    :class:`physml.ConvergenceError`.
     """
     _check_mdp(mdp)
     tol = check_scalar(tol, "tol", minimum=0.0, include_min=False)
@@ -415,7 +420,9 @@ def value_iteration(mdp: MDP, tol: float = 1e-12, max_sweeps: int = 100_000) -> 
         if errors[-1] <= stop:
             Q = q_from_v(mdp, V)
             return ValueIterationResult(V, Q, greedy(Q), sweep, np.array(errors))
-    raise RuntimeError(f"value iteration did not converge in {max_sweeps} sweeps")
+    raise ConvergenceError(
+        f"value iteration did not converge in max_sweeps={max_sweeps} sweeps (raise max_sweeps or tol)"
+    )
 
 
 def greedy(Q) -> np.ndarray:
@@ -429,7 +436,7 @@ def policy_iteration(mdp: MDP, max_iterations: int = 1000):
 
     Starts from "always action 0" and stops when the policy no longer changes (an action is
     changed only when it improves :math:`Q` by more than round-off). Returns
-    ``(V, policy, iterations)``.
+    ``(V, policy, iterations)``; :class:`physml.ConvergenceError` after ``max_iterations``.
     """
     _check_mdp(mdp)
     max_iterations = check_int(max_iterations, "max_iterations", minimum=1)
@@ -443,7 +450,7 @@ def policy_iteration(mdp: MDP, max_iterations: int = 1000):
         if np.array_equal(new, policy):
             return V, policy, iteration
         policy = new
-    raise RuntimeError(f"policy iteration did not converge in {max_iterations} iterations")
+    raise ConvergenceError(f"policy iteration did not converge in max_iterations={max_iterations} iterations")
 
 
 def unique_optimum(Q, margin: float = 1e-6) -> np.ndarray:
@@ -459,13 +466,16 @@ def unique_optimum(Q, margin: float = 1e-6) -> np.ndarray:
 # --------------------------------------------------------------------------- sampling
 
 
-def step(mdp: MDP, s: int, a: int, rng: np.random.Generator) -> tuple[int, float]:
-    """Sample one transition :func:`_step` with its arguments checked."""
+def step(mdp: MDP, s: int, a: int, rng: int | np.random.Generator) -> tuple[int, float]:
+    """Sample one transition :func:`_step` with its arguments checked.
+
+    ``rng`` is a ``numpy.random.Generator`` or an int seed (a fresh Generator: the same
+    draw on every call with the same seed; the sampling loops pass one Generator on).
+    """
     _check_mdp(mdp)
     s = _check_state(s, mdp)
     a = check_int(a, "a", minimum=0, maximum=mdp.n_actions - 1)
-    check_type(rng, np.random.Generator, "rng", "numpy.random.Generator")
-    return _step(mdp, s, a, rng)
+    return _step(mdp, s, a, as_rng(rng, "rng"))
 
 
 def _step(mdp: MDP, s: int, a: int, rng: np.random.Generator) -> tuple[int, float]:
@@ -525,12 +535,11 @@ def evaluate_policy(mdp: MDP, policy, n_episodes: int, seed, max_steps: int = 20
 # --------------------------------------------------------------------------- learning
 
 
-def epsilon_greedy(Q_row: np.ndarray, epsilon: float, rng: np.random.Generator) -> int:
-    """:func:`_epsilon_greedy` with its arguments checked."""
+def epsilon_greedy(Q_row: np.ndarray, epsilon: float, rng: int | np.random.Generator) -> int:
+    """:func:`_epsilon_greedy` with its arguments checked; ``rng`` is a Generator or an int seed."""
     Q_row = as_float_array(Q_row, "Q_row", ndim=1, nonempty=True)
     epsilon = check_scalar(epsilon, "epsilon", minimum=0.0, maximum=1.0)
-    check_type(rng, np.random.Generator, "rng", "numpy.random.Generator")
-    return _epsilon_greedy(Q_row, epsilon, rng)
+    return _epsilon_greedy(Q_row, epsilon, as_rng(rng, "rng"))
 
 
 def _epsilon_greedy(Q_row: np.ndarray, epsilon: float, rng: np.random.Generator) -> int:

@@ -205,10 +205,11 @@ def ar1_error_of_mean(n: int, phi: float, sigma: float = 1.0) -> float:
 
     using :math:`\sum_{t=1}^{n-1}(n-t)\phi^t = \frac{n\phi(1-\phi) - \phi(1-\phi^n)}{(1-\phi)^2}`.
     For large ``n`` this is :math:`\gamma_0\tau/n` with :math:`\tau = (1+\phi)/(1-\phi)`.
+    The error is :math:`\sigma` times a factor of :math:`\phi` and :math:`n` alone, computed
+    without squaring :math:`\sigma` (which would overflow for :math:`\sigma > 10^{154}`).
     """
     n = check_int(n, "n", minimum=1)
     phi = _check_phi(phi)
     sigma = float(check_scalar(sigma, "sigma", minimum=0, include_min=False))
-    gamma0 = sigma**2 / (1 - phi**2)
     bracket = (1 + phi) / (1 - phi) - 2 * phi * (1 - phi**n) / (n * (1 - phi) ** 2)
-    return math.sqrt(gamma0 / n * bracket)
+    return sigma * math.sqrt(bracket / (n * (1 - phi**2)))  # sqrt(gamma0 / n * bracket)

@@ -599,7 +599,10 @@ def write_record(chapter: str, results: list[CheckResult], directory: Path) -> P
         raise TypeError(f"chapter must be a non-empty string, got {chapter!r}")
     _check_results(results, "results", nonempty=True)
     directory = _as_path(directory, "directory")
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # the folder, or one above it, is a file
+        raise ValueError(f"directory {str(directory)!r} is not a folder: a file is in the way") from None
     info = build_info()
     record = {
         "chapter": chapter,

@@ -47,6 +47,7 @@ from api_kinds import (
     Str,
     T,
     V,
+    huge,
 )
 
 EXAMPLES: dict[str, dict] = {}
@@ -264,7 +265,7 @@ example("physml.linalg.condition_number", A=M(A23, complex_ok=True))
 example(
     "physml.linalg.elementary_factors",
     A=M(A3, complex_ok=True, extra=[Bad("not square", A23), Bad("singular", SINGULAR3)]),
-    tol=NonNeg(1e-10),
+    tol=Real(1e-10, minimum=0.0, maximum=1.0, include_max=False),
 )
 example("physml.linalg.invertibility_statements", A=M(A3, complex_ok=True, **_sq), tol=NonNeg(1e-10))
 example(
@@ -1263,7 +1264,10 @@ example(
     cov1=Arr(np.eye(2), ndim=(0, 1, 2), extra=[_PD]),
 )
 example("physml.metrics.kl_monte_carlo", same_rows=[("log_p", "log_q")], log_p=V(Y8), log_q=V(Y8 - 0.5))
-example("physml.metrics.median_bandwidth", x=Arr(_S62, extra=[Bad("identical samples", np.ones((6, 2)))]))
+example(
+    "physml.metrics.median_bandwidth",
+    x=Arr(_S62, extra=[Bad("identical samples", np.ones((6, 2))), huge(_S62), huge(_S62 * 1e-200)]),
+)
 example(
     "physml.metrics.gaussian_kernel",
     a=Arr(_S62),
@@ -1272,8 +1276,8 @@ example(
 )
 example(
     "physml.metrics.mmd2",
-    x=Arr(_S62),
-    y=Arr(_S62 + 1.0, extra=[Bad("other features", np.ones((6, 3)))]),
+    x=Arr(_S62, extra=[huge(_S62)]),
+    y=Arr(_S62 + 1.0, extra=[Bad("other features", np.ones((6, 3))), huge(_S62 + 1.0)]),
     bandwidth=Rate(1.0),
     unbiased=Flag(True),
 )
@@ -1283,7 +1287,7 @@ example(
 example(
     "physml.metrics.gaussian_mmd2",
     mu1=Arr([0.0], ndim=(0, 1)),
-    mu2=Arr([1.0], ndim=(0, 1), extra=[Bad("other dimension", np.zeros(2))]),
+    mu2=Arr([1.0], ndim=(0, 1), extra=[Bad("other dimension", np.zeros(2)), huge([1.0])]),
     s=Rate(1.0),
     bandwidth=Rate(1.0),
 )
@@ -1335,7 +1339,17 @@ def _logistic_model():
 
 _binary = {"same_rows": [("X", "y")], "X": M(X8), "y": V(_LABELS8, extra=[Bad("not 0/1", np.full(8, 2.0))])}
 _theta3 = V([0.1, 0.2, 0.3], extra=[short([0.1, 0.2, 0.3])])
-_softmax_y = V(_LABELS3, extra=[Bad("fractional", np.full(8, 0.5))])
+_softmax_y = V(
+    _LABELS3,
+    extra=[
+        Bad("fractional", np.full(8, 0.5)),
+        # a label of 2**63 wraps around to a negative int64: refused before the cast
+        Bad("label 2**63", np.array([0, 1, 2**63, 0, 1, 2, 0, 1], dtype=np.uint64)),
+        huge(_LABELS3),
+    ],
+)
+#: Features whose squares overflow (X x 1e200): the solvers refuse them by name.
+_X8_huge = M(X8, extra=[huge(X8)])
 _Theta = M(np.zeros((3, 3)), extra=[Bad("other shape", np.zeros((2, 3)))])
 
 example("physml.classification.sigmoid", z=Arr(Z23))
@@ -1368,10 +1382,10 @@ for _name in ("decision_function", "predict_proba", "predict"):
             X=M(X8, extra=[Bad("other columns", X8_3)]),
         )
 example("physml.classification.accuracy", same_rows=[("y", "y_pred")], y=V(_LABELS8), y_pred=V(_LABELS8))
-example("physml.classification.logistic_lipschitz", X=M(X8), lam=NonNeg(0.1))
+example("physml.classification.logistic_lipschitz", X=_X8_huge, lam=NonNeg(0.1))
 example(
     "physml.classification.fit_logistic_gd",
-    **_binary,
+    **{**_binary, "X": _X8_huge},
     lam=NonNeg(0.1),
     learning_rate=Rate(0.5, optional=True),
     max_iter=Size(5),
@@ -1379,7 +1393,7 @@ example(
 )
 example(
     "physml.classification.fit_logistic_newton",
-    **_binary,
+    **{**_binary, "X": _X8_huge},
     lam=NonNeg(0.1),
     max_iter=Size(20),
     tol=Rate(1e-10),
@@ -1390,7 +1404,7 @@ example("physml.classification.softmax_gradient", **_multi, Theta=_Theta, lam=No
 example("physml.classification.softmax_hessian", Theta=_Theta, X=M(X8), lam=NonNeg(0.1))
 example(
     "physml.classification.fit_softmax",
-    **_multi,
+    **{**_multi, "X": _X8_huge},
     lam=NonNeg(0.1),
     method=Choice("newton"),
     n_classes=Int(3, minimum=2, optional=True, extra=[Bad("fewer than the labels", 2)]),
@@ -1442,7 +1456,12 @@ example(
         empty_ok=True,
         extra=[Bad("longer than y_list", [np.ones(2)] * 2)],
     ),
-    y_list=Each([V([0.2, 0.3], extra=[short([0.2, 0.3])])], empty_ok=True),
+    y_list=Each(
+        [V([0.2, 0.3], extra=[short([0.2, 0.3])])],
+        empty_ok=True,
+        # y^T s ~ 2e-16 > 0 for s = (0.1, 0.2), but ~ 0 next to |y| |s|: the direction would blow up
+        extra=[Bad("curvature violated", [np.array([2.0, -1.0 + 1e-15])])],
+    ),
 )
 
 # ----------------------------------------------------------------------------- physml.book
@@ -1498,6 +1517,15 @@ def _tmp_dir():
     import tempfile
 
     return tempfile.mkdtemp(prefix="physml-api-")
+
+
+def _tmp_file():
+    """The path of an existing file (where a folder is expected)."""
+    from pathlib import Path
+
+    path = Path(_tmp_dir()) / "a-file"
+    path.write_text("")
+    return str(path)
 
 
 def _records_dir():
@@ -1634,7 +1662,7 @@ example(
     "physml.validation.write_record",
     chapter=Str("api", extra=[Bad("empty", "")]),
     results=Each([Obj(Lazy(_check_result), wrong=[Lazy(_check)])]),
-    directory=Str(Lazy(_tmp_dir)),
+    directory=Str(Lazy(_tmp_dir), extra=[Bad("a file", Lazy(lambda: _tmp_file()))]),
 )
 example(
     "physml.validation.read_records",
@@ -2002,10 +2030,9 @@ instance(
     "physml.attention.TransformerForecaster",
     Lazy(lambda: _at().TransformerForecaster(4, 8, 2, 1, 8, n_out=2, max_len=6)).build,
 )
-_at_windows = T(
+_at_windows = T(  # any float dtype: the forecaster converts it to its own
     Lazy(lambda: _tensor(2, 5, 4)),
     width=True,
-    model_dtype=True,
     wrong=[
         Lazy(lambda: _tensor(2, 5, 3)),
         Lazy(lambda: _tensor(2, 0, 4)),
@@ -2153,7 +2180,10 @@ example(
     model=_tt_model_kind,
     path=Str(
         Lazy(lambda: _tmp_dir() + "/model.pt"),
-        extra=[Bad("a folder", Lazy(_tmp_dir)), Bad("in a missing folder", Lazy(lambda: _tmp_dir() + "/no/m.pt"))],
+        extra=[
+            Bad("a folder", Lazy(_tmp_dir)),
+            Bad("in a missing folder", Lazy(lambda: _tmp_dir() + "/no/m.pt")),
+        ],
     ),
 )
 example(
@@ -2434,7 +2464,7 @@ example(
 for _name in ("ppca_fit", "ppca_log_likelihood"):
     example(
         f"physml.vae.{_name}",
-        X=M(_VX, extra=[Bad("one sample", _VX[:1])]),
+        X=M(_VX, extra=[Bad("one sample", _VX[:1]), huge(_VX)]),
         n_components=Size(2, extra=[Bad("not below the features", 4)]),
     )
 
@@ -2761,7 +2791,9 @@ example(
 )
 example(
     "physml.bayes.gelman_rubin",
-    chains=M(_CHAINS, extra=[Bad("one chain", _CHAINS[:, :1]), Bad("constant", np.ones((40, 3)))]),
+    chains=M(
+        _CHAINS, extra=[Bad("one chain", _CHAINS[:, :1]), Bad("constant", np.ones((40, 3))), huge(_CHAINS)]
+    ),
 )
 record("physml.bayes.ChainSummary", mean=0.0, error=0.1, std=1.0, std_error=0.1, rhat=1.0, ess=100.0)
 example(
@@ -3651,8 +3683,8 @@ example(
 )
 example(
     "physml.pinn.relative_l2",
-    u=Arr(_tgrid),
-    u_exact=Arr(_tgrid + 1.0, extra=[short(_tgrid), Bad("zero", np.zeros(5))]),
+    u=Arr(_tgrid, extra=[huge(_tgrid)]),
+    u_exact=Arr(_tgrid + 1.0, extra=[short(_tgrid), Bad("zero", np.zeros(5)), huge(_tgrid + 1.0)]),
 )
 example("physml.pinn.heat_grid", nx=Int(5, minimum=2), nt=Int(4, minimum=2), t_max=Rate(0.5))
 example(
@@ -3672,7 +3704,12 @@ example(
     "physml.pinn.convergence_order",
     h=V(
         [0.1, 0.05, 0.025],
-        extra=[Bad("negative", np.array([-0.1, 0.05, 0.025])), Bad("one entry", np.array([0.1]))],
+        extra=[
+            Bad("negative", np.array([-0.1, 0.05, 0.025])),
+            Bad("one entry", np.array([0.1])),
+            Bad("repeated step sizes", np.array([0.1, 0.1, 0.025])),
+            Bad("equal step sizes", np.array([0.1, 0.1, 0.1])),
+        ],
     ),
     errors=V([1e-2, 2.5e-3, 6.25e-4], extra=[short([1.0, 2.0, 3.0]), Bad("zero", np.zeros(3))]),
 )
@@ -3720,7 +3757,7 @@ _vwalkers = Obj(
         Lazy(lambda: _vmc().Walkers(np.zeros((4, 2, 2)), np.zeros(3), np.zeros((4, 2, 2)))),
     ],
 )
-_vrng = Obj(Lazy(lambda: np.random.default_rng(0)), wrong=[0, Lazy(_tgen)])
+_vrng = Rng(Lazy(lambda: np.random.default_rng(0)), extra=[Bad("torch Generator", Lazy(_tgen))])
 example(f"{_S}.walker_streams", seed=Rng(0), n_streams=Size(2))
 record(f"{_S}.Walkers", x=np.zeros((4, 2, 2)), log_psi=np.zeros(4), grad=None)
 example(f"{_S}.Metropolis", step_size=Rate(1.0), moves=Choice("uniform"))
@@ -3969,7 +4006,7 @@ _RLP = np.array([[[0.8, 0.2], [0.1, 0.9]], [[0.0, 1.0], [0.0, 1.0]]])  # 2 state
 _RLR = np.array([[0.0, 1.0], [0.0, 0.0]])
 _PI = np.array([[0.5, 0.5], [1.0, 0.0]])
 _mdp_kind = Obj(Lazy(_mdp), wrong=[Lazy(_linear_model), {"P": _RLP}])
-_rl_rng = Obj(Lazy(lambda: np.random.default_rng(0)), wrong=[0])
+_rl_rng = Rng(Lazy(lambda: np.random.default_rng(0)))
 _policy_kind = Arr(
     _PI,
     extra=[
@@ -4117,3 +4154,644 @@ example(
     max_steps=Size(5),
 )
 example("physml.rl.running_mean", x=V([1.0, 2.0, 3.0]), window=Size(2))
+
+# ------------------------------------------------ physml.projects.differential_equations (project)
+
+_de_x = np.linspace(0.0, 1.0, 11)
+example("physml.projects.differential_equations.heat_exact", x=Arr(_de_x), t=NonNeg(0.1))
+example(
+    "physml.projects.differential_equations.check_ftcs",
+    u=V(np.exp(-(np.pi**2) * 0.1) * np.sin(np.pi * _de_x)),
+    dx=Real(0.1, minimum=0.0, maximum=0.5, include_min=False, extra=[Bad("not 1/N", 0.3)]),
+    dt=Rate(0.005),
+    t=Rate(0.1, extra=[Bad("not a whole number of steps", 0.1013)]),
+)
+example(
+    "physml.projects.differential_equations.check_pinn",
+    u=V(np.sin(np.pi * _de_x), extra=[Bad("too few points", np.ones(5))]),
+    t=Rate(0.1),
+    target=Rate(0.01),
+)
+example(
+    "physml.projects.differential_equations.lorenz_trajectories", n_traj=Size(2), length=Size(3), seed=Rng(0)
+)
+example(
+    "physml.projects.differential_equations.valid_time",
+    same_rows=[("predicted", "true")],
+    predicted=Arr(np.zeros((2, 4, 3)), ndim=3, extra=[Bad("2 components", np.zeros((2, 4, 2)))]),
+    true=Arr(np.ones((2, 4, 3)), ndim=3),
+    threshold=Rate(0.4),
+)
+example(
+    "physml.projects.differential_equations.check_forecaster",
+    forecaster=Arr(
+        np.zeros((20, 300, 3)),
+        ndim=3,
+        extra=[
+            Bad("wrong length", np.zeros((20, 10, 3))),
+            Bad("function of the wrong shape", lambda history, n_steps: np.zeros((20, n_steps))),
+            Bad("function returning NaN", lambda history, n_steps: np.full((20, n_steps, 3), np.nan)),
+        ],
+    ),
+    target=Rate(1.0),
+)
+
+# ----------------------------------------------------------------- physml.projects.networks (project)
+
+
+def _nw():
+    from physml.projects import networks
+
+    return networks
+
+
+_nw_sizes = [6, 5, 2]
+example(
+    "physml.projects.networks.check_initialisation",
+    weights=Each([M(_rng.normal(size=(6, 5)) * 0.4), M(_rng.normal(size=(5, 2)) * 0.5)]),
+    sizes=Each([Size(6), Size(5), Size(2)]),
+    scheme=Choice("he"),
+)
+record(
+    "physml.projects.networks.BackpropProblem",
+    X=np.zeros((2, 3)),
+    Y=np.zeros((2, 2)),
+    weights=(np.zeros((3, 2)),),
+    biases=(np.zeros(2),),
+    activations=("identity",),
+    l2=0.0,
+    l1=0.0,
+)
+record(
+    "physml.projects.networks.ConvProblem",
+    image=np.zeros((1, 3, 3)),
+    kernels=np.zeros((1, 1, 2, 2)),
+    bias=np.zeros(1),
+)
+example("physml.projects.networks.backprop_problem", seed=Rng(0))
+example("physml.projects.networks.conv_problem", seed=Rng(0))
+example(
+    "physml.projects.networks.check_gradient",
+    grads=Each(
+        [
+            M(np.zeros((3, 4))),
+            V(np.zeros(4)),
+            M(np.zeros((4, 3))),
+            V(np.zeros(3)),
+            M(np.zeros((3, 2))),
+            V(np.zeros(2)),
+        ]
+    ),
+    problem=Obj(Lazy(lambda: _nw().backprop_problem(0)), wrong=[Lazy(lambda: _nw().conv_problem(0))]),
+)
+example(
+    "physml.projects.networks.check_convolution",
+    output=Arr(np.zeros((3, 5, 4)), ndim=3, extra=[Bad("same padding", np.zeros((3, 7, 6)))]),
+    problem=Obj(Lazy(lambda: _nw().conv_problem(0)), wrong=[Lazy(lambda: _nw().backprop_problem(0))]),
+)
+example(
+    "physml.projects.networks.ising_training_set",
+    n_per_temperature=Size(2),
+    seed=Rng(0),
+    temperatures=V([1.5, 3.0], extra=[Bad("negative", np.array([1.5, -3.0]))]),
+)
+example(
+    "physml.projects.networks.check_classifier",
+    predicted=V(
+        np.ones(360), extra=[Bad("not a label", np.full(360, 0.5)), Bad("wrong length", np.ones(10))]
+    ),
+    target=Real(0.9, minimum=0.0, maximum=1.0, include_min=False),
+)
+
+
+# ==============================================================================================
+# physml.projects.generative (project path "generative")
+# ==============================================================================================
+
+
+def _pg_digits():
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    return digits.data[:20], digits.target[:20].astype(float)
+
+
+_PG_IMAGES, _PG_LABELS = _pg_digits()
+_PG_SPINS = np.where(np.arange(4 * 9).reshape(4, 3, 3) % 3 == 0, 1.0, -1.0)
+_pg_W = M(np.full((9, 2), 0.1), extra=[Bad("other rows", np.zeros((8, 2)))])
+_pg_a = V(np.zeros(9), extra=[Bad("other length", np.zeros(8))])
+_pg_b = V(np.zeros(2), extra=[Bad("other length", np.zeros(3))])
+_pg_spins = Arr(
+    _PG_SPINS,
+    ndim=(2, 3),
+    extra=[Bad("0/1 units", (_PG_SPINS + 1) / 2), Bad("other lattice", np.ones((4, 2, 2)))],
+)
+_pg_images = Arr(
+    _PG_IMAGES,
+    ndim=(2, 3),
+    extra=[Bad("other width", _PG_IMAGES[:, :60]), Bad("above 16", _PG_IMAGES * 2 + 1)],
+)
+_pg_labels = V(_PG_LABELS, extra=[Bad("not integers", _PG_LABELS + 0.5), Bad("above 9", _PG_LABELS + 10)])
+example("physml.projects.generative.ising_data", n_samples=Size(5), seed=Rng(0), T=Rate(2.5))
+example(
+    "physml.projects.generative.binarised_digits",
+    threshold=Real(8.0, minimum=0.0, maximum=16.0, include_min=False),
+)
+for _name in ("judge_confusion", "check_digit_samples"):
+    example(
+        f"physml.projects.generative.{_name}",
+        same_rows=[("images", "labels")],
+        images=_pg_images,
+        labels=_pg_labels,
+    )
+example(
+    "physml.projects.generative.check_log_likelihood",
+    W=_pg_W,
+    a=_pg_a,
+    b=_pg_b,
+    log_likelihood=Real(-6.0),
+    spins=_pg_spins,
+)
+example("physml.projects.generative.check_beats_independent", W=_pg_W, a=_pg_a, b=_pg_b, T=Rate(2.5))
+example(
+    "physml.projects.generative.check_sample_observables",
+    samples=Arr(np.tile(_PG_SPINS, (5, 1, 1)), ndim=(2, 3), extra=[Bad("0/1 units", np.zeros((20, 9)))]),
+    T=Rate(2.5),
+)
+
+
+# ==============================================================================================
+# physml.projects.bayesian (project path "bayesian")
+# ==============================================================================================
+
+_PB_T = np.linspace(0.0, 10.0, 8)
+_PB_Y = np.cos(2.0 * _PB_T) * np.exp(-0.3 * _PB_T)
+_PB_TEST = np.array([0.5, 5.5, 11.0])
+_pb_t = V(_PB_T)
+_pb_y = V(_PB_Y)
+_pb_hyper = {"length_scale": Rate(0.8), "signal_variance": Rate(0.2), "noise_variance": Rate(0.01)}
+example("physml.projects.bayesian.oscillator", t=V(_PB_TEST))
+example("physml.projects.bayesian.oscillator_data", n_samples=Size(5), seed=Rng(0))
+example("physml.projects.bayesian.held_out_times")
+example("physml.projects.bayesian.design_matrix", t=V(_PB_TEST))
+example(
+    "physml.projects.bayesian.check_gp_posterior",
+    same_rows=[("t_train", "y_train"), ("t_test", "mean", "std")],
+    t_train=_pb_t,
+    y_train=_pb_y,
+    t_test=V(_PB_TEST),
+    mean=V(np.zeros(3)),
+    std=V(np.full(3, 0.1), extra=[Bad("negative", np.full(3, -0.1))]),
+    **_pb_hyper,
+)
+example(
+    "physml.projects.bayesian.check_log_marginal_likelihood",
+    same_rows=[("t_train", "y_train")],
+    t_train=_pb_t,
+    y_train=_pb_y,
+    value=Real(1.0),
+    **_pb_hyper,
+)
+example(
+    "physml.projects.bayesian.check_evidence_maximum",
+    same_rows=[("t_train", "y_train")],
+    t_train=_pb_t,
+    y_train=_pb_y,
+    **_pb_hyper,
+)
+_PB_LOWER = np.full(400, -1.0)
+example(
+    "physml.projects.bayesian.check_coverage",
+    lower=V(_PB_LOWER, extra=[Bad("other length", _PB_LOWER[:-1])]),
+    upper=V(-_PB_LOWER, extra=[Bad("other length", -_PB_LOWER[:-1]), Bad("below lower", _PB_LOWER - 1)]),
+)
+example(
+    "physml.projects.bayesian.check_mcmc_posterior",
+    same_rows=[("t", "y")],
+    t=_pb_t,
+    y=_pb_y,
+    means=V([0.8, -0.5], extra=[Bad("three coefficients", np.zeros(3))]),
+    errors=V([0.01, 0.01], extra=[Bad("three coefficients", np.full(3, 0.01)), Bad("zero", np.zeros(2))]),
+)
+
+
+# ==============================================================================================
+# physml.projects.own_data (project path "own_data")
+# ==============================================================================================
+
+
+def _od():
+    from physml.projects import own_data
+
+    return own_data
+
+
+_OD_TABLE = _od().nuclear_table()
+_OD_N = len(_OD_TABLE)
+_OD_TRAIN = np.arange(0, _OD_N, 2).astype(float)
+_OD_TEST = np.arange(1, _OD_N, 4).astype(float)
+_OD_FEATURES = _OD_TABLE[["Z", "N"]].to_numpy(float)
+_OD_COEF = np.array([15.7, 17.9, 0.716, 23.2, 11.5])
+_od_index = {
+    "extra": [Bad("not whole numbers", np.array([0.5, 1.0, 2.0])), Bad("no such row", np.array([0.0, 1e6]))]
+}
+example("physml.projects.own_data.isotope_masses")
+example(
+    "physml.projects.own_data.binding_energy",
+    Z=Arr([26.0, 8.0], extra=[Bad("negative", np.array([-1.0, 8.0]))]),
+    N=Arr([30.0, 8.0], extra=[Bad("other shape", np.array([30.0])), Bad("not whole", np.array([30.5, 8.0]))]),
+    mass_u=Arr([55.93493633, 15.99491462], extra=[Bad("zero mass", np.array([0.0, 16.0]))]),
+)
+example(
+    "physml.projects.own_data.nuclear_table",
+    min_z=Int(8, minimum=1, extra=[Bad("no nucleus left", 500)]),
+    min_n=Int(8, minimum=0),
+    max_uncertainty_kev=Rate(100.0),
+)
+example(
+    "physml.projects.own_data.liquid_drop_energy",
+    coefficients=V(_OD_COEF, extra=[Bad("four terms", _OD_COEF[:4])]),
+    Z=Arr([26.0, 8.0], extra=[Bad("Z = 0", np.array([0.0, 8.0]))]),
+    N=Arr([30.0, 8.0], extra=[Bad("other shape", np.array([30.0]))]),
+)
+example(
+    "physml.projects.own_data.rms_with_error",
+    residuals=V([0.5, -1.0, 2.0, 0.1], extra=[Bad("one value", np.array([1.0]))]),
+    n_bootstrap=Int(50, minimum=2),
+    seed=Rng(0),
+)
+example(
+    "physml.projects.own_data.check_liquid_drop",
+    coefficients=V(_OD_COEF, extra=[Bad("four terms", _OD_COEF[:4])]),
+    train_index=V(_OD_TRAIN, optional=True, **_od_index),
+)
+example(
+    "physml.projects.own_data.check_no_leakage",
+    train_index=V(_OD_TRAIN, **_od_index),
+    test_index=V(_OD_TEST, **_od_index),
+    features=M(_OD_FEATURES, optional=True, extra=[Bad("a row short", _OD_FEATURES[:-1])]),
+    scaler_mean=V(_OD_FEATURES[::2].mean(axis=0), optional=True, extra=[Bad("three values", np.ones(3))]),
+    scaler_scale=V(_OD_FEATURES[::2].std(axis=0), optional=True, extra=[Bad("three values", np.ones(3))]),
+)
+example(
+    "physml.projects.own_data.check_heldout_rms",
+    same_rows=[("predictions", "test_index")],
+    predictions=V(_OD_TABLE["B_MeV"].to_numpy()[1::4]),
+    test_index=V(_OD_TEST, **_od_index),
+    train_index=V(_OD_TRAIN, extra=[Bad("too few", np.arange(5.0) * 2)]),
+    margin=Real(0.25, minimum=0.0, maximum=1.0, include_max=False),
+    n_bootstrap=Int(50, minimum=2),
+    seed=Rng(0),
+)
+
+
+# ==============================================================================================
+# physml.projects.hpc (project path "hpc")
+# ==============================================================================================
+
+
+def _hpc():
+    from physml.projects import hpc
+
+    return hpc
+
+
+def _hpc_local_energy(x, alpha, beta, omega, a):
+    return _hpc().loop_local_energy(x, alpha, beta, omega, a)
+
+
+_HPC_X = np.array([[[0.3, -0.2], [-0.5, 0.4]], [[1.0, 0.1], [0.2, -0.7]]])
+_HPC_P = np.array([1.0, 2.0, 4.0])
+_HPC_T = 2.0 * (0.05 + 0.95 / _HPC_P)[:, None] * np.array([1.0, 1.01, 0.99])
+example(
+    "physml.projects.hpc.loop_local_energy",
+    x=Arr(_HPC_X, ndim=3),
+    alpha=Rate(0.5),
+    beta=NonNeg(0.4),
+    omega=Rate(1.0),
+    a=Real(1.0),
+)
+example(
+    "physml.projects.hpc.walker_positions",
+    n_walkers=Size(3),
+    n_particles=Size(2),
+    dims=Size(2),
+    seed=Rng(0),
+)
+example("physml.projects.hpc.trap_energy_draws", n=Size(5), seed=Rng(0))
+record(
+    "physml.projects.hpc.AmdahlFit",
+    serial_fraction=0.05,
+    serial_fraction_error=0.01,
+    t1=2.0,
+    t1_error=0.01,
+    chi2=1.0,
+    dof=1,
+)
+example(
+    "physml.projects.hpc.amdahl_fit",
+    same_rows=[("processes", "times")],
+    processes=V(
+        _HPC_P,
+        extra=[Bad("a count twice", np.array([1.0, 2.0, 2.0])), Bad("zero", np.array([0.0, 2.0, 4.0]))],
+    ),
+    times=M(_HPC_T, extra=[Bad("negative", -_HPC_T)]),
+)
+example(
+    "physml.projects.hpc.amdahl_efficiency",
+    p=Arr([1.0, 64.0], extra=[Bad("zero processes", np.array([0.0]))]),
+    serial_fraction=Real(0.05, minimum=0.0, maximum=1.0),
+)
+example("physml.projects.hpc.check_local_energy", local_energy=Fn(_hpc_local_energy))
+example(
+    "physml.projects.hpc.check_speedup",
+    same_rows=[("processes", "times")],
+    processes=V(_HPC_P, extra=[Bad("a count twice", np.array([1.0, 2.0, 2.0]))]),
+    times=M(_HPC_T, extra=[Bad("negative", -_HPC_T)]),
+)
+_HPC_F = np.array([3.1, 2.9, 3.3, 3.0, 2.8])
+example(
+    "physml.projects.hpc.check_parallel_mean",
+    same_rows=[("sums", "sums_of_squares", "counts")],
+    mean=Real(3.0),
+    error=NonNeg(0.1),
+    sums=V([_HPC_F[:3].sum(), _HPC_F[3:].sum()]),
+    sums_of_squares=V(
+        [_HPC_F[:3] @ _HPC_F[:3], _HPC_F[3:] @ _HPC_F[3:]], extra=[Bad("negative", np.array([-1.0, 1.0]))]
+    ),
+    counts=V([3.0, 2.0], extra=[Bad("not whole", np.array([2.5, 2.5]))]),
+    n_draws=Int(5, minimum=2),
+    seed=Rng(0),
+)
+
+
+# ==============================================================================================
+# physml.distributed (data parallelism with torch.distributed; chapter on fast and parallel codes)
+# ==============================================================================================
+
+
+def _ddp_cfg(**changes):
+    """A tiny run: the launcher's example starts one torchrun process for three steps."""
+    from physml.distributed import DDPRun
+
+    return DDPRun(n_samples=32, n_features=2, width=4, global_batch=8, steps=3, **changes)
+
+
+def _ddp_model():
+    from physml import distributed
+
+    return distributed.make_model(_ddp_cfg())
+
+
+_DDP_CFG = Obj(Lazy(_ddp_cfg), wrong=[Lazy(lambda: _toy()[0]()), {"steps": 3}])
+# A Settings object checks its own fields (types, ranges, NaN) when it is made and names each
+# as "DDPRun.<field>" (tests/unit/test_experiment.py, tests/unit/test_distributed.py).
+example(
+    "physml.distributed.DDPRun",
+    n_samples=Any(32),
+    n_features=Any(2),
+    width=Any(4),
+    global_batch=Any(8),
+    steps=Any(3),
+    lr=Any(0.05),
+    seed=Any(0),
+    dtype=Any("float64"),
+    device=Any("cpu"),
+)
+instance("physml.distributed.DDPRun", _ddp_cfg)
+example(
+    "physml.distributed.DDPRun.variant_change", cfg=Obj(Lazy(_ddp_cfg), wrong=[Lazy(lambda: _toy()[0]())])
+)
+example("physml.distributed.make_data", cfg=_DDP_CFG)
+example("physml.distributed.make_model", cfg=_DDP_CFG)
+example(
+    "physml.distributed.allreduce_mean_gradients",
+    model=Obj(Lazy(_ddp_model), wrong=[Lazy(_torch(np.zeros(3)))]),
+    world_size=Size(1, extra=[Bad("no process group for two", 2)]),
+)
+example("physml.distributed.train_single", cfg=_DDP_CFG)
+example(
+    "physml.distributed.train_ddp",
+    cfg=_DDP_CFG,
+    world_size=Size(1, extra=[Bad("does not divide cfg.global_batch", 3)]),
+    manual=Flag(False),
+    timeout=Rate(120.0, maximum=86400.0),
+)
+
+# ----------------------------------------------------------------------------- physml.datasets
+
+
+def _datasets_files():
+    """A data folder with a tiny MNIST (IDX, gzipped) and one CIFAR-10 batch, written here."""
+    import gzip
+    import pickle
+    import struct
+    from pathlib import Path
+
+    root = Path(_tmp_dir())
+    folder = root / "MNIST" / "raw"
+    folder.mkdir(parents=True)
+    for split, n in (("train", 3), ("t10k", 2)):
+        for kind, shape in (("images-idx3", (n, 28, 28)), ("labels-idx1", (n,))):
+            header = bytes([0, 0, 0x08, len(shape)]) + struct.pack(f">{len(shape)}I", *shape)
+            content = header + bytes(int(np.prod(shape)))
+            (folder / f"{split}-{kind}-ubyte.gz").write_bytes(gzip.compress(content))
+    batch = root / "data_batch_1"
+    batch.write_bytes(
+        pickle.dumps({b"data": np.zeros((2, 3072), dtype=np.uint8), b"labels": [0, 1]}, protocol=2)
+    )
+    return str(root), str(folder / "train-images-idx3-ubyte.gz"), str(batch)
+
+
+_DATA_ROOT, _DATA_IDX, _DATA_BATCH = _datasets_files()
+example("physml.datasets.read_idx", path=Str(_DATA_IDX))
+example("physml.datasets.read_cifar_batch", path=Str(_DATA_BATCH))
+example(
+    "physml.datasets.load_images",
+    name=Choice("mnist"),
+    root=Str(_DATA_ROOT, optional=True, extra=[Bad("empty", "")]),
+    download=Flag(False),
+    allow_fallback=Flag(True),
+    n_train=Size(2, optional=True),
+    n_test=Size(1, optional=True),
+)
+record(
+    "physml.datasets.ImageData",
+    name="digits",
+    X_train=np.zeros((2, 1, 8, 8), dtype=np.float32),
+    y_train=np.zeros(2, dtype=np.int64),
+    X_test=np.zeros((1, 1, 8, 8), dtype=np.float32),
+    y_test=np.zeros(1, dtype=np.int64),
+    fallback=False,
+    source="sklearn.datasets.load_digits",
+    classes=tuple("0123456789"),
+    requested="digits",
+    message="",
+)
+
+
+# ==============================================================================================
+# physml.hpc (chapter "Fast and parallel ML codes")
+# ==============================================================================================
+_HPCC_T = np.array([[1.0e-3, 1.1e-3, 0.9e-3], [2.0e-3, 2.1e-3, 1.9e-3], [11e-3, 12e-3, 10e-3]])
+_HPCC_F = np.array([1e5, 1e6, 1e7])
+_HPCC_P = np.array([1.0, 2.0, 4.0])
+_HPCC_X = np.array([[[0.3, -0.2], [-0.5, 0.4]], [[1.0, 0.1], [0.2, -0.7]]])
+_HPCC_PROCESSES = Arr([1.0, 8.0, 64.0], extra=[Bad("zero processes", np.array([0.0]))])
+
+
+def _hpc_noop():
+    return None
+
+
+def _hpc_torch_step():
+    import torch
+
+    return float(torch.ones(4, 4).sum())
+
+
+def _hpc_step_model():
+    from physml.hpc import StepModel
+
+    return StepModel(1e-3, 1e-4, 1e10, 1e9, 1.0, 1)
+
+
+def _hpc_amdahl_fit():
+    from physml.hpc import AmdahlFit
+
+    return AmdahlFit(0.05, 0.01, 2.0, 0.01, 1.0, 1)
+
+
+record("physml.hpc.Timing", seconds=np.array([1e-3, 1.2e-3, 0.9e-3]), number=1)
+record("physml.hpc.Kernel", name="GEMM", flops=2e6, bytes=2.4e4, timing=None)
+record("physml.hpc.StepModel", t0=1e-3, t0_error=1e-4, rate=1e10, rate_error=1e9, chi2=1.0, dof=1)
+record(
+    "physml.hpc.AmdahlFit",
+    serial_fraction=0.05,
+    serial_fraction_error=0.01,
+    t1=2.0,
+    t1_error=0.01,
+    chi2=1.0,
+    dof=1,
+)
+record(
+    "physml.hpc.ScalingPrediction",
+    processes=np.ones(1),
+    strong_time=np.ones(1),
+    strong_efficiency=np.ones(1),
+    weak_time=np.ones(1),
+    weak_efficiency=np.ones(1),
+    scaled_speedup=np.ones(1),
+)
+instance("physml.hpc.StepModel", _hpc_step_model)
+instance("physml.hpc.AmdahlFit", _hpc_amdahl_fit)
+example("physml.hpc.StepModel.predict", flops=Arr([1e6, 1e8]))
+example("physml.hpc.AmdahlFit.efficiency", p=_HPCC_PROCESSES)
+example("physml.hpc.AmdahlFit.efficiency_error", p=_HPCC_PROCESSES)
+example("physml.hpc.synchronizer", device=Device("cpu"))
+example(
+    "physml.hpc.time_call",
+    f=Fn(_hpc_noop),
+    repeats=Size(3),
+    min_seconds=NonNeg(0.0, maximum=60.0),
+    sync=Fn(_hpc_noop, optional=True),
+)
+example("physml.hpc.threads", n=Size(1))
+example("physml.hpc.matmul_cost", m=Size(2), k=Size(3), n=Size(4), itemsize=Size(8))
+example(
+    "physml.hpc.roofline",
+    intensity=Arr([0.1, 10.0], extra=[Bad("negative", np.array([-1.0]))]),
+    peak=Rate(1e10),
+    bandwidth=Rate(1e9),
+)
+for _kernel in ("gemm", "matvec", "triad"):
+    example(
+        f"physml.hpc.measure_{_kernel}",
+        n=Size(16),
+        dtype=Choice("float32"),
+        device=Device("cpu"),
+        repeats=Size(2),
+        seed=Int(0, minimum=0),
+    )
+example("physml.hpc.mlp_step_flops", batch=Size(4), layer_sizes=Shape([4, 3, 2]))
+example(
+    "physml.hpc.make_mlp_step",
+    layer_sizes=Shape([4, 3, 2]),
+    batch=Size(4),
+    dtype=Choice("float64"),
+    seed=Rng(0),
+)
+example(
+    "physml.hpc.fit_step_model",
+    same_rows=[("flops", "times")],
+    flops=V(_HPCC_F, extra=[Bad("one value", np.full(3, 1e6)), Bad("negative", -_HPCC_F)]),
+    times=M(_HPCC_T, extra=[Bad("negative", -_HPCC_T)]),
+)
+for _law in ("amdahl_speedup", "amdahl_efficiency", "gustafson_speedup", "gustafson_efficiency"):
+    example(f"physml.hpc.{_law}", p=_HPCC_PROCESSES, serial_fraction=Real(0.05, minimum=0.0, maximum=1.0))
+example(
+    "physml.hpc.fit_serial_fraction",
+    same_rows=[("processes", "times")],
+    processes=V(
+        _HPCC_P,
+        extra=[Bad("one count", np.array([2.0, 2.0, 2.0])), Bad("zero", np.array([0.0, 2.0, 4.0]))],
+    ),
+    times=M(_HPCC_T[::-1] * 100, extra=[Bad("negative", -_HPCC_T)]),
+)
+example(
+    "physml.hpc.ring_allreduce_time",
+    p=_HPCC_PROCESSES,
+    n_bytes=NonNeg(1e6),
+    latency=NonNeg(1e-6),
+    bandwidth=Rate(1e9),
+)
+example(
+    "physml.hpc.predict_scaling",
+    processes=_HPCC_PROCESSES,
+    fixed=NonNeg(1e-3),
+    work=NonNeg(1e-2),
+    comm_bytes=NonNeg(1e6),
+    latency=NonNeg(1e-6),
+    bandwidth=Rate(1e9),
+)
+example("physml.hpc.loop_log_psi", x=Arr(_HPCC_X, ndim=3), alpha=Rate(0.5), beta=NonNeg(0.4), a=Real(1.0))
+example(
+    "physml.hpc.loop_metropolis",
+    x=Arr(_HPCC_X, ndim=3),
+    alpha=Rate(0.5),
+    beta=NonNeg(0.4),
+    step_size=Rate(1.2),
+    n_sweeps=Size(2),
+    seed=Int(0, minimum=0),
+    a=Real(1.0),
+)
+example("physml.hpc.recursive_sum", x=V([1.0, 2.0, 3.5]))
+example(
+    "physml.hpc.summation_bound",
+    x=V([1.0, 2.0, 3.5]),
+    dtype=Choice("float32"),
+)
+example("physml.hpc.cprofile_top", func=Fn(_hpc_noop), n=Size(3))
+example(
+    "physml.hpc.torch_profile_top",
+    step=Fn(_hpc_torch_step),
+    n=Size(2),
+    n_steps=Size(1),
+    device=Device("cpu"),
+)
+example(
+    "physml.hpc.vmc_iteration_timing",
+    n_walkers=Size(8),
+    n_steps=Int(16, minimum=16),
+    repeats=Size(1),
+    seed=Int(0, minimum=0),
+)
+example(
+    "physml.hpc.mpi_scaling",
+    ranks=Size(1),
+    n_walkers=Size(8),
+    n_steps=Int(16, minimum=16),
+    repeats=Size(1),
+    seed=Int(0, minimum=0),
+    timeout=Rate(120.0, maximum=86400.0),
+)

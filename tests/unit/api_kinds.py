@@ -22,6 +22,15 @@ kind               invalid values tried
 ``Choice``         an unknown string, ``None``, a number
 ``Str``            a number, ``None``
 ``Device``         an unknown device string, a number, ``None`` (and "cuda" without CUDA)
+``T``              a torch tensor: a string, a number, ``object()``, the ``wrong`` look-alikes,
+                   a complex, a bool and an integer tensor; with ``width`` one more column in
+                   the last axis; with ``model_dtype`` the other float precision (float64 into
+                   a float32 model); with ``finite`` a NaN and an inf entry (not for forward
+                   passes, which keep IEEE semantics for NaN/inf values)
+``LossFn``         a loss ``loss_fn(outputs, targets)``: a number, a string, a function that
+                   returns a Python float, one that returns a NaN tensor
+``Loader``         a ``DataLoader`` of ``(inputs, targets)``: a string, a number, ``object()``,
+                   the ``wrong`` look-alikes, a loader whose inputs are one column wider
 ``Shape``          a string, a float entry, a negative entry, ``None``
 ``Each``           each element in turn replaced by the bad values of its own kind;
                    ``None``, a string, an empty list
@@ -284,6 +293,132 @@ class Device(Kind):
         return out
 
 
+def _derived(kind: Kind, label: str, transform, errors=(ValueError, TypeError)) -> Bad:
+    """A bad variant made from a fresh valid value of ``kind`` by ``transform``."""
+    return Bad(label, Lazy(lambda: transform(build(kind.value))), errors)
+
+
+def _keep_grad(x, out):
+    """``out`` requiring gradients when ``x`` does (collocation points of a PINN)."""
+    if x.requires_grad and (out.is_floating_point() or out.is_complex()):
+        out.requires_grad_(True)
+    return out
+
+
+def _complex(x):
+    return _keep_grad(x, x.detach() + 1j)
+
+
+def _bool(x):
+    return x.detach() != 0
+
+
+def _integer(x):
+    import torch
+
+    return x.detach().round().to(torch.int64)
+
+
+def _other_precision(x):
+    import torch
+
+    other = torch.float32 if x.dtype == torch.float64 else torch.float64
+    return _keep_grad(x, x.detach().to(other))
+
+
+def _wider(x):
+    import torch
+
+    return _keep_grad(x, torch.cat([x.detach(), x.detach()[..., -1:]], dim=-1))
+
+
+def _with_value(fill):
+    def put(x):
+        out = x.detach().clone()
+        out.view(-1)[0] = fill
+        return _keep_grad(x, out)
+
+    return put
+
+
+@dataclass
+class T(Kind):
+    """A torch tensor of floating-point numbers (a network's input, a loss's argument).
+
+    ``width``: the last axis has a fixed width (one more column is bad); ``model_dtype``: the
+    tensor meets a model's parameters, so the other float precision is bad (float64 into a
+    float32 model); ``finite``: NaN and inf entries are bad (a loss, not a forward pass:
+    networks keep torch's IEEE semantics for NaN/inf values); ``wrong``: look-alikes
+    (a NumPy array, another shape).
+    """
+
+    wrong: list = field(default_factory=list)
+    width: bool = False
+    model_dtype: bool = False
+    finite: bool = False
+
+    def _bad(self):
+        out = [Bad("string", "tensor"), Bad("number", 3.0), Bad("object()", object())]
+        out += [Bad(f"wrong object {i}", w) for i, w in enumerate(self.wrong)]
+        out += [
+            _derived(self, "complex tensor", _complex),
+            _derived(self, "bool tensor", _bool),
+            _derived(self, "integer tensor", _integer),
+        ]
+        if self.model_dtype:
+            out.append(_derived(self, "other precision tensor", _other_precision))
+        if self.width:
+            out.append(_derived(self, "wider tensor", _wider))
+        if self.finite:
+            out += [
+                _derived(self, "NaN tensor", _with_value(float("nan"))),
+                _derived(self, "inf tensor", _with_value(float("inf"))),
+            ]
+        return out
+
+
+def _returns_float(outputs, targets):
+    return 1.0
+
+
+def _returns_nan(outputs, targets):
+    return (outputs * float("nan")).mean()
+
+
+@dataclass
+class LossFn(Kind):
+    """A loss ``loss_fn(outputs, targets)`` that returns a scalar tensor (the batch mean)."""
+
+    def _bad(self):
+        return [
+            Bad("number", 3.0),
+            Bad("string", "mse"),
+            Bad("returns a float", _returns_float),
+            Bad("returns NaN", _returns_nan, (ValueError, TypeError, FloatingPointError)),
+        ]
+
+
+def _wider_loader(loader):
+    import torch
+
+    xs, ys = zip(*list(loader), strict=True)
+    X, Y = torch.cat(xs), torch.cat(ys)
+    dataset = torch.utils.data.TensorDataset(_wider(X), Y)
+    return torch.utils.data.DataLoader(dataset, batch_size=loader.batch_size or len(X))
+
+
+@dataclass
+class Loader(Kind):
+    """A ``torch.utils.data.DataLoader`` of ``(inputs, targets)`` batches for a model."""
+
+    wrong: list = field(default_factory=list)
+
+    def _bad(self):
+        out = [Bad("string", "loader"), Bad("number", 3.0), Bad("object()", object())]
+        out += [Bad(f"wrong object {i}", w) for i, w in enumerate(self.wrong)]
+        return out + [_derived(self, "wider inputs", _wider_loader)]
+
+
 @dataclass
 class Shape(Kind):
     """A tuple of non-negative ints."""
@@ -335,3 +470,67 @@ def valid_value(kind: Kind):
     if isinstance(kind, Each):
         return kind.valid()
     return build(kind.value)
+
+
+# ----------------------------------------------------------------------------- edges, spellings, states
+#
+# Three classes of variant beyond plain bad input (issue 26). They are not refused by every
+# function, so a return can be right:
+#
+# * ``Edge``: a value at the edge of the float range, e.g. a real argument of 1e300 (whose
+#   square overflows a Python float) or data scaled by 1e200. The call may refuse it with
+#   a clear error naming the argument, or return a result without NaN (inf is IEEE
+#   overflow); an unrelated exception (``OverflowError``, ``LinAlgError``) or a NaN in the
+#   result is a failure.
+# * ``Alt``: another valid spelling of the argument, e.g. an int seed where a
+#   ``numpy.random.Generator`` is accepted (the seed rule: both, everywhere). The call must
+#   return; an error is a failure ("refused").
+# * ``UNFITTED`` state: a method of an estimator (a class with a ``fit`` method) called on a
+#   fresh, unfitted object. Like an ``Edge``: a result without NaN, or a ``ValueError`` (a
+#   ``physml.NotFittedError``) that names ``fit``; anything else is a failure.
+
+#: A Python float whose square overflows (``1e300 ** 2`` raises ``OverflowError``).
+OVERFLOW_EDGE = 1e300
+#: The factor of the "huge data" variant of an array (1e200: squares and Gram matrices overflow).
+HUGE_FACTOR = 1e200
+
+
+@dataclass
+class Edge(Bad):
+    """A value at the edge of the valid range: a clear error naming the argument, or a
+    result without NaN. ``FloatingPointError`` (a training loop that stops on an infinite
+    loss, ``_validate.check_finite_loss``) also counts as a clear error."""
+
+    errors: tuple = (ValueError, TypeError, FloatingPointError)
+
+
+@dataclass
+class Alt(Bad):
+    """Another valid spelling of the argument: the call must return (not raise)."""
+
+
+def _huge(value):
+    v = np.array(value, dtype=float, copy=True)
+    return v * HUGE_FACTOR if np.any(v) else v + HUGE_FACTOR
+
+
+def huge(value) -> Edge:
+    """The array ``value`` scaled by 1e200 (all-zero arrays become 1e200): for ``extra=``."""
+    return Edge("huge entries", _huge(value))
+
+
+def edge_variants(kind: Kind) -> list[Bad]:
+    """The edge variants of an argument's kind: 1e300 for a ``Real`` whose range holds it."""
+    if isinstance(kind, Real) and (kind.maximum is None or kind.maximum >= OVERFLOW_EDGE):
+        return [Edge("overflow edge", OVERFLOW_EDGE)]
+    return []
+
+
+def _generator():
+    return np.random.default_rng(0)
+
+
+def seed_variants() -> list[Bad]:
+    """The spellings of a seed that every argument taking a seed or a ``numpy.random.Generator``
+    must accept: an int seed and a Generator."""
+    return [Alt("int seed", 0), Alt("Generator", Lazy(_generator))]

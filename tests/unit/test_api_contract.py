@@ -9,6 +9,13 @@ in turn, the other arguments staying valid, and the call must raise ``ValueError
 ``TypeError`` whose message names that argument: never return silently, never crash with
 an unrelated exception.
 
+Beyond bad input, three classes of variant (``api_kinds``: ``Edge``, ``Alt``, unfitted) are
+tried where they apply: a real argument at the overflow edge (1e300) must get a clear error
+or a result without NaN; every argument that takes a seed or a ``numpy.random.Generator``
+(an ``Rng`` kind, or a parameter annotated ``np.random.Generator``) must accept both an int
+seed and a Generator; every method of an estimator (a class with a ``fit`` method) called
+before ``fit`` must return a result without NaN or raise a ``ValueError`` naming ``fit``.
+
 ``python tests/unit/test_api_contract.py --count`` runs the whole layer without pytest and
 prints the number of variants by outcome (``-v`` lists the failing ones, ``--only physml.optim``
 restricts it to one module).
@@ -17,11 +24,15 @@ restricts it to one module).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import inspect
+import numbers
 import pkgutil
 import re
+import signal
 import sys
+import threading
 import warnings
 from collections import Counter
 from dataclasses import dataclass
@@ -31,9 +42,10 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from api_examples import EXAMPLES, INSTANCES, SKIPPED_MODULES, SKIPPED_PACKAGES  # noqa: E402
-from api_kinds import Bad, build, valid_value  # noqa: E402
+from api_kinds import Alt, Bad, Edge, Rng, build, edge_variants, seed_variants, valid_value  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -176,18 +188,19 @@ def _bind(func, values: dict) -> tuple[list, dict]:
     return args, kwargs
 
 
-def call(target: Target, values: dict):
-    """Call ``target`` with the argument values (and use a returned context manager)."""
+def call(target: Target, values: dict, instance=None):
+    """Call ``target`` with the argument values (and use a returned context manager); a method
+    is called on ``instance`` when given, else on a fresh object of ``INSTANCES``."""
     method = target.name.rsplit(".", 1)[1]
     if target.kind in ("function", "class"):
         func = resolve(target.name)
     elif target.kind == "classmethod":
         func = getattr(resolve(target.owner), method)
     elif target.kind == "setter":
-        setattr(INSTANCES[target.owner](), method, values["value"])
+        setattr(INSTANCES[target.owner]() if instance is None else instance, method, values["value"])
         return None
     else:
-        func = getattr(INSTANCES[target.owner](), method)
+        func = getattr(INSTANCES[target.owner]() if instance is None else instance, method)
     args, kwargs = _bind(func, values)
     result = func(*args, **kwargs)
     if isinstance(result, contextlib.AbstractContextManager):
@@ -207,12 +220,93 @@ def bad_variants(example: dict) -> list[tuple[str, Bad]]:
     """(argument name, bad variant) for every argument of an example."""
     out = []
     for name, kind in example["args"].items():
-        out += [(name, bad) for bad in kind.bad()]
+        out += [(name, bad) for bad in kind.bad() + edge_variants(kind)]
     for group in example["rows"]:
         for name in group:
             kind = example["args"][name]
             out.append((name, Bad("mismatched rows", valid_value(kind)[:-1])))
     return out
+
+
+#: The pseudo-argument of the unfitted variant: the object itself.
+SELF = "self"
+
+
+def _unbound(target: Target):
+    """The function or method of ``target``, looked up without building an object."""
+    if target.kind in ("function", "class"):
+        return resolve(target.name)
+    return getattr(resolve(target.owner), target.name.rsplit(".", 1)[1])
+
+
+def _takes_generator(param: inspect.Parameter) -> bool:
+    text = param.annotation if isinstance(param.annotation, str) else repr(param.annotation)
+    return "np.random.Generator" in text or "numpy.random.Generator" in text
+
+
+def _unfitted(owner: str):
+    """A fresh object of the estimator ``owner``, built from its constructor's example."""
+    return call(Target(owner, "class"), valid_values(EXAMPLES[owner]))
+
+
+def state_variants(target: Target, example: dict) -> list[tuple[str, Bad]]:
+    """The variants that depend on the callable, not on one argument's kind: an int seed and a
+    Generator for every argument that takes either, and for a method of an estimator (a class
+    with a ``fit`` method and a constructor example) the call on an unfitted object."""
+    out = []
+    if target.kind != "setter":
+        params = inspect.signature(_unbound(target)).parameters.values()
+        seeds = {p.name for p in params if _takes_generator(p)}
+        seeds |= {name for name, kind in example["args"].items() if isinstance(kind, Rng)}
+        out += [(name, alt) for name in sorted(seeds) for alt in seed_variants()]
+    if target.owner is not None and target.owner in EXAMPLES and not target.name.endswith(".fit"):
+        if callable(getattr(resolve(target.owner), "fit", None)):
+            out.append((SELF, Edge("unfitted", None)))
+    return out
+
+
+def _has_nan(value, depth: int = 0) -> bool:
+    """True if a result holds a NaN (in a number, an array, a tensor or a record's fields)."""
+    if depth > 3 or value is None or isinstance(value, (str, bytes, bool)):
+        return False
+    if isinstance(value, numbers.Number):
+        return bool(np.isnan(value)) if isinstance(value, numbers.Real) else bool(np.isnan(complex(value)))
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "fc" and bool(np.isnan(value).any())
+    if type(value).__module__.startswith("torch") and hasattr(value, "isnan"):
+        inexact = value.is_floating_point() or value.is_complex()
+        return bool(value.detach().isnan().any()) if inexact else False
+    if isinstance(value, dict):
+        return any(_has_nan(v, depth + 1) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_nan(v, depth + 1) for v in value[:1000])
+    if dataclasses.is_dataclass(value) or type(value).__module__.startswith("physml"):
+        fields = vars(value) if hasattr(value, "__dict__") else {}
+        return any(_has_nan(v, depth + 1) for v in fields.values())
+    return False
+
+
+#: Seconds an edge, seed or unfitted variant may run: 1e300 as a time span, a number of
+#: steps or a tolerance must not hang the layer (a hang is reported as a TimeoutError).
+EDGE_SECONDS = 20
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def mentions(message: str, name: str) -> bool:
@@ -221,21 +315,36 @@ def mentions(message: str, name: str) -> bool:
 
 
 def outcome(target: Target, example: dict, name: str, bad: Bad, value) -> str:
-    """ "ok", "silent", "unnamed <Error>" or "crash <Error>" for one bad call."""
+    """ "ok", "silent", "unnamed <Error>", "crash <Error>" or (an ``Alt`` spelling that is
+    refused) "refused <Error>" for one bad call."""
     values = valid_values(example)
-    values[name] = value
+    instance = None
+    if name == SELF:
+        instance = _unfitted(target.owner)
+    else:
+        values[name] = value
+    limit = _time_limit(EDGE_SECONDS) if isinstance(bad, (Edge, Alt)) else contextlib.nullcontext()
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), limit:
             warnings.simplefilter("ignore")
-            call(target, values)
-    except bad.errors as err:
+            result = call(target, values, instance)
+    except (Exception, SystemExit) as err:  # noqa: BLE001 - a clear error, or the finding (never exit)
+        if isinstance(bad, Alt):
+            return f"refused {type(err).__name__}"
+        if not isinstance(err, bad.errors):
+            return f"crash {type(err).__name__}"
+        if isinstance(bad, Edge) and isinstance(err, FloatingPointError):
+            return "ok"  # a training loop stopped on an infinite loss (check_finite_loss)
         # a property setter's argument is the property itself: ``opt.learning_rate = -1``
         named = target.name.rsplit(".", 1)[1] if target.kind == "setter" else name
+        named = "fit" if name == SELF else named
         return "ok" if mentions(str(err), named) else f"unnamed {type(err).__name__}"
-    except Exception as err:  # noqa: BLE001 - every other exception is the finding
-        return f"crash {type(err).__name__}"
     finally:
         plt.close("all")
+    if isinstance(bad, Alt):
+        return "ok"
+    if isinstance(bad, Edge):
+        return "silent NaN" if _has_nan(result) else "ok"
     return "silent"
 
 
@@ -274,7 +383,7 @@ COVERED = [t for t in TARGETS if example_of(t) is not None]
 CASES = [
     pytest.param(t, name, bad, id=f"{t.name}:{name}:{bad.label}")
     for t in COVERED
-    for name, bad in bad_variants(example_of(t))
+    for name, bad in bad_variants(example_of(t)) + state_variants(t, example_of(t))
 ]
 STATS = Counter()
 
@@ -326,8 +435,18 @@ def test_bad_argument_gets_a_clear_error(target, name, bad):
 # ----------------------------------------------------------------------------- counting
 
 
+def variant_class(bad: Bad) -> str:
+    """The class of a variant, for the counts: bad input, edge, seed spelling or unfitted."""
+    if isinstance(bad, Alt):
+        return "seed spellings"
+    if isinstance(bad, Edge):
+        return "unfitted objects" if bad.label == "unfitted" else "edge values"
+    return "bad input"
+
+
 def count(verbose: bool = False, only: str = "") -> Counter:
-    """Run every bad variant once (without pytest) and count the outcomes."""
+    """Run every bad variant once (without pytest) and count the outcomes (also by class:
+    ``tally["edge values", "ok"]`` ...)."""
     tally = Counter()
     for param in CASES:
         target, name, bad = param.values
@@ -336,6 +455,7 @@ def count(verbose: bool = False, only: str = "") -> Counter:
         results = run_variant(target, example_of(target), name, bad)
         worst = next((r for r, _ in results if r != "ok"), "ok")
         tally[worst.split()[0]] += 1
+        tally[variant_class(bad), worst.split()[0]] += 1
         tally["variants"] += 1
         tally["calls"] += len(results)
         if verbose and worst != "ok":
@@ -349,5 +469,9 @@ if __name__ == "__main__":
     print(
         f"{len(TARGETS)} public callables, {len(COVERED)} with examples; {counts['variants']} bad variants "
         f"({counts['calls']} calls): {counts['ok']} clear errors, {counts['silent']} silent returns, "
-        f"{counts['crash']} unrelated exceptions, {counts['unnamed']} errors not naming the argument"
+        f"{counts['crash']} unrelated exceptions, {counts['unnamed']} errors not naming the argument, "
+        f"{counts['refused']} valid spellings refused"
     )
+    for cls in ("bad input", "edge values", "seed spellings", "unfitted objects"):
+        by = {key[1]: n for key, n in counts.items() if isinstance(key, tuple) and key[0] == cls}
+        print(f"  {cls:17s} " + ", ".join(f"{n} {what}" for what, n in sorted(by.items())))

@@ -111,3 +111,40 @@ def test_bad_input_raises(linear_data):
         bayes.metropolis_hastings(
             bayes.gaussian_log_prob([0.0], [[1.0]]), np.zeros((2, 1)), 10, [[1.0]], None
         )
+
+
+# --------------------------------------------------------------------------- overflow edge (issue 26)
+
+
+def test_normal_normal_posterior_has_no_overflow_at_the_float_edge():
+    """1e300 for sigma or tau0 (whose square overflows a Python float): the limits, not an OverflowError."""
+    x = np.array([9.7, 9.9, 10.1, 9.8])
+    mean, std = bayes.normal_normal_posterior(x, 1e300, mu0=10.0, tau0=0.3)
+    assert (mean, std) == pytest.approx((10.0, 0.3))  # data worthless: the prior
+    mean, std = bayes.normal_normal_posterior(x, 0.5, mu0=10.0, tau0=1e300)
+    assert (mean, std) == pytest.approx((x.mean(), 0.5 / 2))  # flat prior: the sample mean
+    mean, std = bayes.normal_normal_posterior(x, 0.5, mu0=1e300, tau0=1.0)
+    assert mean == pytest.approx(1e300 / 17)  # prior weight (1/tau0^2) / (1/tau0^2 + n/sigma^2) = 1/17
+    # ordinary values: the textbook formula
+    precision = 1 / 0.3**2 + x.size / 0.5**2
+    expected = (10.0 / 0.3**2 + x.sum() / 0.5**2) / precision
+    assert bayes.normal_normal_posterior(x, 0.5, 10.0, 0.3) == pytest.approx((expected, precision**-0.5))
+
+
+def test_ridge_lambda_and_linear_posterior_at_the_float_edge():
+    assert bayes.ridge_lambda(1e300, 1e300, 4) == pytest.approx(0.25)
+    assert bayes.ridge_lambda(0.5, 1e300, 4) == 0.0
+    with pytest.raises(ValueError, match="sigma / tau"):
+        bayes.ridge_lambda(1e300, 1.0, 4)
+    X, y = np.ones((3, 1)), np.arange(3.0)
+    for name in ("sigma", "tau"):
+        kwargs = {"sigma": 0.5, "tau": 1.0, name: 1e300}
+        with pytest.raises(ValueError, match=rf"^{name} must be between"):
+            bayes.linear_posterior(X, y, **kwargs)
+
+
+def test_gelman_rubin_is_scale_invariant_up_to_the_float_edge():
+    chains = np.random.default_rng(7).normal(size=(40, 3))
+    rhat = bayes.gelman_rubin(chains)
+    for factor in (1e200, 1e-300):
+        assert bayes.gelman_rubin(chains * factor) == pytest.approx(rhat, rel=1e-12)

@@ -195,3 +195,33 @@ def test_non_convergence_warns():
     with pytest.warns(RuntimeWarning, match="did not converge"):
         model = cl.fit_logistic_gd(X, y, 1e-2, max_iter=3)
     assert not model.converged and model.n_iter == 3
+
+
+# --------------------------------------------------------------------------- labels and scale (issue 26)
+
+
+def test_labels_beyond_int64_are_refused_before_they_wrap():
+    X = np.random.default_rng(0).normal(size=(8, 2))
+    y = np.array([0, 1, 2**63, 0, 1, 2, 0, 1], dtype=np.uint64)
+    with pytest.raises(ValueError, match="y must be < n_classes = 3"):
+        cl.softmax_cross_entropy(np.zeros((3, 3)), X, y)
+    with pytest.raises(ValueError, match="more classes than the 8 samples"):
+        cl.fit_softmax(X, y)
+    with pytest.raises(ValueError, match="y must be < n_classes = 3"):
+        cl.fit_softmax(X, y, n_classes=3)
+
+
+def test_features_whose_squares_overflow_are_refused_by_name():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8, 2))
+    y = (X[:, 0] > 0).astype(float)
+    calls = (
+        lambda Z: cl.fit_logistic_newton(Z, y),
+        lambda Z: cl.fit_logistic_gd(Z, y, max_iter=2),  # its default rate 1/L squares X
+        lambda Z: cl.fit_softmax(Z, y.astype(int)),
+        lambda Z: cl.logistic_lipschitz(Z),
+    )
+    for call in calls:
+        with pytest.raises(ValueError, match=r"^X has entries up to 2\.\d+e\+200.*standardise"):
+            call(X * 1e200)
+    assert cl.fit_logistic_newton(X * 1e100, y).converged  # large but representable: fitted

@@ -118,3 +118,17 @@ def test_progress_is_quiet_when_nobody_watches(monkeypatch):
     assert progress.quiet()
     monkeypatch.setattr(progress, "_kernel", lambda: types.SimpleNamespace(_allow_stdin=True))
     assert not progress.quiet()
+
+
+def test_learning_rate_range_and_documented_error_types():
+    """check_learning_rate: (0, LEARNING_RATE_MAX]; 1e300 would overflow float32 inside Adam (issue 26)."""
+    import physml
+
+    assert _validate.check_learning_rate(1e-3) == 1e-3
+    assert _validate.check_learning_rate(_validate.LEARNING_RATE_MAX) == _validate.LEARNING_RATE_MAX
+    for bad in (0.0, -1.0, 1e300, 10.5):
+        with pytest.raises(ValueError, match="^lr must be"):
+            _validate.check_learning_rate(bad)
+    assert issubclass(physml.NotFittedError, ValueError)
+    assert issubclass(physml.ConvergenceError, RuntimeError)
+    assert issubclass(physml.ConvergenceError, ValueError)

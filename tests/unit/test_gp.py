@@ -117,8 +117,26 @@ def test_bad_input_raises():
         gp.GaussianProcess(noise=-1.0).fit(X, y)
     with pytest.raises(TypeError, match="kernel must be"):
         gp.GaussianProcess(kernel="rbf").fit(X, y)
-    with pytest.raises(RuntimeError, match="call fit"):
+    with pytest.raises(gp.NotFittedError, match="call fit"):
         gp.GaussianProcess().predict(X)
     model = gp.GaussianProcess(noise=1e-4).fit(X, y)
     with pytest.raises(ValueError, match="X_star must have 1 features"):
         model.predict(np.ones((3, 2)))
+
+
+def test_methods_before_fit_raise_not_fitted_error():
+    """predict, sample_posterior and log_marginal_likelihood before fit: NotFittedError, a ValueError."""
+    import physml
+
+    model = gp.GaussianProcess()
+    X = np.linspace(0.0, 1.0, 4)
+    calls = (
+        lambda: model.predict(X),
+        lambda: model.sample_posterior(X, 2, seed=0),
+        lambda: model.log_marginal_likelihood(),
+    )
+    for call in calls:
+        with pytest.raises(physml.NotFittedError, match=r"not fitted.*fit\(X, y\)"):
+            call()
+    assert issubclass(physml.NotFittedError, ValueError)
+    assert gp.NotFittedError is physml.NotFittedError

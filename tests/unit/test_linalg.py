@@ -346,3 +346,13 @@ def test_table_html_rows_with_different_keys():
         linalg.table_html({"A": {}})
     with pytest.raises(TypeError, match="table"):
         linalg.table_html({"A": 3})
+
+
+def test_elementary_factors_refuses_a_relative_tolerance_of_one_or_more():
+    """tol is relative to max |a_ij|: tol >= 1 would call every matrix singular (issue 26)."""
+    A = np.array([[4.0, 1.0], [1.0, 3.0]])
+    for tol in (1.0, 1e300):
+        with pytest.raises(ValueError, match="^tol must be < 1"):
+            linalg.elementary_factors(A, tol)
+    factors = linalg.elementary_factors(A, 0.5)
+    np.testing.assert_allclose(np.linalg.multi_dot(factors), A)

@@ -219,3 +219,32 @@ def test_judge_bad_input():
         metrics.judge_classifier(np.zeros((2, 64)), labels=[1, 10])
     with pytest.raises(ValueError, match="generated"):
         metrics.judge_classifier(np.full((2, 64), np.nan))
+
+
+# --------------------------------------------------------------------------- huge values (issue 26)
+
+
+def test_mmd_and_bandwidth_are_scale_covariant_up_to_the_float_edge():
+    """Samples near the float limit (or tiny) give the rescaled numbers, never NaN."""
+    x = np.random.default_rng(0).normal(size=(6, 2))
+    y = x + 1.0
+    h = metrics.median_bandwidth(x)
+    value = metrics.mmd2(x, y).value
+    for factor in (1e200, 1e-200, 1e300):
+        assert metrics.median_bandwidth(x * factor) == pytest.approx(h * factor, rel=1e-12)
+        result = metrics.mmd2(x * factor, y * factor)
+        assert result.value == pytest.approx(value, rel=1e-12)
+        assert np.isfinite(result.error)
+    kernel = metrics.gaussian_kernel(x * 1e300, x * 1e300, 1.0)
+    assert np.all(np.isfinite(kernel)) and np.allclose(np.diag(kernel), 1.0)
+
+
+def test_gaussian_mmd2_at_the_float_edge():
+    assert metrics.gaussian_mmd2([0.0], [1.0], 1.0, 1e300) == 0.0  # an infinitely wide kernel sees nothing
+    assert metrics.gaussian_mmd2([0.0], [1.0], 1e300, 1.0) == 0.0
+    far = 2 * (1 / 3) ** 0.5  # 2 (h^2/v)^(d/2): the means infinitely far apart
+    assert metrics.gaussian_mmd2([-1e308], [1e308], 1.0, 1.0) == pytest.approx(far)
+    h, s, d2 = 0.7, 0.4, 1.3**2
+    v = h * h + 2 * s * s
+    expected = 2 * (h * h / v) ** 0.5 * (1 - math.exp(-d2 / (2 * v)))
+    assert metrics.gaussian_mmd2([0.0], [1.3], s, h) == pytest.approx(expected, rel=1e-14)

@@ -84,3 +84,16 @@ def test_adamw_decays_every_parameter_by_the_same_factor():
     np.testing.assert_allclose(p[0], np.array([1.0, -2.0, 4.0]) * (1 - 0.1 * 0.5))
     with pytest.raises(ValueError, match="weight_decay"):
         optim.AdamW(0.1, weight_decay=-1.0)
+
+
+def test_lbfgs_direction_refuses_pairs_without_curvature():
+    """y^T s ~ 0 next to |y||s| would give a direction of norm ~1e16: refused by name (issue 26)."""
+    g, s = np.array([1.0, 2.0]), np.array([0.1, 0.2])
+    y = np.array([2.0, -1.0 + 1e-15])  # y^T s ~ 2e-16 > 0
+    assert y @ s > 0
+    with pytest.raises(ValueError, match=r"y_list\[0\] and s_list\[0\] violate the curvature condition"):
+        quasi_newton.lbfgs_direction(g, [s], [y])
+    with pytest.raises(ValueError, match="curvature"):
+        quasi_newton.lbfgs_direction(g, [s, s], [np.array([0.2, 0.3]), -np.array([0.2, 0.3])])
+    p = quasi_newton.lbfgs_direction(g, [s], [np.array([0.2, 0.3])])
+    assert g @ p < 0  # a pair with curvature gives a descent direction

@@ -164,3 +164,39 @@ def test_to_grid_keeps_nan_as_no_value_and_refuses_inf():
     assert grid[0, 0] == 0.5 and np.isnan(grid[0, 1])
     with pytest.raises(ValueError, match="values contains inf"):
         world.to_grid([0.5, np.inf, 0.0])
+
+
+# --------------------------------------------------------------------------- issue 26
+
+
+def test_too_few_sweeps_raise_the_documented_convergence_error():
+    import physml
+
+    world = rl.grid_world().mdp
+    policy = np.full((world.n_states, world.n_actions), 1 / world.n_actions)
+    calls = (
+        lambda: rl.value_iteration(world, max_sweeps=2),
+        lambda: rl.policy_evaluation_iterative(world, policy, max_sweeps=2),
+        lambda: rl.policy_iteration(world, max_iterations=1),
+    )
+    for call in calls:
+        with pytest.raises(physml.ConvergenceError, match="did not converge in max_"):
+            call()
+    assert issubclass(physml.ConvergenceError, RuntimeError)
+    assert issubclass(physml.ConvergenceError, ValueError)
+    for function in (rl.value_iteration, rl.policy_evaluation_iterative, rl.policy_iteration):
+        assert "ConvergenceError" in function.__doc__
+
+
+def test_step_and_epsilon_greedy_take_an_int_seed_like_a_generator():
+    """The seed rule: wherever a Generator is accepted, an int seed is too."""
+    world = rl.grid_world().mdp
+    s, a = world.start, 1
+    assert rl.step(world, s, a, 5) == rl.step(world, s, a, np.random.default_rng(5))
+    q_row = np.array([0.0, 1.0, 0.5])
+    for seed in range(5):
+        generator = np.random.default_rng(seed)
+        assert rl.epsilon_greedy(q_row, 0.7, seed) == rl.epsilon_greedy(q_row, 0.7, generator)
+    for bad, error in ((-1, ValueError), (1.5, TypeError), (True, TypeError)):
+        with pytest.raises(error, match="rng"):
+            rl.step(world, s, a, bad)

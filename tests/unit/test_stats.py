@@ -144,3 +144,12 @@ def test_ar1_bad_arguments():
         stats.ar1_series(2.5, 0.5)
     with pytest.raises(TypeError, match="seed"):
         stats.ar1_series(10, 0.5, seed=None)
+
+
+def test_ar1_error_of_mean_scales_with_sigma_up_to_the_float_edge():
+    """sigma is never squared: 1e300 gives 1e300 times the error of sigma = 1 (issue 26)."""
+    base = stats.ar1_error_of_mean(64, 0.5, 1.0)
+    assert stats.ar1_error_of_mean(64, 0.5, 1e300) == pytest.approx(1e300 * base, rel=1e-14)
+    gamma0 = 2.0**2 / (1 - 0.9**2)
+    bracket = (1 + 0.9) / (1 - 0.9) - 2 * 0.9 * (1 - 0.9**10) / (10 * (1 - 0.9) ** 2)
+    assert stats.ar1_error_of_mean(10, 0.9, 2.0) == pytest.approx(math.sqrt(gamma0 / 10 * bracket), rel=1e-14)

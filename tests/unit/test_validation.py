@@ -229,3 +229,15 @@ def test_package_digest_follows_the_files():
     )
     with pytest.raises(TypeError, match="files"):
         book.package_digest("validation.py")
+
+
+def test_write_record_refuses_a_file_where_the_folder_should_be(tmp_path):
+    """A file at ``directory`` (or above it) is a ValueError naming directory, not FileExistsError."""
+    validation.check_ids("introduction")
+    results = [validation.run_check("introduction.gd-line", short=True)]
+    blocker = tmp_path / "records"
+    blocker.write_text("")
+    for directory in (blocker, blocker / "below"):
+        with pytest.raises(ValueError, match="^directory .* is not a folder"):
+            validation.write_record("api", results, directory)
+    assert validation.write_record("api", results, tmp_path / "new").exists()

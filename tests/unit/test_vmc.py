@@ -371,3 +371,67 @@ def test_nan_local_energy_stops_the_run():
             seed=0,
             desc=None,
         )
+
+
+# --------------------------------------------------------------------------- issue 26
+
+
+def test_reference_solvers_refuse_omega_outside_their_range():
+    """1e300 (whose square overflows): a ValueError naming omega, with the range, not OverflowError."""
+    for solver in (exact.two_electron_dot_energy, exact.gaussian_product_energy, exact.hartree_fock_dot):
+        with pytest.raises(ValueError, match=r"^omega must be in \[0\.0001, 10000\]"):
+            solver(1e300)
+    with pytest.raises(ValueError, match="r_max / n_grid"):
+        exact.two_electron_dot_energy(1.0, r_max=1e300)
+    with pytest.raises(ValueError, match="ratio=1e\\+300"):
+        exact.hartree_fock_dot(1.0, ratio=1e300)
+    assert exact.two_electron_dot_energy(1.0) == pytest.approx(3.0, abs=1e-6)  # Taut
+    # at small omega the Gaussian's optimum lies below the old search interval (1e-4, ...)
+    alpha, energy = exact.gaussian_product_energy(1e-4)
+    assert alpha < 1e-4 and energy < 2 * alpha + 1e-8 / (2 * alpha) + np.sqrt(np.pi * alpha) + 1e-12
+
+
+def test_hartree_fock_without_convergence_raises_the_documented_error():
+    import physml
+
+    with pytest.raises(physml.ConvergenceError, match="max_iter=2"):
+        exact.hartree_fock_dot(1.0, max_iter=2)
+    assert "ConvergenceError" in exact.hartree_fock_dot.__doc__
+
+
+def test_sampler_step_and_measure_take_an_int_seed_like_a_generator():
+    wf = vmc.Gaussian(0.5, 2, 2)
+    ham = vmc.HarmonicTrap(1.0)
+    for sampler in (vmc.Metropolis(1.0), vmc.Langevin(0.1)):
+        with_seed = sampler.init_walkers(wf, 8, seed=0)
+        with_generator = sampler.init_walkers(wf, 8, seed=0)
+        assert sampler.step(wf, with_seed, 3) == sampler.step(wf, with_generator, np.random.default_rng(3))
+        np.testing.assert_array_equal(with_seed.x, with_generator.x)
+        a = vmc.driver.measure(ham, wf, sampler, with_seed, 16, 4)
+        b = vmc.driver.measure(ham, wf, sampler, with_generator, 16, np.random.default_rng(4))
+        assert a.mean == b.mean
+    rbm = vmc.RBMWaveFunction.random(2, 2, 2, 0)
+    gibbs = vmc.Gibbs()
+    walkers = gibbs.init_walkers(rbm, 4, 0)
+    assert gibbs.step(rbm, walkers, 1) >= 0
+    with pytest.raises(ValueError, match="rng"):
+        vmc.Metropolis(1.0).step(wf, vmc.Metropolis(1.0).init_walkers(wf, 4, 0), -1)
+
+
+def test_mpi_comm_keeps_a_0d_array_0d_like_serial_comm():
+    mpi = pytest.importorskip("mpi4py.MPI")
+    for comm in (vmc.driver.SerialComm(), vmc.driver.MPIComm(mpi.COMM_SELF)):
+        assert comm.allreduce_sum(np.float64(2.5)).shape == ()
+        assert comm.bcast(np.array(1.5)).shape == ()
+        assert comm.allreduce_sum(np.arange(3.0)).shape == (3,)
+        assert float(comm.allreduce_sum(np.array(2.5))) == 2.5
+
+
+def test_cli_refuses_negative_counts():
+    """``--iterations -1`` used to run as 0; now argparse refuses it (ValueError from Python)."""
+    from physml.vmc import cli
+
+    for option in ("--iterations", "--burn", "--walkers", "--steps", "--final-steps"):
+        with pytest.raises(ValueError, match=f"argument {option}: must be >= "):
+            cli.main([option, "-1"])
+    assert cli.parser().parse_args(["--iterations", "0"]).iterations == 0

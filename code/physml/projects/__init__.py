@@ -96,6 +96,8 @@ def show(milestones, strict: bool = True) -> MilestoneTable:
     if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
         raise TypeError(f"milestones must be a list of Milestone, got {type(milestones).__name__}")
     table = MilestoneTable(milestones)
+    if not table:
+        raise ValueError("milestones must hold at least one Milestone, got none")
     for n, m in enumerate(table):
         if not isinstance(m, Milestone):
             raise TypeError(f"milestones[{n}] must be a Milestone, got {type(m).__name__}")

@@ -51,26 +51,48 @@ class _Parser(argparse.ArgumentParser):
         super().error(message)
 
 
+def _int_at_least(minimum: int):
+    """An argparse ``type``: an integer >= ``minimum`` (``--iterations -1`` is refused, not run as 0)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m physml.vmc", description=__doc__.splitlines()[0])
     p.add_argument(
         "--system", choices=["ho", "dot"], default="dot", help="ho: N bosons in a trap; dot: 2 electrons"
     )
     p.add_argument("--omega", type=float, default=1.0, help="trap frequency")
-    p.add_argument("--particles", type=int, default=1, help="number of bosons (system ho)")
-    p.add_argument("--dims", type=int, default=3, help="dimensions (system ho; the dot is 2D)")
+    p.add_argument("--particles", type=_int_at_least(1), default=1, help="number of bosons (system ho)")
+    p.add_argument("--dims", type=_int_at_least(1), default=3, help="dimensions (system ho; the dot is 2D)")
     p.add_argument("--alpha", type=float, default=None, help="start value of alpha (default 0.3 omega)")
     p.add_argument("--beta", type=float, default=0.1, help="start value of beta (system dot)")
     p.add_argument("--sampler", choices=["metropolis", "langevin"], default="metropolis")
     p.add_argument("--step", type=float, default=None, help="Metropolis step (default 1.2 / sqrt(omega))")
     p.add_argument("--dt", type=float, default=0.5, help="Langevin time step")
-    p.add_argument("--walkers", type=int, default=1000, help="walkers in total (over all MPI ranks)")
-    p.add_argument("--steps", type=int, default=128, help="measured steps per iteration")
-    p.add_argument("--burn", type=int, default=100, help="thermalisation steps at the start")
-    p.add_argument("--iterations", type=int, default=60, help="optimisation iterations (0: only measure)")
+    p.add_argument(
+        "--walkers", type=_int_at_least(1), default=1000, help="walkers in total (over all MPI ranks)"
+    )
+    p.add_argument("--steps", type=_int_at_least(1), default=128, help="measured steps per iteration")
+    p.add_argument("--burn", type=_int_at_least(0), default=100, help="thermalisation steps at the start")
+    p.add_argument(
+        "--iterations", type=_int_at_least(0), default=60, help="optimisation iterations (0: only measure)"
+    )
     p.add_argument("--optimizer", choices=["adam", "gd"], default="adam")
     p.add_argument("--lr", type=float, default=0.03, help="learning rate")
-    p.add_argument("--final-steps", type=int, default=1024, help="steps of the final measurement")
+    p.add_argument(
+        "--final-steps", type=_int_at_least(1), default=1024, help="steps of the final measurement"
+    )
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--output", type=Path, default=None, help="write <output>.csv and <output>.json")
     p.add_argument("--no-mpi", action="store_true", help="do not use MPI even under mpiexec")

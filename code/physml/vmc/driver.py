@@ -30,12 +30,12 @@ import numpy as np
 from .. import optim
 from .._validate import (
     as_float_array,
+    as_rng,
     check_bool,
     check_callable,
     check_int,
     check_scalar,
     check_string,
-    check_type,
 )
 from ..progress import progress
 from .hamiltonian import HarmonicTrap
@@ -77,13 +77,14 @@ class MPIComm:
         self.size = comm.Get_size()
 
     def allreduce_sum(self, array: np.ndarray) -> np.ndarray:
-        send = np.ascontiguousarray(as_float_array(array, "array"), dtype=float)
+        # np.array, not np.ascontiguousarray: that would turn a 0-d array into shape (1,)
+        send = np.array(as_float_array(array, "array"), dtype=float, order="C")
         recv = np.empty_like(send)
         self.comm.Allreduce(send, recv, op=self._mpi.SUM)
         return recv
 
     def bcast(self, array: np.ndarray) -> np.ndarray:
-        buf = np.ascontiguousarray(as_float_array(array, "array"), dtype=float).copy()
+        buf = np.array(as_float_array(array, "array"), dtype=float, order="C")  # a copy; 0-d stays 0-d
         self.comm.Bcast(buf, root=0)
         return buf
 
@@ -159,7 +160,7 @@ def measure(
     sampler: Sampler,
     walkers: Walkers,
     n_steps: int,
-    rng: np.random.Generator,
+    rng: int | np.random.Generator,
     comm=None,
     gradient: bool = True,
     where: str = "",
@@ -167,13 +168,14 @@ def measure(
     r"""Move the walkers ``n_steps`` times and estimate :math:`\langle E_L\rangle` (and :math:`\bar E_i`).
 
     The local energy is measured after every step on every walker. The walker-averaged
-    series (combined over all ranks) goes to :func:`physml.stats.blocking`.
+    series (combined over all ranks) goes to :func:`physml.stats.blocking`. ``rng`` is a
+    ``numpy.random.Generator`` (the optimisation loop passes its own on) or an int seed.
     """
     from ..stats import MIN_SAMPLES, blocking
 
     _check_run(hamiltonian, wf, sampler)
     sampler._check_walkers(wf, walkers)
-    check_type(rng, np.random.Generator, "rng", "numpy.random.Generator")
+    rng = as_rng(rng, "rng")
     gradient = check_bool(gradient, "gradient")
     check_string(where, "where")
     comm = as_comm(comm)

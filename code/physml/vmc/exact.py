@@ -26,13 +26,33 @@ r"""Exact reference energies for the VMC chapters (chapter "Variational Monte Ca
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.polynomial import Polynomial
 from scipy.linalg import eigh, eigh_tridiagonal
 
-from .._validate import check_bool, check_int, check_scalar
+from .._validate import ConvergenceError, check_bool, check_int, check_scalar
+
+#: The trap frequencies the reference solvers are set up for: the grid of
+#: :func:`two_electron_dot_energy`, the search interval of :func:`gaussian_product_energy`
+#: and the basis of :func:`hartree_fock_dot` scale with omega, and far outside this range
+#: they lose accuracy before anything overflows (``omega**2`` does at 1.3e154). Taut's
+#: closed forms (omega = 1, 1/6, 0.054, ...) lie inside.
+OMEGA_RANGE = (1e-4, 1e4)
+
+
+def _check_omega(omega) -> float:
+    """``omega`` as a float inside :data:`OMEGA_RANGE`."""
+    omega = float(check_scalar(omega, "omega", minimum=0.0, include_min=False))
+    low, high = OMEGA_RANGE
+    if not low <= omega <= high:
+        raise ValueError(
+            f"omega must be in [{low:g}, {high:g}] (OMEGA_RANGE, where these reference solvers "
+            f"are accurate), got {omega:g}"
+        )
+    return omega
 
 
 def _relative_energy(omega: float, n_grid: int, r_max: float) -> float:
@@ -61,12 +81,19 @@ def two_electron_dot_energy(omega: float, n_grid: int = 4000, r_max: float | Non
     :func:`_relative_energy` on grids of ``n_grid`` and ``2 n_grid`` cells, extrapolated
     as :math:`(4\varepsilon_{h/2} - \varepsilon_h)/3` (the error is of order :math:`h^2`).
     ``r_max`` defaults to :math:`12/\sqrt{\omega}` plus a margin for the repulsion.
+    ``omega`` must lie in :data:`OMEGA_RANGE`, and the cells must resolve the oscillator
+    length: :math:`r_{\max}/n_{\rm grid} \le 1/(2\sqrt\omega)`.
     """
-    omega = float(check_scalar(omega, "omega", minimum=0.0, include_min=False))
+    omega = _check_omega(omega)
     n_grid = check_int(n_grid, "n_grid", minimum=100)
     if r_max is None:
         r_max = 12.0 / np.sqrt(omega) + 4.0
     r_max = float(check_scalar(r_max, "r_max", minimum=0.0, include_min=False))
+    if r_max / n_grid > 0.5 / math.sqrt(omega):
+        raise ValueError(
+            f"r_max / n_grid = {r_max / n_grid:.3g} is coarser than half the oscillator length "
+            f"1/sqrt(omega) = {1 / math.sqrt(omega):.3g}: use a smaller r_max or a larger n_grid"
+        )
     coarse = _relative_energy(omega, n_grid, r_max)
     fine = _relative_energy(omega, 2 * n_grid, r_max)
     return omega + (4.0 * fine - coarse) / 3.0
@@ -134,14 +161,16 @@ def gaussian_product_energy(omega: float = 1.0) -> tuple[float, float]:
 
     In two dimensions :math:`\langle E\rangle(\alpha) = 2\alpha + \omega^2/(2\alpha) + \sqrt{\pi\alpha}`, the
     last term being :math:`\langle 1/r_{12}\rangle`. Returns ``(alpha, energy)`` at the minimum, an
-    upper bound of the Hartree-Fock energy.
+    upper bound of the Hartree-Fock energy. ``omega`` must lie in :data:`OMEGA_RANGE`. The
+    minimum lies between the Coulomb-dominated :math:`(\omega^2/\sqrt\pi)^{2/3}` (small
+    omega) and the trap's :math:`\omega/2`, inside the search interval.
     """
     from scipy.optimize import minimize_scalar
 
-    omega = float(check_scalar(omega, "omega", minimum=0.0, include_min=False))
+    omega = _check_omega(omega)
     res = minimize_scalar(
         lambda a: 2 * a + omega**2 / (2 * a) + np.sqrt(np.pi * a),
-        bounds=(1e-4, 10.0 * omega + 1.0),
+        bounds=(0.1 * min(omega / 2, (omega**2 / math.sqrt(math.pi)) ** (2 / 3)), 10.0 * omega + 1.0),
         method="bounded",
         options={"xatol": 1e-12},
     )
@@ -210,11 +239,19 @@ def hartree_fock_dot(
     :math:`a_k = \tfrac{\omega}{2}\,\text{ratio}^{\,k - (n-1)/2}`, centred on the non-interacting
     orbital. The result is an upper bound of the exact energy; the difference is the correlation energy. With
     ``coulomb=False`` it is :math:`2\omega`, and with one basis function it is the Gaussian
-    product of :func:`gaussian_product_energy` at :math:`\alpha = \omega/2`.
+    product of :func:`gaussian_product_energy` at :math:`\alpha = \omega/2`. ``omega`` must
+    lie in :data:`OMEGA_RANGE`; no convergence in ``max_iter`` iterations raises
+    :class:`physml.ConvergenceError`.
     """
-    omega = float(check_scalar(omega, "omega", minimum=0.0, include_min=False))
+    omega = _check_omega(omega)
     n_basis = check_int(n_basis, "n_basis", minimum=1, maximum=60)
     ratio = float(check_scalar(ratio, "ratio", minimum=1.0, include_min=False))
+    if (n_basis - 1) * math.log10(ratio) > 100:
+        raise ValueError(
+            f"ratio={ratio:g} with n_basis={n_basis}: the exponents would span "
+            f"{(n_basis - 1) * math.log10(ratio):.3g} decades (at most 100, or the integrals overflow); "
+            "use a smaller ratio or fewer functions"
+        )
     coulomb = check_bool(coulomb, "coulomb")
     tol = float(check_scalar(tol, "tol", minimum=0.0, include_min=False))
     max_iter = check_int(max_iter, "max_iter", minimum=1)
@@ -242,7 +279,9 @@ def hartree_fock_dot(
         mixed = coulomb_matrix if mixed is None else 0.5 * (coulomb_matrix + mixed)
         fock = one_body + mixed
     else:
-        raise RuntimeError(f"hartree_fock_dot: no convergence in max_iter={max_iter} iterations")
+        raise ConvergenceError(
+            f"hartree_fock_dot: no convergence in max_iter={max_iter} iterations (raise max_iter or tol)"
+        )
     c = c * np.sign(c.sum())
     return HartreeFockResult(
         omega=omega,

@@ -119,12 +119,15 @@ class Sampler:
         if self.needs_grad:
             walkers.grad = wf._grad_lap(walkers.x)[0]
 
-    def step(self, wf: WaveFunction, walkers: Walkers, rng: np.random.Generator) -> int:
-        """Move every walker once (in place); return the number of accepted moves."""
+    def step(self, wf: WaveFunction, walkers: Walkers, rng: int | np.random.Generator) -> int:
+        """Move every walker once (in place); return the number of accepted moves.
+
+        ``rng`` is a ``numpy.random.Generator`` or an int seed (a fresh Generator each call);
+        :meth:`sample` and the driver's loops call the unchecked ``_step`` with one Generator.
+        """
         self._check(wf)
         self._check_walkers(wf, walkers)
-        check_type(rng, np.random.Generator, "rng", "numpy.random.Generator")
-        return self._step(wf, walkers, rng)
+        return self._step(wf, walkers, as_rng(rng, "rng"))
 
     def _step(self, wf: WaveFunction, walkers: Walkers, rng: np.random.Generator) -> int:
         raise NotImplementedError(f"{type(self).__name__} does not implement _step")
