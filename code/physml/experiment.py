@@ -138,7 +138,7 @@ class Settings:
             raise TypeError(f"cfg must be a {cls.__name__}, got {type(cfg).__name__}")
         if cls.VARIANT:
             return dict(cls.VARIANT)
-        if "seed" in {f.name for f in dataclasses.fields(cls)}:
+        if "seed" in {f.name for f in dataclasses.fields(cfg)}:
             return {"seed": cfg.seed + 1}
         raise TypeError(f"{cls.__name__} has no seed: give it a VARIANT (one setting to change)")
 

@@ -1728,10 +1728,7 @@ example(
 )
 example("physml.experiment.variants", chapter=Str("api-example"))
 example("physml.experiment.reset", chapter=Str("api-example", optional=True))
-example("physml.experiment.Settings")
-for _method in ("book", "short", "validate", "is_book", "as_dict"):
-    instance("physml.experiment.Settings", lambda: _toy()[0]())
-    example(f"physml.experiment.Settings.{_method}")
+instance("physml.experiment.Settings", lambda: _toy()[0]())
 example("physml.experiment.Settings.replace")
 example("physml.experiment.Settings.changes", other=Obj(None, optional=True, wrong=[3]))
 example("physml.experiment.Settings.variant_change", cfg=Obj(Lazy(lambda: _toy()[0]())))
@@ -4332,7 +4329,6 @@ _pb_y = V(_PB_Y)
 _pb_hyper = {"length_scale": Rate(0.8), "signal_variance": Rate(0.2), "noise_variance": Rate(0.01)}
 example("physml.projects.bayesian.oscillator", t=V(_PB_TEST))
 example("physml.projects.bayesian.oscillator_data", n_samples=Size(5), seed=Rng(0))
-example("physml.projects.bayesian.held_out_times")
 example("physml.projects.bayesian.design_matrix", t=V(_PB_TEST))
 example(
     "physml.projects.bayesian.check_gp_posterior",
@@ -4395,7 +4391,6 @@ _OD_COEF = np.array([15.7, 17.9, 0.716, 23.2, 11.5])
 _od_index = {
     "extra": [Bad("not whole numbers", np.array([0.5, 1.0, 2.0])), Bad("no such row", np.array([0.0, 1e6]))]
 }
-example("physml.projects.own_data.isotope_masses")
 example(
     "physml.projects.own_data.binding_energy",
     Z=Arr([26.0, 8.0], extra=[Bad("negative", np.array([-1.0, 8.0]))]),

@@ -79,7 +79,7 @@ class MilestoneError(AssertionError):
     """A milestone that a reference solution must reach was not reached (the build stops)."""
 
 
-class MilestoneTable(list):
+class _MilestoneTable(list):
     """Milestones shown as one table in a notebook."""
 
     def _repr_html_(self) -> str:
@@ -89,13 +89,13 @@ class MilestoneTable(list):
         return "\n".join(str(m) for m in self)
 
 
-def show(milestones, strict: bool = True) -> MilestoneTable:
+def show(milestones, strict: bool = True) -> _MilestoneTable:
     """Display milestones; with ``strict`` (a reference solution) raise if one is not reached."""
     if isinstance(milestones, Milestone):
         milestones = [milestones]
     if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
         raise TypeError(f"milestones must be a list of Milestone, got {type(milestones).__name__}")
-    table = MilestoneTable(milestones)
+    table = _MilestoneTable(milestones)
     if not table:
         raise ValueError("milestones must hold at least one Milestone, got none")
     for n, m in enumerate(table):
