@@ -12,7 +12,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all venv book book-student test lint unit exercise-tests book-tests student-tests site-tests lab bench clean distclean
+.PHONY: all venv book book-student test lint unit exercise-tests book-tests student-tests site-tests gpu-tests lab bench clean distclean
 
 all: book
 
@@ -51,7 +51,12 @@ student-tests: $(STAMP)
 site-tests: $(STAMP)
 	$(BIN)/python -m pytest tests/site -q
 
-test: lint unit book book-tests book-student student-tests site-tests
+test: lint unit gpu-tests book book-tests book-student student-tests site-tests
+
+# the torch chapters' short configurations on CUDA and on the CPU, compared with stated
+# tolerances (tests/gpu); skipped, with the reason, on a machine without a GPU
+gpu-tests: $(STAMP)
+	$(BIN)/python -m pytest tests/gpu -q -rs
 
 # JupyterLab: lab/ holds every page as a notebook whose prose shows the numbers of your run
 # (tools/lab_edition.py, jupyterlab-myst); chapters/*.md also open as notebooks (jupytext)
