@@ -4789,4 +4789,5 @@ example(
     repeats=Size(1),
     seed=Int(0, minimum=0),
     timeout=Rate(120.0, maximum=86400.0),
+    sizes=Shape((8,)),
 )
