@@ -4699,9 +4699,9 @@ example(
     peak=Rate(1e10),
     bandwidth=Rate(1e9),
 )
-for _kernel in ("gemm", "matvec", "triad"):
+for _hpc_kernel in ("gemm", "matvec", "triad"):
     example(
-        f"physml.hpc.measure_{_kernel}",
+        f"physml.hpc.measure_{_hpc_kernel}",
         n=Size(16),
         dtype=Choice("float32"),
         device=Device("cpu"),
