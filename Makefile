@@ -12,7 +12,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all venv book book-student test lint unit exercise-tests book-tests student-tests site-tests gpu-tests lab bench clean distclean
+.PHONY: all venv book book-student pdf pdf-student test lint unit exercise-tests book-tests student-tests site-tests gpu-tests lab bench clean distclean
 
 all: book
 
@@ -32,6 +32,14 @@ book: $(STAMP)
 # the same book without solutions; takes every page's outputs from the cache of `make book`
 book-student: book
 	$(BIN)/python tools/build_student.py
+
+# the book as one PDF (single-page HTML from the cache of `make book`, printed by Chromium):
+# _build/pdf/book.pdf; not yet part of `make test` (its test is still to be written)
+pdf: book
+	$(BIN)/python tools/build_pdf.py
+
+pdf-student: book-student
+	$(BIN)/python tools/build_pdf.py --student
 
 lint: $(STAMP)
 	$(BIN)/ruff check code tests tools benchmarks
