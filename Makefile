@@ -2,7 +2,8 @@
 #   make book   build the HTML book (every page executed) into _build/html
 #   make book-student  the student edition without solutions, _build/student/_build/html
 #   make test   lint, unit tests, exercise checks, book build, book tests (notebooks executed),
-#               student edition and its test, browser tests
+#               student edition and its test, browser tests, PDF editions and their test
+#   make pdf    the whole book as one PDF, _build/pdf/book.pdf (make pdf-student: without solutions)
 #   make lab    JupyterLab with the book's pages as notebooks in lab/ (numbers shown in the prose)
 #   make bench  performance benchmarks (print tables)
 PYTHON ?= python3
@@ -12,7 +13,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all venv book book-student pdf pdf-student test lint unit exercise-tests book-tests student-tests site-tests gpu-tests lab bench clean distclean
+.PHONY: all venv book book-student pdf pdf-student test lint unit exercise-tests book-tests student-tests site-tests pdf-tests gpu-tests lab bench clean distclean
 
 all: book
 
@@ -33,11 +34,12 @@ book: $(STAMP)
 book-student: book
 	$(BIN)/python tools/build_student.py
 
-# the book as one PDF (single-page HTML from the cache of `make book`, printed by Chromium):
-# _build/pdf/book.pdf; not yet part of `make test` (its test is still to be written)
+# the book as one PDF, _build/pdf/book.pdf: the single-page HTML of the book from the cache
+# of `make book` (nothing executed), printed by Debian's chromium offline (tools/build_pdf.py)
 pdf: book
 	$(BIN)/python tools/build_pdf.py
 
+# the student edition as one PDF, _build/pdf/book-student.pdf
 pdf-student: book-student
 	$(BIN)/python tools/build_pdf.py --student
 
@@ -59,7 +61,11 @@ student-tests: $(STAMP)
 site-tests: $(STAMP)
 	$(BIN)/python -m pytest tests/site -q
 
-test: lint unit gpu-tests book book-tests book-student student-tests site-tests
+# the PDFs of `make pdf` and `make pdf-student`: pages, titles, contents, formulas, links, no solutions
+pdf-tests: $(STAMP)
+	$(BIN)/python -m pytest tests/pdf -q
+
+test: lint unit gpu-tests book book-tests book-student student-tests site-tests pdf pdf-student pdf-tests
 
 # the torch chapters' short configurations on CUDA and on the CPU, compared with stated
 # tolerances (tests/gpu); skipped, with the reason, on a machine without a GPU

@@ -124,9 +124,9 @@ pre { white-space: pre-wrap !important; overflow-wrap: anywhere !important;
 div.highlight, .cell, .cell_input, .cell_output, .output, div[class*="highlight-"] {
   display: block !important; overflow: visible !important; max-height: none !important;
   break-inside: auto; }
-/* drop-downs open: the toggles hidden, their content shown */
-.toggle-hidden, details > * { display: revert !important; visibility: visible !important;
-  opacity: 1 !important; height: auto !important; }
+/* drop-downs open (PREPARE), without their buttons; nothing moves */
+details > * { visibility: visible !important; opacity: 1 !important; }
+*, *::before, *::after { transition: none !important; animation: none !important; }
 img { max-width: 100% !important; height: auto !important; }
 .table-wrapper, .pst-scrollable-table-container { overflow: visible !important; }
 table { font-size: 0.92em; }
@@ -140,7 +140,10 @@ async ([textWidth, shortBlock]) => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
     await MathJax.startup.promise;
   }
+  // Drop-downs open now: sphinx-togglebutton would open them when printing starts, by a
+  // click on each with an animation and a console message each, which makes printing slow.
   document.querySelectorAll("details").forEach((d) => { d.open = true; });
+  document.querySelectorAll(".toggle-hidden").forEach((el) => el.classList.remove("toggle-hidden"));
   const images = Array.from(document.images);
   await Promise.all(images.map((img) => {
     img.loading = "eager";
@@ -557,7 +560,8 @@ def print_pages(
         tab = context.new_page()
         tab.set_default_timeout(600_000)
         tab.route("**/*", route)
-        tab.on("pageerror", lambda exc: errors.append(f"{url.rsplit('/', 1)[-1]}: {exc}"))
+        if url.endswith(book.name):  # front.html lacks the chapters that the theme's scripts look for
+            tab.on("pageerror", lambda exc: errors.append(str(exc)))
         tab.goto(url, wait_until="load")
         tab.emulate_media(media="print")
         tab.add_style_tag(content=PRINT_CSS)
