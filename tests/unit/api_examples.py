@@ -1514,9 +1514,14 @@ def _check_result():
 
 
 def _tmp_dir():
+    """A fresh temporary folder, removed when the test process exits."""
+    import atexit
+    import shutil
     import tempfile
 
-    return tempfile.mkdtemp(prefix="physml-api-")
+    path = tempfile.mkdtemp(prefix="physml-api-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def _tmp_file():
@@ -1764,7 +1769,7 @@ example("physml.project.load_template", path=Str("differential_equations", extra
 example(
     "physml.project.new",
     path=Str("differential_equations", extra=[Bad("unknown", "x")]),
-    folder=Str(Lazy(lambda: __import__("tempfile").mkdtemp() + "/p")),
+    folder=Str(Lazy(lambda: _tmp_dir() + "/p")),
     overwrite=Flag(False),
 )
 example("physml.project.report_markdown", title=Str("A title"))
@@ -2081,9 +2086,8 @@ def _tt_fit_args():
 
 def _tt_saved():
     import os
-    import tempfile
 
-    path = os.path.join(tempfile.mkdtemp(prefix="physml-api-"), "model.pt")
+    path = os.path.join(_tmp_dir(), "model.pt")
     _tt().save_model(_tt_model(), path, note="api")
     return path
 
