@@ -32,6 +32,7 @@ from torch import nn
 
 from ._validate import (
     as_float_array,
+    check_choice,
     check_finite_loss,
     check_int,
     check_learning_rate,
@@ -451,3 +452,63 @@ def gaussian_optimal_eps(x_t, t, mu, cov, schedule: Schedule) -> np.ndarray:
         rows = steps == step
         out[rows] = np.sqrt(1 - ab) * np.linalg.solve(c, (x[rows] - m).T).T
     return out
+
+
+REVERSE_VARIANCES = ("beta_tilde", "beta", "exact")
+
+
+def ancestral_moments(
+    mu, cov, schedule: Schedule, variance: str = "beta_tilde"
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Exact mean and covariance of the samples of the reverse chain with the exact predictor.
+
+    For Gaussian data :math:`\mathcal N(\boldsymbol\mu, \Sigma)` the exact predictor
+    :func:`gaussian_optimal_eps` is linear in :math:`\boldsymbol x_t`, so one reverse step is
+    :math:`\boldsymbol x_{t-1} = A_t\boldsymbol x_t + \boldsymbol b_t + \text{noise}` with
+    (chapter "Diffusion models", :math:`C_t = \bar\alpha_t\Sigma + (1-\bar\alpha_t)I`, :math:`C_0 = \Sigma`)
+
+    .. math::
+
+        A_t = \frac{I - \beta_t C_t^{-1}}{\sqrt{\alpha_t}}, \qquad
+        \boldsymbol b_t = \frac{\beta_t\sqrt{\bar\alpha_t}}{\sqrt{\alpha_t}}\,C_t^{-1}\boldsymbol\mu,
+
+    and mean and covariance propagate exactly from :math:`\boldsymbol x_T \sim \mathcal N(0, I)`:
+    :math:`\boldsymbol m_{t-1} = A_t\boldsymbol m_t + \boldsymbol b_t`,
+    :math:`P_{t-1} = A_t P_t A_t^\top + \Sigma^{\mathrm{rev}}_t`. The reverse covariance
+    :math:`\Sigma^{\mathrm{rev}}_t` is ``variance``:
+
+    * ``"beta_tilde"``: :math:`\tilde\beta_t I` with
+      :math:`\tilde\beta_t = \frac{1-\bar\alpha_{t-1}}{1-\bar\alpha_t}\beta_t` (what
+      :func:`sample_ddpm` draws; :math:`\tilde\beta_1 = 0`, no noise in the last step);
+    * ``"beta"``: :math:`\beta_t I`, Ho et al.'s other choice;
+    * ``"exact"``: the covariance of :math:`q(\boldsymbol x_{t-1}\mid\boldsymbol x_t)` itself,
+      :math:`C_{t-1} - \alpha_t C_{t-1}C_t^{-1}C_{t-1}`, with which the chain reproduces the
+      data up to the mismatch of :math:`\boldsymbol x_T` (of order :math:`\bar\alpha_T`).
+
+    Returns ``(mean, cov)`` of :math:`\boldsymbol x_0`.
+    """
+    schedule = _check_schedule(schedule)
+    mu = as_float_array(mu, "mu", ndim=1, nonempty=True)
+    _, sigma = gaussian_noised_moments(mu, cov, 1.0)  # checks cov
+    variance = check_choice(variance, "variance", REVERSE_VARIANCES)
+    eye = np.eye(len(mu))
+    betas, alphas, abars = schedule.betas, schedule.alphas, schedule.alpha_bars
+
+    def noised_cov(k: int) -> np.ndarray:
+        return sigma if k == 0 else abars[k - 1] * sigma + (1 - abars[k - 1]) * eye
+
+    mean, cov_t = np.zeros(len(mu)), eye.copy()
+    for t in range(schedule.T, 0, -1):
+        c_inv = np.linalg.inv(noised_cov(t))
+        a_t = (eye - betas[t - 1] * c_inv) / np.sqrt(alphas[t - 1])
+        mean = a_t @ mean + betas[t - 1] * np.sqrt(abars[t - 1]) * (c_inv @ mu) / np.sqrt(alphas[t - 1])
+        cov_t = a_t @ cov_t @ a_t.T
+        ab_prev = abars[t - 2] if t > 1 else 1.0
+        if variance == "beta_tilde":
+            cov_t = cov_t + (1 - ab_prev) / (1 - abars[t - 1]) * betas[t - 1] * eye
+        elif variance == "beta":
+            cov_t = cov_t + betas[t - 1] * eye
+        else:
+            c_prev = noised_cov(t - 1)
+            cov_t = cov_t + c_prev - alphas[t - 1] * c_prev @ c_inv @ c_prev
+    return mean, 0.5 * (cov_t + cov_t.T)

@@ -3502,6 +3502,13 @@ example(
     alpha_bar=Real(0.5, minimum=0.0, maximum=1.0),
 )
 example(
+    "physml.diffusion.ancestral_moments",
+    mu=_mu_kind2,
+    cov=_cov_kind,
+    schedule=_sched_kind,
+    variance=Choice("beta_tilde"),
+)
+example(
     "physml.diffusion.gaussian_optimal_eps",
     x_t=M(_DX, extra=[Bad("other width", _DX[:, :1])]),
     t=Arr(

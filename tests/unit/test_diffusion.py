@@ -135,3 +135,47 @@ def test_tensors_of_the_wrong_dtype_are_refused():
     with pytest.raises(ValueError, match="x0 contains NaN"):
         dm.ddpm_loss(model, x0 * float("nan"), ab, torch.Generator().manual_seed(0))
     assert torch.isnan(model(x0 * float("nan"), t)).all()  # a forward pass keeps IEEE NaN
+
+
+_MU = np.array([1.0, -0.5])
+_COV = np.array([[1.0, 0.6], [0.6, 0.5]])
+
+
+def test_exact_reverse_covariance_reproduces_the_data():
+    # with the covariance of q(x_{t-1} | x_t) itself every step is exact; what is left is the
+    # mismatch of x_T ~ N(0, I) with q(x_T), which is of order alpha_bar_T (here < 1e-8)
+    sched = dm.Schedule(dm.linear_betas(100, 1e-3, 0.4))
+    assert sched.alpha_bars[-1] < 1e-8
+    mean, cov = dm.ancestral_moments(_MU, _COV, sched, "exact")
+    np.testing.assert_allclose(mean, _MU, atol=1e-6)
+    np.testing.assert_allclose(cov, _COV, atol=1e-6)
+
+
+def test_beta_tilde_and_beta_bracket_the_data_variance():
+    # Ho et al. section 3.2: beta_tilde is the reverse variance for a point mass, beta for data
+    # of unit variance; a one-dimensional Gaussian of variance 1/4 lies between the two
+    sched = dm.Schedule(dm.linear_betas(100, 1e-3, 0.2))
+    low = dm.ancestral_moments([0.0], [[0.25]], sched, "beta_tilde")[1][0, 0]
+    high = dm.ancestral_moments([0.0], [[0.25]], sched, "beta")[1][0, 0]
+    assert low < 0.25 < high
+
+
+def test_sampler_with_the_exact_predictor_matches_the_propagated_moments():
+    # the torch sampler (float32) against the exact propagation of its own linear recursion;
+    # 4 standard errors of a variance from n samples: sqrt(2/n) * var
+    sched = dm.Schedule(dm.linear_betas(20, 1e-2, 0.5))
+    n = 40_000
+    x = dm.sample_ddpm(dm.GaussianNoisePredictor(_MU, _COV, sched), sched, n, seed=3)
+    mean, cov = dm.ancestral_moments(_MU, _COV, sched, "beta_tilde")
+    se_mean = np.sqrt(np.diag(cov) / n)
+    se_var = np.sqrt(2.0 / n) * np.diag(cov)
+    assert np.all(np.abs(x.mean(0) - mean) < 4 * se_mean)
+    assert np.all(np.abs(x.var(0) - np.diag(cov)) < 4 * se_var)
+
+
+def test_ancestral_moments_bad_input():
+    sched = dm.Schedule(dm.linear_betas(5))
+    with pytest.raises(ValueError, match="variance"):
+        dm.ancestral_moments(_MU, _COV, sched, "sigma")
+    with pytest.raises(ValueError, match="cov"):
+        dm.ancestral_moments(_MU, -_COV, sched)

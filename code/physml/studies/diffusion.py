@@ -214,7 +214,13 @@ def exact_sampler_run(cfg: ExactSamplerRun) -> dict:
     rows = []
     for sched in (make_schedule(cfg), fine):
         x = dm.sample_ddpm(dm.GaussianNoisePredictor(GAUSS_MU, GAUSS_COV, sched), sched, cfg.n, seed=cfg.seed)
-        rows.append({"T": sched.T, "mean": _estimate(x[:, 0]), "var": _variance(x, 1)})
+        # the same chain propagated exactly, for each choice of the reverse variance
+        propagated = {
+            v: dm.ancestral_moments(GAUSS_MU, GAUSS_COV, sched, v)[1][1, 1] for v in dm.REVERSE_VARIANCES
+        }
+        rows.append(
+            {"T": sched.T, "mean": _estimate(x[:, 0]), "var": _variance(x, 1), "propagated": propagated}
+        )
     return {"rows": rows, "exact_mean": GAUSS_MU[0], "exact_var": GAUSS_COV[1][1]}
 
 
