@@ -17,6 +17,7 @@ Everything runs unchanged on a GPU: pass ``device="cuda"``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import re
@@ -76,22 +77,47 @@ def _check_seed(seed, name: str = "seed") -> int:
     return check_int(seed, name, minimum=0)
 
 
-def seed_everything(seed: int, deterministic: bool = True) -> torch.Generator:
+# Deterministic cuBLAS needs this workspace setting before CUDA first initialises cuBLAS, that
+# is before the first matrix product on a GPU: setting it inside a training function would be
+# too late, so it is set when physml.torchtools is imported (it has no effect on the CPU).
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+
+
+def seed_everything(seed: int, deterministic: bool = False) -> torch.Generator:
     """Seed torch's global generator and return a fresh CPU ``torch.Generator`` with ``seed``.
 
-    With ``deterministic=True`` torch is told to use deterministic algorithms only
-    (``torch.use_deterministic_algorithms``), which matters for some GPU kernels; on the CPU
-    the chapter's operations are deterministic anyway. NumPy is seeded explicitly where it is
-    used (``numpy.random.default_rng(seed)``), never globally.
+    NumPy is seeded explicitly where it is used (``numpy.random.default_rng(seed)``), never
+    globally. ``deterministic=True`` also calls ``torch.use_deterministic_algorithms(True)``,
+    which stays on *for the rest of the process* (every later torch call in the kernel is
+    affected); to confine it to one run, use ``with deterministic_algorithms(): ...`` instead.
     """
     seed = _check_seed(seed)
     if not isinstance(deterministic, bool):
         raise TypeError(f"deterministic must be a bool, got {type(deterministic).__name__}")
     torch.manual_seed(seed)
     if deterministic:
-        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # needed by deterministic cuBLAS
         torch.use_deterministic_algorithms(True)
     return make_generator(seed)
+
+
+@contextlib.contextmanager
+def deterministic_algorithms(enabled: bool = True) -> Iterator[None]:
+    """Inside the ``with`` block torch uses deterministic algorithms only (chapter "PyTorch").
+
+    On a GPU some kernels (scatter-adds, some convolutions) sum in an order that changes from
+    run to run; ``torch.use_deterministic_algorithms(True)`` selects deterministic versions or
+    raises where none exists. The previous setting is restored when the block ends, so the
+    rest of the kernel is not affected. On the CPU the book's operations are deterministic anyway.
+    """
+    if not isinstance(enabled, bool):
+        raise TypeError(f"enabled must be a bool, got {type(enabled).__name__}")
+    previous = torch.are_deterministic_algorithms_enabled()
+    warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+    torch.use_deterministic_algorithms(enabled)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(previous, warn_only=warn_only)
 
 
 def make_generator(seed: int, device="cpu") -> torch.Generator:

@@ -2129,6 +2129,7 @@ _tt_y = V(_LABELS8 % 3, extra=[short(_LABELS8)])
 
 example("physml.torchtools.as_device", device=Device("cpu"))
 example("physml.torchtools.seed_everything", seed=Int(0, minimum=0), deterministic=Flag(False))
+example("physml.torchtools.deterministic_algorithms", enabled=Flag(True))
 example("physml.torchtools.make_generator", seed=Int(0, minimum=0), device=Device("cpu"))
 example("physml.torchtools.ArrayDataset", same_rows=[("X", "y")], X=M(X8), y=_tt_y, dtype=_tt_dtype)
 example("physml.torchtools.NumpyBatchSampler", n_samples=Size(8), batch_size=Size(4), seed=Rng(0))

@@ -69,12 +69,25 @@ def test_generator_reproducible():
 
 
 def test_seed_everything():
+    before = torch.are_deterministic_algorithms_enabled()
     torchtools.seed_everything(5)
     a = torch.rand(3)
     torchtools.seed_everything(5)
     assert torch.equal(a, torch.rand(3))
-    assert torch.are_deterministic_algorithms_enabled()
+    assert torch.are_deterministic_algorithms_enabled() == before  # no lasting side effect by default
+
+
+def test_deterministic_algorithms_are_restored_after_the_block():
     torch.use_deterministic_algorithms(False)
+    with torchtools.deterministic_algorithms():
+        assert torch.are_deterministic_algorithms_enabled()
+    assert not torch.are_deterministic_algorithms_enabled()
+    with pytest.raises(RuntimeError), torchtools.deterministic_algorithms():
+        raise RuntimeError("the setting is restored on an error too")
+    assert not torch.are_deterministic_algorithms_enabled()
+    with pytest.raises(TypeError, match="enabled"):
+        with torchtools.deterministic_algorithms("yes"):
+            pass
 
 
 def test_dataset_and_loader():
