@@ -4803,3 +4803,41 @@ example(
     timeout=Rate(120.0, maximum=86400.0),
     sizes=Shape((8,)),
 )
+
+
+# --------------------------------------------------------------------------- physml.higher_order
+
+
+def _ho_point():
+    return _t(np.array([0.5, -0.3, 1.2]), "float64")
+
+
+def _ho_net():
+    import torch
+
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.Tanh(), torch.nn.Linear(3, 3), torch.nn.Tanh())
+
+
+def _ho_f(x):
+    return (x**2).sum()
+
+
+_ho_x = T(Lazy(_ho_point), wrong=[np.zeros(3), Lazy(lambda: _t(np.zeros((2, 3)), "float64"))], finite=True)
+example("physml.higher_order.rosenbrock", x=_ho_x)
+example("physml.higher_order.rosenbrock_hessian", x=Arr(np.array([0.5, -0.3, 1.2])))
+example(
+    "physml.higher_order.hvp",
+    f=Fn(_ho_f),
+    x=_ho_x,
+    v=T(Lazy(_ho_point), wrong=[np.zeros(3), Lazy(lambda: _t(np.zeros(4), "float64"))], finite=True),
+    method=Choice("forward-over-reverse"),
+)
+example("physml.higher_order.laplacian", f=Fn(_ho_f), x=_ho_x)
+example("physml.higher_order.hutchinson_laplacian", f=Fn(_ho_f), x=_ho_x, n_probes=Int(4, minimum=2), seed=Rng(0))
+example(
+    "physml.higher_order.saved_activation_bytes",
+    model=Obj(Lazy(_ho_net), wrong=[Lazy(lambda: __import__("torch").nn.Linear(3, 3))]),
+    x=T(Lazy(lambda: _t(np.zeros((2, 3)))), wrong=[np.zeros((2, 3))], finite=True),
+    segments=Int(2, minimum=0),
+)

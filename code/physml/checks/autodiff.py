@@ -139,3 +139,77 @@ def _example():
     x1, x2, _ = study.example_graph()
     a, b = study.EXAMPLE_POINT
     return np.array([x1.grad.item(), x2.grad.item()]), np.array([1 / a + b, a - math.cos(b)])
+
+
+def _second_order(short: bool) -> dict:
+    return study.second_order_run(current(study.second_order_run, short))
+
+
+@reference_check(
+    "autodiff.hvp-exact",
+    chapter="autodiff",
+    description="Hessian-vector products of the Rosenbrock function, forward-over-reverse and "
+    "reverse-over-reverse, equal the Hessian by hand times v",
+    reference_source="physml.higher_order.rosenbrock_hessian (tridiagonal Hessian differentiated by hand)",
+    kind="rel",
+    tolerance=1e-12,
+    reference_kind="exact",
+    tolerance_from="bound",
+    why="each entry of Hv is a sum of three float64 products: rounding of a few 1e-16 relative to max|Hv|",
+)
+def _hvp(short: bool):
+    run = _second_order(short)
+    return np.concatenate([run["hv"][m] for m in sorted(run["hv"])]), np.tile(run["hv_exact"], len(run["hv"]))
+
+
+@reference_check(
+    "autodiff.laplacian-exact",
+    chapter="autodiff",
+    description="The Laplacian from n forward-over-reverse products equals the trace of the Hessian by hand",
+    reference_source="trace of physml.higher_order.rosenbrock_hessian",
+    kind="rel",
+    tolerance=1e-12,
+    reference_kind="exact",
+    tolerance_from="bound",
+    why="a sum of n <= 50 diagonal entries in float64: relative rounding below n times 1e-16",
+    glued=("ad-laplacian",),
+)
+def _laplacian(short: bool):
+    run = _second_order(short)
+    return run["laplacian"], run["trace"]
+
+
+@reference_check(
+    "autodiff.hutchinson",
+    chapter="autodiff",
+    description="Hutchinson's estimate of the Laplacian agrees with the exact trace within its error bar",
+    reference_source="trace of the Hessian by hand; sigma = sample standard deviation / sqrt(probes)",
+    kind="stat",
+    k=3.0,
+    reference_kind="exact",
+    tolerance_from="sigma",
+    why="an unbiased Monte Carlo estimate: 3 standard errors, no systematic allowance",
+    glued=("ad-hutchinson",),
+)
+def _hutchinson(short: bool):
+    run = _second_order(short)
+    mean, error = run["hutchinson"]
+    return mean, error, run["trace"]
+
+
+@reference_check(
+    "autodiff.checkpoint-memory",
+    chapter="autodiff",
+    description="Checkpointing in 4 segments keeps at most half of the saved activations of the plain "
+    "backward pass of a 16-block network",
+    reference_source="checkpoint_sequential keeps the inputs of S - 1 segments and the last segment's "
+    "activations: about (S - 1 + L/S)/L = 7/16 of the plain run at S = 4, L = 16",
+    kind="at_most",
+    reference_kind="exact",
+    tolerance_from="bound",
+    why="the count (S - 1 + L/S)/L = 0.44 plus the per-block extras torch saves; 0.5 stated before the run",
+    glued=("ad-ckpt-ratio",),
+)
+def _checkpoint(short: bool):
+    run = _second_order(short)
+    return run["saved_checkpoint"] / run["saved_plain"], 0.5

@@ -400,6 +400,63 @@ def example_graph():
 # ---------------------------------------------------------------------------------------
 
 
+# ---------------------------------------------------------------------------------------
+# Higher derivatives and checkpointing
+# ---------------------------------------------------------------------------------------
+
+
+class SecondOrderRun(Settings):
+    """Settings of the higher-order section: Hessian-vector products and the Laplacian of the
+    n-dimensional Rosenbrock function at a random point, Hutchinson's estimate of the Laplacian,
+    and the memory of a deep tanh network with and without checkpointing."""
+
+    n: int = setting(50, low=2, doc="dimension of the Rosenbrock function")
+    n_probes: int = setting(200, low=2, doc="random sign probes of Hutchinson's estimate")
+    depth: int = setting(16, low=2, doc="Linear + tanh blocks of the checkpointing network")
+    width: int = setting(64, low=1, doc="units per layer of that network")
+    batch: int = setting(128, low=1, doc="inputs in one forward pass")
+    segments: int = setting(4, low=1, doc="checkpointed segments (torch.utils.checkpoint)")
+    seed: int = setting(2026, low=0, doc="seed of the point, the probes and the network")
+
+    SHORT = {"n": 20, "n_probes": 50}
+
+
+@study("autodiff", SecondOrderRun)
+def second_order_run(cfg: SecondOrderRun) -> dict:
+    """Second derivatives by composing the two modes, against the Hessian by hand; Hutchinson's
+    estimate; saved activations with and without checkpointing (first-layer gradients of both)."""
+    import torch
+
+    from .. import higher_order as ho
+
+    gen = torch.Generator().manual_seed(cfg.seed)
+    x = torch.randn(cfg.n, generator=gen, dtype=torch.float64)
+    v = torch.randn(cfg.n, generator=gen, dtype=torch.float64)
+    hessian = ho.rosenbrock_hessian(x)
+    hv = {m: ho.hvp(ho.rosenbrock, x, v, m).numpy() for m in ho.HVP_METHODS}
+    lap = float(ho.laplacian(ho.rosenbrock, x))
+    hutch = ho.hutchinson_laplacian(ho.rosenbrock, x, cfg.n_probes, seed=cfg.seed)
+    off = hessian - np.diag(np.diag(hessian))
+    torch.manual_seed(cfg.seed)
+    layers = [m for _ in range(cfg.depth) for m in (torch.nn.Linear(cfg.width, cfg.width), torch.nn.Tanh())]
+    net = torch.nn.Sequential(*layers).double()
+    inputs = torch.randn(cfg.batch, cfg.width, generator=gen, dtype=torch.float64)
+    plain, grad_plain = ho.saved_activation_bytes(net, inputs, 0)
+    ckpt, grad_ckpt = ho.saved_activation_bytes(net, inputs, min(cfg.segments, len(net)))
+    return {
+        "hv": hv,
+        "hv_exact": hessian @ v.numpy(),
+        "laplacian": lap,
+        "trace": float(np.trace(hessian)),
+        "hutchinson": hutch,
+        "hutchinson_sigma_theory": float(np.sqrt(2 * np.sum(off**2) / cfg.n_probes)),
+        "saved_plain": plain,
+        "saved_checkpoint": ckpt,
+        "activation_bytes": cfg.batch * cfg.width * 8,
+        "grad_difference": float((grad_plain - grad_ckpt).abs().max()),
+    }
+
+
 def cluster_positions() -> np.ndarray:
     """Four atoms near the corners of a regular tetrahedron (reduced Lennard-Jones units).
 
