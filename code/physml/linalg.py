@@ -714,3 +714,125 @@ def numpy_torch_deviations(A, b, *, device: str = "cpu") -> dict[str, float]:
             }
     finally:
         torch.set_num_threads(torch_threads)
+
+
+# ---------------------------------------------------------------------------------------
+# positive definite matrices, the pseudo-inverse and low-rank approximation
+# ---------------------------------------------------------------------------------------
+
+
+def _real_matrix(A, name: str = "A", *, square: bool = False) -> np.ndarray:
+    A = _as_matrix(A, name, square=square)
+    if np.iscomplexobj(A):
+        raise TypeError(f"{name} must be real")
+    return A.astype(float)
+
+
+def cholesky(A) -> np.ndarray:
+    """The Cholesky factor L of a symmetric positive definite A: A = L L^T, L lower triangular.
+
+    Column by column (chapter "Linear algebra", the Cholesky factorisation),
+
+        l_jj = sqrt(a_jj - sum_{k<j} l_jk^2),
+        l_ij = (a_ij - sum_{k<j} l_ik l_jk) / l_jj   for i > j.
+
+    The square root exists at every step exactly when A is positive definite, so the
+    factorisation doubles as the cheapest test of definiteness: a pivot <= 0 raises a
+    ValueError. Costs n^3/3 multiplications, half of an LU factorisation.
+    """
+    return _cholesky(A, "A")
+
+
+def _cholesky(A, name: str) -> np.ndarray:
+    """:func:`cholesky` with the caller's name of the matrix in the error messages."""
+    A = _real_matrix(A, name, square=True)
+    if not np.allclose(A, A.T, rtol=1e-12, atol=1e-12 * max(1.0, float(np.abs(A).max()))):
+        raise ValueError(f"{name} must be symmetric")
+    n = A.shape[0]
+    L = np.zeros_like(A)
+    for j in range(n):
+        pivot = A[j, j] - L[j, :j] @ L[j, :j]
+        if not pivot > 0:
+            raise ValueError(f"{name} must be positive definite: pivot {j} is {pivot:.3g}")
+        L[j, j] = np.sqrt(pivot)
+        L[j + 1 :, j] = (A[j + 1 :, j] - L[j + 1 :, :j] @ L[j, :j]) / L[j, j]
+    return L
+
+
+def gaussian_samples(mean, cov, n: int, *, seed) -> np.ndarray:
+    """n samples of the multivariate normal N(mean, cov) as x = mean + L z (L from :func:`cholesky`).
+
+    With z ~ N(0, I), Cov(L z) = L E[z z^T] L^T = L L^T = cov. Returns an (n, d) array.
+    """
+    mean = _as_vector(mean, "mean")
+    if np.iscomplexobj(mean):
+        raise TypeError("mean must be real")
+    cov = _real_matrix(cov, "cov", square=True)
+    if cov.shape[0] != mean.shape[0]:
+        raise ValueError(f"cov must be {mean.shape[0]} x {mean.shape[0]} like mean, got {cov.shape}")
+    n = _check_size(n)
+    L = _cholesky(cov, "cov")
+    z = as_rng(seed).standard_normal((n, mean.shape[0]))
+    return mean + z @ L.T
+
+
+def pinv(A, rcond: float = 1e-12) -> np.ndarray:
+    """The Moore-Penrose pseudo-inverse from the SVD: A^+ = V Sigma^+ U^T.
+
+    Sigma^+ inverts the singular values above rcond * sigma_0 and sets the others to zero
+    (they are zero up to rounding). x = A^+ b is the least-squares solution of A x = b with
+    the smallest norm; for a matrix with independent columns it equals (A^T A)^{-1} A^T b.
+    """
+    A = _real_matrix(A)
+    rcond = float(check_scalar(rcond, "rcond", minimum=0.0, maximum=1.0))
+    U, s, Vt = np.linalg.svd(A, full_matrices=False)
+    keep = s > rcond * (s[0] if s.size else 0.0)
+    s_inv = np.zeros_like(s)
+    s_inv[keep] = 1.0 / s[keep]
+    return (Vt.T * s_inv) @ U.T
+
+
+def truncated_svd(A, k: int) -> np.ndarray:
+    """The best rank-k approximation A_k = sum_{i<k} sigma_i u_i v_i^T (Eckart-Young).
+
+    No matrix B of rank <= k is closer to A in the Frobenius norm,
+    ||A - A_k||_F^2 = sum_{i>=k} sigma_i^2, or in the 2-norm, ||A - A_k||_2 = sigma_k.
+    """
+    A = _real_matrix(A)
+    k = check_int(k, "k", minimum=1, maximum=min(A.shape))
+    U, s, Vt = np.linalg.svd(A, full_matrices=False)
+    return (U[:, :k] * s[:k]) @ Vt[:k]
+
+
+def als_low_rank(A, k: int, n_iter: int = 100, *, seed) -> tuple[np.ndarray, np.ndarray]:
+    """A rank-k approximation B C^T of A by alternating least squares, without any SVD.
+
+    Starting from a random C (m x k), alternate the two linear least-squares problems
+    B = argmin ||A - B C^T||_F (C fixed) and C = argmin ||A - B C^T||_F (B fixed). Each
+    step can only lower the error; the chapter compares where it ends with Eckart-Young.
+    Returns B (n x k) and C (m x k).
+    """
+    A = _real_matrix(A)
+    k = check_int(k, "k", minimum=1, maximum=min(A.shape))
+    n_iter = check_int(n_iter, "n_iter", minimum=1)
+    C = as_rng(seed).standard_normal((A.shape[1], k))
+    for _ in range(n_iter):
+        B = np.linalg.lstsq(C, A.T, rcond=None)[0].T
+        C = np.linalg.lstsq(B, A, rcond=None)[0].T
+    return B, C
+
+
+def quadratic_form_gradient(A, x) -> np.ndarray:
+    """The gradient of the quadratic form f(x) = x^T A x: grad f = (A + A^T) x (= 2 A x for symmetric A).
+
+    From f = sum_ij x_i a_ij x_j, df/dx_k = sum_j a_kj x_j + sum_i x_i a_ik. With the linear
+    term, grad (b^T x) = b; together they give the gradient of the least-squares cost,
+    grad ||y - X theta||^2 = -2 X^T (y - X theta), and the normal equations.
+    """
+    A = _real_matrix(A, square=True)
+    x = _as_vector(x, "x")
+    if np.iscomplexobj(x):
+        raise TypeError("x must be real")
+    if x.shape[0] != A.shape[0]:
+        raise ValueError(f"x must have length {A.shape[0]}, got {x.shape[0]}")
+    return (A + A.T) @ x

@@ -220,6 +220,43 @@ example(
 )
 example("physml.linalg.matrix_with_condition_number", n=Size(3), kappa=Real(10.0, minimum=1.0), seed=Rng(0))
 example("physml.linalg.hilbert", n=Size(3))
+_SPD3 = np.array([[2.0, 0.5, 0.0], [0.5, 1.5, 0.2], [0.0, 0.2, 1.0]])
+example(
+    "physml.linalg.cholesky",
+    A=M(
+        _SPD3,
+        extra=[
+            Bad("not square", np.ones((2, 3))),
+            Bad("not symmetric", np.triu(_SPD3)),
+            Bad("indefinite", np.diag([1.0, -1.0, 1.0])),
+        ],
+    ),
+)
+example(
+    "physml.linalg.gaussian_samples",
+    mean=V([0.0, 1.0, 2.0]),
+    cov=M(_SPD3, extra=[Bad("other size", np.eye(2)), Bad("indefinite", -_SPD3)]),
+    n=Size(4),
+    seed=Rng(0),
+)
+example("physml.linalg.pinv", A=M(np.arange(6.0).reshape(3, 2)), rcond=Real(1e-12, minimum=0.0, maximum=1.0))
+example(
+    "physml.linalg.truncated_svd",
+    A=M(np.arange(6.0).reshape(3, 2) + np.eye(3, 2)),
+    k=Int(1, minimum=1, extra=[Bad("above rank", 3)]),
+)
+example(
+    "physml.linalg.als_low_rank",
+    A=M(np.arange(6.0).reshape(3, 2) + np.eye(3, 2)),
+    k=Int(1, minimum=1, extra=[Bad("above rank", 3)]),
+    n_iter=Size(2),
+    seed=Rng(0),
+)
+example(
+    "physml.linalg.quadratic_form_gradient",
+    A=M(_SPD3, extra=[Bad("not square", np.ones((3, 2)))]),
+    x=V([1.0, 0.0, -1.0], extra=[Bad("other length", np.ones(2))]),
+)
 example("physml.linalg.band_mask", n=Size(3), lower=Int(1, minimum=0), upper=Int(1, minimum=0))
 example(
     "physml.linalg.random_banded", n=Size(3), lower=Int(1, minimum=0), upper=Int(1, minimum=0), seed=Rng(0)
@@ -4834,7 +4871,9 @@ example(
     method=Choice("forward-over-reverse"),
 )
 example("physml.higher_order.laplacian", f=Fn(_ho_f), x=_ho_x)
-example("physml.higher_order.hutchinson_laplacian", f=Fn(_ho_f), x=_ho_x, n_probes=Int(4, minimum=2), seed=Rng(0))
+example(
+    "physml.higher_order.hutchinson_laplacian", f=Fn(_ho_f), x=_ho_x, n_probes=Int(4, minimum=2), seed=Rng(0)
+)
 example(
     "physml.higher_order.saved_activation_bytes",
     model=Obj(Lazy(_ho_net), wrong=[Lazy(lambda: __import__("torch").nn.Linear(3, 3))]),

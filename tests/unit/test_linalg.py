@@ -356,3 +356,64 @@ def test_elementary_factors_refuses_a_relative_tolerance_of_one_or_more():
             linalg.elementary_factors(A, tol)
     factors = linalg.elementary_factors(A, 0.5)
     np.testing.assert_allclose(np.linalg.multi_dot(factors), A)
+
+
+# --------------------------------------------------------------------------- factorisations
+
+
+def test_cholesky_against_scipy_and_refuses_indefinite():
+    import scipy.linalg
+
+    rng = np.random.default_rng(3)
+    G = rng.standard_normal((7, 7))
+    A = G @ G.T + 0.1 * np.eye(7)
+    np.testing.assert_allclose(linalg.cholesky(A), scipy.linalg.cholesky(A, lower=True), atol=1e-12)
+    with pytest.raises(ValueError, match="positive definite"):
+        linalg.cholesky(np.diag([1.0, -1.0, 2.0]))
+    with pytest.raises(ValueError, match="symmetric"):
+        linalg.cholesky(np.array([[2.0, 1.0], [0.0, 2.0]]))
+
+
+def test_gaussian_samples_covariance():
+    cov = np.array([[1.0, -0.5], [-0.5, 2.0]])
+    x = linalg.gaussian_samples([0.0, 3.0], cov, 40_000, seed=0)
+    # standard error of a sample covariance entry: sqrt((S_ij^2 + S_ii S_jj)/n)
+    se = np.sqrt((cov**2 + np.outer(np.diag(cov), np.diag(cov))) / len(x))
+    assert np.all(np.abs(np.cov(x.T) - cov) < 4 * se)
+
+
+def test_pinv_gives_the_minimum_norm_least_squares_solution():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((10, 4))
+    X = np.column_stack([X, X[:, 0] - X[:, 2]])
+    y = rng.standard_normal(10)
+    theta = linalg.pinv(X) @ y
+    np.testing.assert_allclose(theta, np.linalg.lstsq(X, y, rcond=None)[0], atol=1e-12)
+    null = np.array([1.0, 0.0, -1.0, 0.0, -1.0])  # X @ null = 0
+    np.testing.assert_allclose(X @ null, 0, atol=1e-12)
+    assert np.linalg.norm(theta) < np.linalg.norm(theta + 0.1 * null)
+
+
+def test_eckart_young_in_the_two_norm_and_the_frobenius_norm():
+    A = np.random.default_rng(2).standard_normal((9, 6))
+    s = np.linalg.svd(A, compute_uv=False)
+    for k in (1, 3, 5):
+        Ak = linalg.truncated_svd(A, k)
+        assert np.linalg.matrix_rank(Ak) == k
+        assert np.linalg.norm(A - Ak, 2) == pytest.approx(s[k], rel=1e-12)
+        assert np.linalg.norm(A - Ak) == pytest.approx(np.sqrt(np.sum(s[k:] ** 2)), rel=1e-12)
+        # no random rank-k matrix does better
+        rng = np.random.default_rng(k)
+        for _ in range(20):
+            B = rng.standard_normal((9, k)) @ rng.standard_normal((k, 6))
+            assert np.linalg.norm(A - B) >= np.linalg.norm(A - Ak)
+
+
+def test_quadratic_form_gradient_by_finite_differences():
+    rng = np.random.default_rng(4)
+    A, x = rng.standard_normal((5, 5)), rng.standard_normal(5)
+    h = 1e-6
+    fd = [((x + h * e) @ A @ (x + h * e) - (x - h * e) @ A @ (x - h * e)) / (2 * h) for e in np.eye(5)]
+    np.testing.assert_allclose(linalg.quadratic_form_gradient(A, x), fd, atol=1e-7)
+    with pytest.raises(ValueError, match="x"):
+        linalg.quadratic_form_gradient(A, x[:3])

@@ -159,3 +159,55 @@ def kappa_law_run(cfg: KappaLawRun) -> dict:
         "slope_normal": power_law_fit(kappas, normal),
         "slope_svd": power_law_fit(kappas, svd),
     }
+
+
+# --------------------------------------------------------------------------- factorisations
+
+
+class FactorisationRun(Settings):
+    """Settings of the sections on positive definite matrices, the pseudo-inverse and
+    Eckart-Young: a random SPD matrix and its Cholesky factor, correlated Gaussian samples,
+    a rank-deficient design matrix, and low-rank approximations of a matrix with decaying
+    singular values by truncated SVD and by alternating least squares."""
+
+    n: int = setting(6, low=1, doc="size of the symmetric positive definite matrix")
+    n_samples: int = setting(20_000, low=2, doc="Gaussian samples drawn through the Cholesky factor")
+    rank_size: int = setting(40, low=2, doc="size of the matrix approximated at low rank")
+    decay: float = setting(0.7, low=0, high=1, doc="ratio of successive singular values of that matrix")
+    k_max: int = setting(6, low=1, doc="ranks 1, ..., k_max")
+    als_iterations: int = setting(60, low=1, doc="sweeps of alternating least squares")
+    seed: int = setting(2026, low=0, doc="seed of the matrices, samples and starting points")
+
+    SHORT = {"n_samples": 5_000}
+
+
+@study("linear_algebra", FactorisationRun)
+def factorisation_run(cfg: FactorisationRun) -> dict:
+    """Cholesky against NumPy, sampling with the factor, the pseudo-inverse of a rank-deficient
+    matrix, and the low-rank errors of truncated SVD and ALS, rank by rank."""
+    rng = np.random.default_rng(cfg.seed)
+    G = rng.standard_normal((cfg.n, cfg.n))
+    spd = G @ G.T / cfg.n + 0.5 * np.eye(cfg.n)
+    cov = np.array([[2.0, 0.8], [0.8, 1.0]])
+    samples = linalg.gaussian_samples([1.0, -1.0], cov, cfg.n_samples, seed=rng)
+    X = rng.standard_normal((8, 5))
+    X[:, 4] = X[:, 0] + X[:, 1]  # a dependent column: X^T X is singular
+    M = linalg.matrix_with_singular_values(cfg.decay ** np.arange(cfg.rank_size), seed=rng)
+    ranks = np.arange(1, min(cfg.k_max, cfg.rank_size) + 1)
+    svd_err, als_err = [], []
+    for k in ranks:
+        svd_err.append(np.linalg.norm(M - linalg.truncated_svd(M, int(k))))
+        B, C = linalg.als_low_rank(M, int(k), cfg.als_iterations, seed=rng)
+        als_err.append(np.linalg.norm(M - B @ C.T))
+    return {
+        "spd": spd,
+        "L": linalg.cholesky(spd),
+        "cov": cov,
+        "samples": samples,
+        "X": X,
+        "X_pinv": linalg.pinv(X),
+        "M": M,
+        "ranks": ranks,
+        "svd_error": np.array(svd_err),
+        "als_error": np.array(als_err),
+    }
