@@ -56,3 +56,15 @@ def _tridiagonal_product():
     A = linalg.random_structured("tridiagonal", 8, seed=21)
     B = linalg.random_structured("tridiagonal", 8, seed=22)
     return np.array(linalg.bandwidths(A @ B))
+
+
+@answer(
+    "linalg-logdet",
+    rtol=1e-8,
+    hint="Take twice the sum of the logarithms of the diagonal of the Cholesky factor of K.",
+)
+def _logdet():
+    # independent of the Cholesky factor: LAPACK's LU-based log-determinant
+    x = np.arange(8) / 2
+    K = np.exp(-0.5 * (x[:, None] - x[None, :]) ** 2) + 1e-6 * np.eye(8)
+    return np.linalg.slogdet(K)[1]
