@@ -4841,6 +4841,174 @@ example(
     sizes=Shape((8,)),
 )
 
+# ----------------------------------------------------------------------------- physml.operators
+
+
+def _op():
+    from physml import operators
+
+    return operators
+
+
+def _op_tensor(*shape, dtype=None):
+    import torch
+
+    return torch.linspace(-1.0, 1.0, int(np.prod(shape)), dtype=dtype or torch.float32).reshape(shape)
+
+
+_op_coeffs = np.array([[1.0, 0.5, -0.25], [0.3, -1.0, 0.1]])
+_op_x = np.linspace(0.0, 1.0, 6)
+_op_f = np.sin(np.pi * np.arange(8) / 8)[None] * np.array([[1.0], [2.0], [-1.5], [0.5]])
+_op_u = _op_f / np.pi**2
+
+
+def _op_fno():
+    return _op().FNO1d(width=4, modes=3, n_layers=1, seed=0)
+
+
+def _op_deeponet():
+    return _op().DeepONet(n_sensors=8, width=4, n_basis=3, depth=1, seed=0)
+
+
+def _op_transformer():
+    return _op().GridTransformer(d_model=4, n_heads=2, n_layers=1, d_ff=8, n_freq=1, seed=0)
+
+
+def _op_wrong_model():
+    import torch
+
+    torch.manual_seed(0)
+    return torch.nn.Linear(8, 3)  # maps sources to 3 values, not to a solution on the grid
+
+
+example("physml.operators.grid", n=Int(8, minimum=2))
+example(
+    "physml.operators.source_coefficients",
+    n_samples=Size(3),
+    n_modes=Size(4),
+    decay=Real(1.0, minimum=0.0, maximum=10.0),
+    seed=Rng(0),
+)
+for _name in ("sine_series", "poisson_exact"):
+    example(
+        f"physml.operators.{_name}",
+        coeffs=Arr(_op_coeffs, ndim=(1, 2), extra=[huge(_op_coeffs)]),
+        x=V(_op_x),
+    )
+example(
+    "physml.operators.solve_bvp",
+    f=Arr(_op_f, ndim=(1, 2), extra=[Bad("two grid points", np.ones((2, 2))), huge(_op_f)]),
+    kappa=Real(1.0, minimum=0.0, maximum=1e6),
+    tol=Rate(1e-10),
+    max_iter=Size(30, extra=[Bad("too few iterations to converge", 1, (ValueError,))]),
+)
+example(
+    "physml.operators.SpectralConv1d",
+    in_channels=Size(2),
+    out_channels=Size(3),
+    modes=Size(4),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+)
+instance("physml.operators.SpectralConv1d", Lazy(lambda: _op().SpectralConv1d(2, 3, 4, seed=0)).build)
+example(
+    "physml.operators.SpectralConv1d.forward",
+    v=T(
+        Lazy(lambda: _op_tensor(2, 2, 8)),
+        wrong=[Lazy(lambda: _op_tensor(2, 3, 8)), Lazy(lambda: _op_tensor(2, 8)), np.zeros((2, 2, 8))],
+        model_dtype=True,
+    ),
+)
+example(
+    "physml.operators.spectral_conv_reference",
+    weight=Arr(
+        np.linspace(-1.0, 1.0, 24).reshape(2, 3, 4),  # real weights are complex weights too
+        ndim=3,
+        complex_ok=True,
+        extra=[Bad("2-d", np.ones((2, 3)))],
+    ),
+    v=Arr(np.ones((1, 2, 8)), ndim=3, extra=[Bad("other channels", np.ones((1, 3, 8)))]),
+)
+example(
+    "physml.operators.FNO1d",
+    width=Size(4),
+    modes=Size(3),
+    n_layers=Size(1),
+    dirichlet=Flag(True),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+)
+instance("physml.operators.FNO1d", Lazy(_op_fno).build)
+_op_sources = T(
+    Lazy(lambda: _op_tensor(3, 8)),
+    wrong=[Lazy(lambda: _op_tensor(3, 8, 1)), Lazy(lambda: _op_tensor(3, 1)), np.zeros((3, 8))],
+    model_dtype=True,
+)
+example("physml.operators.FNO1d.forward", f=_op_sources)
+example(
+    "physml.operators.DeepONet",
+    n_sensors=Int(8, minimum=2),
+    width=Size(4),
+    n_basis=Size(3),
+    depth=Size(1),
+    dirichlet=Flag(True),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+)
+instance("physml.operators.DeepONet", Lazy(_op_deeponet).build)
+example(
+    "physml.operators.DeepONet.forward",
+    f=T(
+        Lazy(lambda: _op_tensor(3, 16)),
+        wrong=[Lazy(lambda: _op_tensor(3, 12)), Lazy(lambda: _op_tensor(3, 16, 1)), np.zeros((3, 16))],
+        model_dtype=True,
+    ),
+)
+example(
+    "physml.operators.GridTransformer",
+    d_model=Size(4),
+    n_heads=Size(2, extra=[Bad("does not divide d_model", 3)]),
+    n_layers=Size(1),
+    d_ff=Size(8),
+    n_freq=Int(1, minimum=0),
+    dirichlet=Flag(True),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+)
+instance("physml.operators.GridTransformer", Lazy(_op_transformer).build)
+example("physml.operators.GridTransformer.forward", f=_op_sources)
+example("physml.operators.GridTransformer.features", f=_op_sources)
+example(
+    "physml.operators.fit_linear_operator",
+    same_rows=[("f", "u")],
+    f=M(_op_f, extra=[huge(_op_f)]),
+    u=M(_op_u),
+    rcond=Real(1e-10, minimum=0.0, maximum=1.0),
+)
+example(
+    "physml.operators.relative_errors",
+    u_pred=M(_op_u * 1.1, extra=[huge(_op_u), Bad("other shape", _op_u[:, :4])]),
+    u_true=M(_op_u, extra=[Bad("a zero row", np.vstack([_op_u[:3], np.zeros((1, 8))])), huge(_op_u)]),
+)
+_op_model = Obj(Lazy(_op_fno), wrong=[Lazy(_linear_model), Lazy(_op_wrong_model)])
+example(
+    "physml.operators.train_operator",
+    same_rows=[("f", "u")],
+    model=_op_model,
+    f=M(_op_f, extra=[Bad("other grid than u", _op_f[:, :4])]),
+    u=M(_op_u, extra=[Bad("a zero row", np.vstack([_op_u[:3], np.zeros((1, 8))]))]),
+    steps=Size(2),
+    lr=Rate(1e-3, maximum=10.0),
+    batch_size=Size(2),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+)
+example(
+    "physml.operators.predict",
+    model=_op_model,
+    f=M(_op_f, extra=[Bad("3-d tensor-like", np.ones((2, 2, 8)))]),
+    batch_size=Size(3),
+)
 
 # --------------------------------------------------------------------------- physml.higher_order
 
