@@ -335,3 +335,74 @@ def fit_linear(X, y, method: str = "ols", lam: float = 0.0, standardize: bool = 
     if standardize:
         return LinearModel(theta=theta, intercept=y_mean, scaler=scaler)
     return LinearModel(theta=theta, intercept=y_mean - float(scaler.mean @ theta), scaler=None)
+
+
+# --------------------------------------------------------------------------- uncertainty of OLS
+
+
+@dataclass(frozen=True)
+class ConfidenceIntervals:
+    """OLS parameters with standard errors and confidence intervals (:func:`ols_confidence`)."""
+
+    theta: np.ndarray
+    stderr: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    sigma2_hat: float
+    level: float
+
+
+def ols_confidence(X, y, level: float = 0.95) -> ConfidenceIntervals:
+    r"""OLS parameters with their standard errors and ``level`` confidence intervals (chapter "Regression").
+
+    For ``y = X theta* + eps`` with independent noise of variance sigma^2 and a fixed design of
+    full column rank p, theta_hat = (X^T X)^{-1} X^T y is unbiased with
+
+        Cov(theta_hat) = sigma^2 (X^T X)^{-1},
+
+    and sigma^2 is estimated without bias by sigma2_hat = ||y - X theta_hat||^2 / (n - p). With
+    Gaussian noise (theta_hat_j - theta*_j) / se_j follows Student's t with n - p degrees of
+    freedom, se_j = sqrt(sigma2_hat [(X^T X)^{-1}]_jj), so theta_hat_j +- t_{n-p, (1+level)/2} se_j
+    covers theta*_j with probability ``level``. ``X`` is used as given (add a column of ones
+    for an intercept).
+    """
+    from scipy import stats
+
+    X, y = _check_xy(X, y)
+    level = check_scalar(level, "level", minimum=0.0, maximum=1.0, include_min=False, include_max=False)
+    n, p = X.shape
+    if n <= p:
+        raise ValueError(f"X must have more rows than columns to estimate the noise, got {n} x {p}")
+    if np.linalg.matrix_rank(X) < p:
+        raise ValueError("X must have independent columns (full column rank)")
+    xtx_inv = np.linalg.inv(X.T @ X)
+    theta = xtx_inv @ (X.T @ y)
+    sigma2_hat = float(np.sum((y - X @ theta) ** 2) / (n - p))
+    stderr = np.sqrt(sigma2_hat * np.diag(xtx_inv))
+    t = float(stats.t.ppf(0.5 + level / 2, df=n - p))
+    return ConfidenceIntervals(
+        theta, stderr, theta - t * stderr, theta + t * stderr, sigma2_hat, float(level)
+    )
+
+
+# --------------------------------------------------------------------------- the Ising couplings
+
+
+def ising_chain_energies(spins, coupling: float = 1.0) -> np.ndarray:
+    r"""Energies E = -J sum_j s_j s_{j+1} of periodic one-dimensional Ising chains (rows of ``spins``).
+
+    The regression target of Mehta et al.'s coupling problem (chapter "Regression").
+    """
+    s = as_float_array(spins, "spins", ndim=2, nonempty=True)
+    if not np.all(np.abs(s) == 1.0):
+        raise ValueError("spins must be +1 or -1")
+    coupling = check_scalar(coupling, "coupling")
+    return -coupling * np.sum(s * np.roll(s, -1, axis=1), axis=1)
+
+
+def pair_features(spins) -> np.ndarray:
+    r"""All products s_i s_j of a configuration, row by row: the design matrix of the model
+    E = sum_{ij} J_ij s_i s_j with L^2 unknown couplings J_ij (chapter "Regression").
+    """
+    s = as_float_array(spins, "spins", ndim=2, nonempty=True)
+    return (s[:, :, None] * s[:, None, :]).reshape(len(s), -1)

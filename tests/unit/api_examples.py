@@ -370,6 +370,19 @@ example(
     y_pred=V(Y8 + 0.1),
 )
 example(
+    "physml.regression.ols_confidence",
+    same_rows=[("X", "y")],
+    X=M(np.column_stack([np.ones(6), np.arange(6.0)]), extra=[Bad("too few rows", np.ones((2, 2)))]),
+    y=V(np.array([0.1, 1.2, 1.9, 3.2, 3.9, 5.1])),
+    level=Real(0.95, minimum=0.0, maximum=1.0, include_min=False, include_max=False),
+)
+example(
+    "physml.regression.ising_chain_energies",
+    spins=M(np.array([[1.0, -1.0, 1.0], [1.0, 1.0, 1.0]]), extra=[Bad("not spins", np.array([[1.0, 0.5]]))]),
+    coupling=Real(1.0),
+)
+example("physml.regression.pair_features", spins=M(np.array([[1.0, -1.0, 1.0], [1.0, 1.0, 1.0]])))
+example(
     "physml.regression.LinearModel",
     theta=V([1.0, 2.0]),
     intercept=Real(0.5),

@@ -258,3 +258,34 @@ def test_bad_input_raises_value_error_naming_the_argument():
     model = regression.fit_linear(X, y)
     with pytest.raises(ValueError, match="X"):
         model.predict(X[:, :2])
+
+
+def test_ols_confidence_against_the_textbook_formulas():
+    from scipy import stats
+
+    rng = np.random.default_rng(5)
+    X = np.column_stack([np.ones(30), rng.uniform(-1, 1, 30)])
+    y = X @ np.array([1.0, 2.0]) + 0.3 * rng.standard_normal(30)
+    ci = regression.ols_confidence(X, y, 0.9)
+    theta = np.linalg.lstsq(X, y, rcond=None)[0]
+    resid = y - X @ theta
+    s2 = resid @ resid / 28
+    se = np.sqrt(s2 * np.diag(np.linalg.inv(X.T @ X)))
+    np.testing.assert_allclose(ci.theta, theta, atol=1e-12)
+    np.testing.assert_allclose(ci.stderr, se, rtol=1e-12)
+    np.testing.assert_allclose(ci.upper - ci.theta, stats.t.ppf(0.95, 28) * se, rtol=1e-12)
+    with pytest.raises(ValueError, match="rows"):
+        regression.ols_confidence(X[:2], y[:2])
+    with pytest.raises(ValueError, match="independent"):
+        regression.ols_confidence(np.column_stack([X, X[:, 1]]), y)
+
+
+def test_ising_chain_energies_and_pair_features():
+    s = np.array([[1.0, 1.0, 1.0, 1.0], [1.0, -1.0, 1.0, -1.0], [1.0, 1.0, -1.0, -1.0]])
+    np.testing.assert_array_equal(regression.ising_chain_energies(s), [-4.0, 4.0, 0.0])
+    features = regression.pair_features(s)
+    J = np.zeros((4, 4))
+    J[np.arange(4), (np.arange(4) + 1) % 4] = -1.0  # E = sum_ij J_ij s_i s_j with the true couplings
+    np.testing.assert_array_equal(features @ J.ravel(), regression.ising_chain_energies(s))
+    with pytest.raises(ValueError, match="spins"):
+        regression.ising_chain_energies(np.array([[1.0, 0.5]]))

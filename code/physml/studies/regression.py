@@ -404,3 +404,131 @@ def bootstrap_variance_run(cfg: BootstrapVarianceRun) -> dict:
         "exact": exact,
         "p": X1.shape[1],
     }
+
+
+# --------------------------------------------------------------------------- uncertainty of OLS
+
+
+class CoverageRun(Settings):
+    """Settings of the coverage study: many noise draws on one fixed design with a known truth;
+    the OLS confidence intervals, the spread of the estimates against sigma^2 (X^T X)^{-1}, and
+    Gauss-Markov's comparison with another linear unbiased estimator."""
+
+    n: int = setting(40, low=3, doc="data points of the fixed design (x uniform in [-1, 1])")
+    degree: int = setting(3, low=1, doc="polynomial degree of the true model and of the fit")
+    noise: float = setting(0.5, low=0, doc="standard deviation sigma of the Gaussian noise")
+    level: float = setting(0.95, low=0, high=1, doc="confidence level of the intervals")
+    n_repeats: int = setting(4000, low=2, doc="noise draws")
+    seed: int = setting(2026, low=0, doc="seed of the design, the truth and the noise")
+
+    SHORT = {"n_repeats": 1000}
+
+
+@study("regression", CoverageRun)
+@_one_blas_thread
+def coverage_run(cfg: CoverageRun) -> dict:
+    """Repeated OLS fits on one design: coverage of the intervals of every coefficient, the sample
+    covariance of the estimates against sigma^2 (X^T X)^{-1}, and the variance of the slope from
+    OLS and from a competing linear unbiased estimator (OLS on a random half of the points,
+    A y with A X = I as well)."""
+    rng = np.random.default_rng(cfg.seed)
+    x = rng.uniform(-1.0, 1.0, cfg.n)
+    X = np.vander(x, cfg.degree + 1, increasing=True)
+    theta_true = rng.normal(0.0, 1.0, cfg.degree + 1)
+    half = np.sort(rng.choice(cfg.n, size=max(cfg.degree + 2, cfg.n // 2), replace=False))
+    A_half = np.zeros((cfg.degree + 1, cfg.n))
+    A_half[:, half] = np.linalg.pinv(X[half])
+    estimates, covered, half_estimates = [], [], []
+    for _ in range(cfg.n_repeats):
+        y = X @ theta_true + cfg.noise * rng.standard_normal(cfg.n)
+        ci = regression.ols_confidence(X, y, cfg.level)
+        estimates.append(ci.theta)
+        covered.append((ci.lower <= theta_true) & (theta_true <= ci.upper))
+        half_estimates.append(A_half @ y)
+    estimates = np.array(estimates)
+    return {
+        "X": X,
+        "theta_true": theta_true,
+        "estimates": estimates,
+        "covered": np.array(covered),
+        "cov_exact": cfg.noise**2 * np.linalg.inv(X.T @ X),
+        "cov_sample": np.cov(estimates.T),
+        "half_estimates": np.array(half_estimates),
+        "cov_half_exact": cfg.noise**2 * A_half @ A_half.T,
+    }
+
+
+# --------------------------------------------------------------------------- Ising couplings
+
+
+class IsingCouplingRun(Settings):
+    """Settings of Mehta et al.'s coupling problem: learn the couplings J_ij of a periodic 1D
+    Ising chain from (configuration, energy) pairs with OLS, Ridge and Lasso."""
+
+    L: int = setting(30, low=3, doc="spins in the chain (L^2 couplings to learn)")
+    n_train: int = setting(300, low=2, doc="training configurations (uniformly random spins)")
+    n_test: int = setting(1000, low=2, doc="test configurations")
+    lam_min: float = setting(1e-3, low=0, doc="smallest lambda of the sweep")
+    lam_max: float = setting(1e2, low=0, doc="largest lambda of the sweep")
+    n_lambdas: int = setting(6, low=2, doc="lambdas, log-spaced")
+    lam_show: float = setting(
+        1e-2, low=0, doc="lambda of the coupling matrices shown and of the seed comparison"
+    )
+    n_seeds: int = setting(3, low=1, doc="data sets (seeds) of the comparison at lam_show")
+    seed: int = setting(2026, low=0, doc="seed of the first data set")
+
+    SHORT = {"L": 16, "n_train": 80, "n_test": 300, "n_lambdas": 3}
+
+
+def _coupling_data(cfg: IsingCouplingRun, seed: int):
+    rng = np.random.default_rng(seed)
+
+    def sample(n):
+        s = rng.choice([-1.0, 1.0], size=(n, cfg.L))
+        return regression.pair_features(s), regression.ising_chain_energies(s)
+
+    return sample(cfg.n_train), sample(cfg.n_test)
+
+
+@study("regression", IsingCouplingRun)
+@_one_blas_thread
+def ising_coupling_run(cfg: IsingCouplingRun) -> dict:
+    """R^2 on training and test configurations for OLS (minimum norm), Ridge and Lasso over a sweep
+    of lambda (first data set), the fitted coupling matrices at ``lam_show``, and the test R^2 of
+    the three at ``lam_show`` on ``n_seeds`` independent data sets."""
+    (X_tr, E_tr), (X_te, E_te) = _coupling_data(cfg, cfg.seed)
+    lambdas = np.geomspace(cfg.lam_min, cfg.lam_max, cfg.n_lambdas)
+    ols = np.linalg.pinv(X_tr) @ E_tr  # the minimum-norm least-squares solution
+    r2 = {"OLS": [], "Ridge": [], "Lasso": []}
+    lasso = {}
+    theta = None
+    for lam in lambdas[::-1]:  # from large to small lambda, each Lasso fit warm-started at the last
+        theta = regression.lasso_fit(X_tr, E_tr, lam, tol=1e-8, theta0=theta)
+        lasso[lam] = theta
+    for lam in lambdas:
+        fits = {"OLS": ols, "Ridge": regression.ridge_fit(X_tr, E_tr, lam), "Lasso": lasso[lam]}
+        for name, fitted in fits.items():
+            r2[name].append((regression.r2(E_tr, X_tr @ fitted), regression.r2(E_te, X_te @ fitted)))
+    seeds = {"OLS": [], "Ridge": [], "Lasso": []}
+    shown = None
+    for k in range(cfg.n_seeds):
+        (Xs, Es), (Xt, Et) = (X_tr, E_tr), (X_te, E_te)
+        if k:
+            (Xs, Es), (Xt, Et) = _coupling_data(cfg, cfg.seed + k)
+        fits = {
+            "OLS": np.linalg.pinv(Xs) @ Es,
+            "Ridge": regression.ridge_fit(Xs, Es, cfg.lam_show),
+            "Lasso": regression.lasso_fit(Xs, Es, cfg.lam_show, tol=1e-8),
+        }
+        for name, fitted in fits.items():
+            seeds[name].append(regression.r2(Et, Xt @ fitted))
+        if k == 0:
+            shown = fits
+    return {
+        "lambdas": lambdas,
+        "r2": {k: np.array(v) for k, v in r2.items()},
+        "J": {k: v.reshape(cfg.L, cfg.L) for k, v in shown.items()},
+        "seed_r2": {k: np.array(v) for k, v in seeds.items()},
+        "rank": int(np.linalg.matrix_rank(X_tr)),
+        "distinct_features": cfg.L * (cfg.L - 1) // 2 + 1,
+    }
