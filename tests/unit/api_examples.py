@@ -2694,6 +2694,155 @@ example(
     B=M(_PX[:, 1:], extra=[Bad("dependent columns", np.zeros((6, 2)))]),
 )
 
+# ----------------------------------------------------------------------------- physml.unsupervised
+
+_UX = np.array([[0.0, 0.1], [0.2, -0.1], [0.1, 0.0], [3.0, 3.1], [3.2, 2.9], [2.9, 3.0]])
+_UW = np.array([0.5, 0.5])
+_UMU = np.array([[0.1, 0.0], [3.0, 3.0]])
+_UCOV = np.stack([np.eye(2) * 0.05, np.eye(2) * 0.05])
+_UT = np.array([1.0, 1.0, 2.0, 2.0, 3.0, 3.0])
+_uns_spins = Arr(
+    np.stack([_SPINS, -_SPINS, np.ones((4, 4)), _SPINS]),
+    ndim=3,
+    extra=[Bad("not +-1", np.zeros((2, 4, 4))), Bad("one configuration", _SPINS)],
+)
+_weights_kind = V(
+    _UW, extra=[Bad("do not sum to 1", np.array([0.5, 0.6])), Bad("negative", np.array([1.5, -0.5]))]
+)
+_means_kind = M(_UMU, extra=[Bad("other width", _UMU[:, :1])])
+_cov_kind = Arr(_UCOV, ndim=3, extra=[Bad("not positive definite", np.stack([np.eye(2), -np.eye(2)]))])
+
+record(
+    "physml.unsupervised.KMeansResult",
+    centers=_UMU,
+    labels=np.zeros(6, int),
+    inertia=0.1,
+    history=np.ones(2),
+    n_iter=1,
+)
+example(
+    "physml.unsupervised.kmeans_plus_plus",
+    X=M(_UX),
+    k=Size(2, extra=[Bad("more than samples", 7)]),
+    seed=Rng(0),
+)
+example(
+    "physml.unsupervised.kmeans",
+    X=M(_UX),
+    k=Size(2, extra=[Bad("more than samples", 7)]),
+    init=Any("k-means++", extra=[Bad("unknown", "random"), Bad("other shape", np.zeros((3, 2)))]),
+    max_iter=Size(50),
+    seed=Rng(0),
+)
+record(
+    "physml.unsupervised.MixtureResult",
+    weights=_UW,
+    means=_UMU,
+    covariances=_UCOV,
+    resp=np.ones((6, 2)) / 2,
+    history=np.ones(2),
+    n_iter=1,
+)
+example(
+    "physml.unsupervised.em_step",
+    X=M(_UX, extra=[Bad("other width", _UX[:, :1])]),
+    weights=_weights_kind,
+    means=_means_kind,
+    covariances=_cov_kind,
+    reg_covar=NonNeg(0.0),
+)
+example(
+    "physml.unsupervised.mixture_log_likelihood",
+    X=M(_UX, extra=[Bad("other width", _UX[:, :1])]),
+    weights=_weights_kind,
+    means=_means_kind,
+    covariances=_cov_kind,
+)
+example(
+    "physml.unsupervised.gaussian_mixture",
+    X=M(_UX),
+    k=Size(2, extra=[Bad("more than samples", 7)]),
+    max_iter=Size(200),
+    tol=NonNeg(1e-8),
+    reg_covar=NonNeg(1e-6),
+    seed=Rng(0),
+)
+example(
+    "physml.unsupervised.distance_preservation",
+    same_rows=[("X", "Z")],
+    X=M(_UX),
+    Z=M(_UX[:, :1]),
+)
+example("physml.unsupervised.gauge_fix", spins=_uns_spins)
+record(
+    "physml.unsupervised.ConfusionResult",
+    trial_temperatures=np.ones(2),
+    accuracy=np.ones(2),
+    train_accuracy=np.ones(2),
+    weights=np.ones((2, 2)),
+)
+example(
+    "physml.unsupervised.confusion",
+    same_rows=[("X", "temperatures")],
+    X=M(_UX),
+    temperatures=V(_UT, extra=[Bad("one temperature", np.ones(6))]),
+    trial_temperatures=V(np.array([1.5, 2.5])),
+    hidden=Int(0, minimum=0),
+    epochs=Size(5),
+    lr=Rate(0.05, maximum=10.0),
+    weight_decay=NonNeg(1e-3),
+    test_fraction=Fraction(0.5),
+    seed=Rng(0),
+    device=Device("cpu"),
+)
+example(
+    "physml.unsupervised.confusion_peak",
+    same_rows=[("trial_temperatures", "accuracy")],
+    trial_temperatures=V(
+        np.array([1.0, 2.0, 3.0, 4.0, 5.0]),
+        extra=[Bad("not increasing", np.array([1.0, 3.0, 2.0, 4.0, 5.0]))],
+    ),
+    accuracy=V(np.array([1.0, 0.7, 0.9, 0.6, 1.0]), extra=[Bad("too few", np.array([1.0, 0.5]))]),
+)
+
+# ----------------------------------------------------------------------------- physml.interpret
+
+
+def _interp_model():
+    import torch
+
+    torch.manual_seed(0)
+    return torch.nn.Sequential(
+        torch.nn.Flatten(), torch.nn.Linear(4, 3), torch.nn.Tanh(), torch.nn.Linear(3, 2)
+    )
+
+
+_interp_model_kind = Obj(Lazy(_interp_model), wrong=[Lazy(lambda: lambda x: x)])
+_IX = np.array([[[1.0, -1.0], [1.0, 1.0]], [[-1.0, 1.0], [1.0, -1.0]]])
+example(
+    "physml.interpret.path_quadrature",
+    n_steps=Int(8, minimum=2),
+    method=Choice("gausslegendre"),
+)
+example(
+    "physml.interpret.saliency",
+    model=_interp_model_kind,
+    x=Arr(_IX, extra=[Bad("one number", np.ones(1))]),
+    target=Int(1, minimum=0),
+    device=Device("cpu"),
+)
+example(
+    "physml.interpret.integrated_gradients",
+    model=_interp_model_kind,
+    x=Arr(_IX, extra=[Bad("one number", np.ones(1))]),
+    baseline=Arr(np.zeros_like(_IX), optional=True, extra=[Bad("other shape", np.zeros((3, 3)))]),
+    target=Int(1, minimum=0),
+    n_steps=Int(8, minimum=2),
+    method=Choice("gausslegendre"),
+    return_delta=Flag(False),
+    device=Device("cpu"),
+)
+example("physml.interpret.local_energy", spins=Arr(_SPINS, ndim=(2, 3), extra=_not_spins))
 # ----------------------------------------------------------------------------- physml.autoencoder
 
 
