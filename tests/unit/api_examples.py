@@ -381,6 +381,15 @@ example(
     spins=M(np.array([[1.0, -1.0, 1.0], [1.0, 1.0, 1.0]]), extra=[Bad("not spins", np.array([[1.0, 0.5]]))]),
     coupling=Real(1.0),
 )
+record(
+    "physml.regression.ConfidenceIntervals",
+    theta=np.zeros(1),
+    stderr=np.zeros(1),
+    lower=np.zeros(1),
+    upper=np.zeros(1),
+    sigma2_hat=0.0,
+    level=0.95,
+)
 example("physml.regression.pair_features", spins=M(np.array([[1.0, -1.0, 1.0], [1.0, 1.0, 1.0]])))
 example(
     "physml.regression.LinearModel",
