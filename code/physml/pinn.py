@@ -32,6 +32,7 @@ from torch import nn
 
 from ._validate import (
     as_float_array,
+    as_rng,
     check_finite_loss,
     check_int,
     check_learning_rate,
@@ -240,11 +241,15 @@ def heat_exact(x, t) -> np.ndarray:
     return np.exp(-(math.pi**2) * t) * np.sin(math.pi * x)
 
 
-def _broadcast(x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _broadcast(
+    x: np.ndarray, t: np.ndarray, names: tuple[str, str] = ("x", "t")
+) -> tuple[np.ndarray, np.ndarray]:
     try:
         return np.broadcast_arrays(x, t)
     except ValueError:
-        raise ValueError(f"x and t must have shapes that broadcast, got {x.shape} and {t.shape}") from None
+        raise ValueError(
+            f"{names[0]} and {names[1]} must have shapes that broadcast, got {x.shape} and {t.shape}"
+        ) from None
 
 
 # --- collocation points and losses --------------------------------------------------------
@@ -582,3 +587,229 @@ def burgers_exact(x, t, nu: float, n_nodes: int = 200) -> np.ndarray:
     y = x[..., None] - np.sqrt(4 * nu * t)[..., None] * z
     f = np.exp(-(np.cos(np.pi * y) - 1) / (2 * np.pi * nu))  # shifted exponent: no overflow
     return -(w * np.sin(np.pi * y) * f).sum(-1) / (w * f).sum(-1)
+
+
+# --- the inverse problem: a coefficient of the equation from data ---------------------------
+
+
+class InverseOscillator(nn.Module):
+    r"""Oscillator trial solution :class:`OscillatorTrial` with a trainable damping ratio.
+
+    :math:`\zeta = e^{s}` with :math:`s` a parameter (``log_zeta``, starting at
+    :math:`\ln\zeta_0`), so that :math:`\zeta` stays positive. Trained by
+    :func:`inverse_oscillator_loss`, the network and :math:`\zeta` are fitted together to the
+    equation and to measured positions (chapter "Physics-informed neural networks").
+    """
+
+    def __init__(
+        self, net: nn.Module, x0: float = 1.0, v0: float = 0.0, t_scale: float = 1.0, zeta0: float = 0.5
+    ):
+        super().__init__()
+        self.trial = OscillatorTrial(net, x0=x0, v0=v0, t_scale=t_scale)
+        zeta0 = check_scalar(zeta0, "zeta0", minimum=1e-6, maximum=1e6)
+        self.log_zeta = nn.Parameter(torch.tensor(math.log(zeta0), dtype=param_dtype(net)))
+
+    @property
+    def zeta(self) -> float:
+        """The current damping ratio :math:`\\zeta = e^s`."""
+        return float(self.log_zeta.detach().exp())
+
+    def forward(self, t: torch.Tensor) -> torch.Tensor:
+        return self.trial(t)
+
+
+def inverse_oscillator_loss(
+    model: InverseOscillator, t: torch.Tensor, t_data: torch.Tensor, x_data: torch.Tensor,
+    omega: float = 2.0, weight: float = 1.0,
+) -> torch.Tensor:  # fmt: skip
+    r"""Residual plus data misfit, with the damping :math:`\zeta` a parameter of the model:
+
+    .. math:: C = \frac1n\sum_i\left(\hat x'' + 2\zeta\omega\hat x' + \omega^2\hat x\right)^2_{t_i}
+              + \frac{w}{n_d}\sum_k\left(\hat x(t_k) - x_k\right)^2 .
+
+    ``t`` are the collocation points, ``(t_data, x_data)`` the measurements, ``weight`` is
+    :math:`w`.
+    """
+    check_type(model, InverseOscillator, "model")
+    _check_points(t, "t", 1)
+    _check_points(t_data, "t_data", 1, grad=False)
+    check_tensor(x_data, "x_data", ndim=2, features=1, finite=True)
+    if x_data.shape != t_data.shape:
+        raise ValueError(
+            f"x_data must have the shape of t_data, {tuple(t_data.shape)}, got {tuple(x_data.shape)}"
+        )
+    check_scalar(omega, "omega", minimum=0.0, maximum=1e100)
+    weight = check_scalar(weight, "weight", minimum=0.0, maximum=1e100)
+    x = _evaluate(model, t, "t")
+    dx = derivative(x, t)
+    zeta = model.log_zeta.exp()
+    residual = derivative(dx, t) + 2 * zeta * omega * dx + omega**2 * x
+    misfit = _evaluate(model, t_data, "t_data") - x_data
+    return (residual**2).mean() + weight * (misfit**2).mean()
+
+
+# --- Poisson's equation on a disk --------------------------------------------------------
+
+
+def collocation_disk(n: int, seed: int = 0, device="cpu") -> torch.Tensor:
+    r"""``n`` points uniform in the unit disk (:math:`r = \sqrt U`, :math:`\varphi = 2\pi V`),
+    an ``(n, 2)`` tensor that requires grad. No grid has to fit the round boundary."""
+    n = check_int(n, "n", minimum=1)
+    gen = torch.Generator().manual_seed(check_int(seed, "seed", minimum=0))
+    u = torch.rand(n, 2, generator=gen, dtype=DTYPE)
+    r, phi = u[:, :1].sqrt(), 2 * math.pi * u[:, 1:]
+    return (
+        torch.cat([r * torch.cos(phi), r * torch.sin(phi)], dim=1).to(as_device(device)).requires_grad_(True)
+    )
+
+
+def disk_exact(x, y) -> np.ndarray:
+    r"""The manufactured solution :math:`u = e^x\cos(\pi r^2/2)` on the unit disk (zero at :math:`r = 1`)."""
+    x, y = _broadcast(
+        as_float_array(x, "x", nonempty=True), as_float_array(y, "y", nonempty=True), ("x", "y")
+    )
+    return np.exp(x) * np.cos(math.pi * (x**2 + y**2) / 2)
+
+
+def disk_source(xy: torch.Tensor) -> torch.Tensor:
+    r"""The source :math:`f = -\Delta u` of :func:`disk_exact`, worked out by hand:
+
+    .. math:: f = e^x\left[(\pi^2r^2 - 1)\cos\frac{\pi r^2}{2} + 2\pi(1 + x)\sin\frac{\pi r^2}{2}\right].
+    """
+    check_tensor(xy, "xy", ndim=2, features=2, finite=True)
+    x, y = xy[:, :1], xy[:, 1:2]
+    r2 = x**2 + y**2
+    a = math.pi * r2 / 2
+    return torch.exp(x) * ((math.pi**2 * r2 - 1) * torch.cos(a) + 2 * math.pi * (1 + x) * torch.sin(a))
+
+
+class DiskTrial(nn.Module):
+    r"""Trial solution on the unit disk, :math:`\hat u = (1 - x^2 - y^2)\,N(x, y)`: zero on the
+    circle for any network (the Dirichlet condition is hard)."""
+
+    def __init__(self, net: nn.Module):
+        super().__init__()
+        self.net = _check_net(net)
+
+    def forward(self, xy: torch.Tensor) -> torch.Tensor:
+        check_tensor(xy, "xy", ndim=2, features=2, dtype=param_dtype(self))
+        return (1 - (xy**2).sum(dim=1, keepdim=True)) * self.net(xy)
+
+
+def poisson_disk_loss(model: nn.Module, xy: torch.Tensor) -> torch.Tensor:
+    r"""Mean squared residual of :math:`-\Delta u = f` with :math:`f` = :func:`disk_source`:
+    :math:`\frac1n\sum_i(\hat u_{xx} + \hat u_{yy} + f)^2`."""
+    _check_net(model, "model")
+    _check_points(xy, "xy", 2)
+    u = _evaluate(model, xy, "xy")
+    laplacian = derivative(u, xy, order=2, column=0) + derivative(u, xy, order=2, column=1)
+    return ((laplacian + disk_source(xy.detach())) ** 2).mean()
+
+
+# --- adaptive collocation ----------------------------------------------------------------
+
+
+def rad_sample(residual, n: int, seed, k: float = 1.0, c: float = 1.0) -> np.ndarray:
+    r"""Indices of ``n`` of the candidate points, drawn without replacement with probability
+
+    .. math:: p_i \propto \frac{|r_i|^k}{\overline{|r|^k}} + c
+
+    (residual-based adaptive distribution, Wu et al. 2023): points go where the residual
+    ``residual`` is large, and ``c`` keeps a uniform share everywhere.
+    """
+    r = np.abs(as_float_array(residual, "residual", ndim=1, nonempty=True))
+    n = check_int(n, "n", minimum=1, maximum=r.size)
+    k = check_scalar(k, "k", minimum=0.0, maximum=10.0)
+    c = check_scalar(c, "c", minimum=0.0, maximum=1e100)
+    rng = as_rng(seed)
+    rk = (r / r.max()) ** k if r.max() > 0 else np.ones_like(r)
+    p = rk / rk.mean() + c
+    if not np.all(np.isfinite(p)) or p.sum() <= 0:
+        raise ValueError("residual must not be zero everywhere when c = 0")
+    if np.count_nonzero(p) < n:
+        raise ValueError(
+            f"residual: only {np.count_nonzero(p)} candidates can be drawn (c = 0), fewer than n = {n}"
+        )
+    return np.sort(rng.choice(r.size, size=n, replace=False, p=p / p.sum()))
+
+
+# --- the Black-Scholes equation ----------------------------------------------------------
+
+
+def black_scholes_call(x, tau, sigma: float = 0.2, rate: float = 0.05) -> np.ndarray:
+    r"""Black–Scholes price of a European call in units of the strike :math:`K`:
+
+    .. math:: \frac VK = x\,\Phi(d_1) - e^{-r\tau}\Phi(d_2),\qquad
+              d_{1,2} = \frac{\ln x + (r \pm \sigma^2/2)\tau}{\sigma\sqrt\tau},
+
+    with :math:`x = S/K` and :math:`\tau = T - t` the time to maturity. At :math:`\tau = 0`
+    the payoff :math:`\max(x - 1, 0)`.
+    """
+    import scipy.stats
+
+    x, tau = _broadcast(
+        as_float_array(x, "x", nonempty=True), as_float_array(tau, "tau", nonempty=True), ("x", "tau")
+    )
+    sigma = check_scalar(sigma, "sigma", minimum=0.0, maximum=100.0, include_min=False)
+    rate = check_scalar(rate, "rate", minimum=-1.0, maximum=1.0)
+    if np.any(x < 0) or np.any(tau < 0):
+        raise ValueError("x = S/K and tau must be non-negative")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sd = sigma * np.sqrt(tau)
+        d1 = (np.log(x) + (rate + sigma**2 / 2) * tau) / sd
+        price = x * scipy.stats.norm.cdf(d1) - np.exp(-rate * tau) * scipy.stats.norm.cdf(d1 - sd)
+    return np.where(tau > 0, np.where(x > 0, price, 0.0), np.maximum(x - 1, 0.0))
+
+
+class BlackScholesTrial(nn.Module):
+    r"""Call price :math:`\hat V(x, \tau)/K` on :math:`0\le x = S/K\le x_\max`, :math:`0\le\tau\le T`:
+
+    .. math:: \hat V = \frac{x}{x_\max}\left(x_\max - e^{-r\tau}\right)
+              + \frac{x(x_\max - x)}{x_\max}N\!\left(\frac{2x}{x_\max} - 1, \frac{2\tau}{T} - 1\right),
+
+    worthless at :math:`x = 0` and :math:`S - Ke^{-r\tau}` at :math:`x_\max` for any
+    network; the payoff at :math:`\tau = 0` has a kink that no smooth network can match, so
+    it enters the loss as a penalty (:func:`black_scholes_loss`). Input columns ``(x, tau)``.
+    """
+
+    def __init__(self, net: nn.Module, x_max: float = 3.0, maturity: float = 1.0, rate: float = 0.05):
+        super().__init__()
+        self.net = _check_net(net)
+        self.x_max = float(check_scalar(x_max, "x_max", minimum=1.0, maximum=1e6, include_min=False))
+        self.maturity = float(check_scalar(maturity, "maturity", minimum=0.0, maximum=1e6, include_min=False))
+        self.rate = float(check_scalar(rate, "rate", minimum=-1.0, maximum=1.0))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        check_tensor(z, "z", ndim=2, features=2, dtype=param_dtype(self))
+        x, tau = z[:, :1], z[:, 1:2]
+        boundary = x / self.x_max * (self.x_max - torch.exp(-self.rate * tau))
+        inputs = torch.cat([2 * x / self.x_max - 1, 2 * tau / self.maturity - 1], dim=1)
+        return boundary + x * (self.x_max - x) / self.x_max * self.net(inputs)
+
+
+def black_scholes_loss(
+    model: BlackScholesTrial, z: torch.Tensor, n_payoff: int = 201, sigma: float = 0.2, weight: float = 10.0
+) -> torch.Tensor:
+    r"""Black–Scholes residual in the time to maturity :math:`\tau` plus the payoff as a penalty:
+
+    .. math:: C = \overline{\left(\hat V_\tau - \tfrac12\sigma^2x^2\hat V_{xx}
+              - rx\hat V_x + r\hat V\right)^2}
+              + \lambda\,\overline{\left(\hat V(x, 0) - \max(x - 1, 0)\right)^2},
+
+    the payoff checked on ``n_payoff`` equally spaced :math:`x` in :math:`[0, x_\max]`,
+    ``weight`` :math:`= \lambda`; the rate :math:`r` is the model's.
+    """
+    check_type(model, BlackScholesTrial, "model")
+    _check_points(z, "z", 2)
+    n_payoff = check_int(n_payoff, "n_payoff", minimum=2)
+    sigma = check_scalar(sigma, "sigma", minimum=0.0, maximum=100.0, include_min=False)
+    weight = check_scalar(weight, "weight", minimum=0.0, maximum=1e100)
+    V = _evaluate(model, z, "z")
+    x = z[:, :1]
+    V_x = derivative(V, z, column=0)
+    residual = derivative(V, z, column=1) - (
+        0.5 * sigma**2 * x**2 * derivative(V_x, z, column=0) + model.rate * x * V_x - model.rate * V
+    )
+    s = torch.linspace(0.0, model.x_max, n_payoff, dtype=z.dtype, device=z.device)[:, None]
+    payoff = _evaluate(model, torch.cat([s, torch.zeros_like(s)], dim=1), "z") - torch.clamp(s - 1, min=0)
+    return (residual**2).mean() + weight * (payoff**2).mean()

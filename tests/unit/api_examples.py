@@ -3016,6 +3016,82 @@ example(
     cov=M(np.eye(2), extra=[Bad("other shape", np.eye(3)), Bad("not positive definite", -np.eye(2))]),
 )
 
+
+def _gauss_grad(x):
+    return -np.asarray(x)
+
+
+def _grid():
+    return _bayes().grid_posterior(_gauss_logp, [np.linspace(-4, 4, 21), np.linspace(-4, 4, 21)])
+
+
+_LABS_Y = np.array([1.0, 1.2, 0.9, 1.1])
+_LABS_S = np.array([0.1, 0.2, 0.1, 0.15])
+record("physml.bayes.GridPosterior", axes=(), points=np.zeros((1, 1)), weights=np.ones(1),
+       mean=np.zeros(1), cov=np.eye(1), log_evidence=0.0)  # fmt: skip
+instance("physml.bayes.GridPosterior", _grid)
+example(
+    "physml.bayes.GridPosterior.expect", f=Fn(lambda p: p[:, 0] ** 2, extra=[Bad("a scalar", _scalar_logp)])
+)
+example(
+    "physml.bayes.grid_posterior",
+    log_prob=Fn(_gauss_logp, extra=[Bad("NaN", _nan_logp), Bad("a scalar", _scalar_logp)]),
+    axes=Any([np.linspace(-4, 4, 11)]),  # a list of 1D grids: checked by hand below
+)
+record("physml.bayes.LaplaceResult", mode=np.zeros(1), cov=np.eye(1), log_evidence=0.0)
+example(
+    "physml.bayes.laplace_approximation",
+    log_prob=Fn(_gauss_logp, extra=[Bad("NaN", _nan_logp), Bad("a scalar", _scalar_logp)]),
+    x0=V(np.array([0.5, -0.5])),
+    step=Real(1e-4, minimum=0.0, maximum=1.0, include_min=False),
+)
+record("physml.bayes.HMCResult", samples=np.zeros((3, 2, 1)), acceptance=0.5, n_gradients=3)
+example(
+    "physml.bayes.hmc",
+    log_prob=Fn(_gauss_logp, extra=[Bad("NaN", _nan_logp), Bad("a scalar", _scalar_logp)]),
+    grad_log_prob=Fn(_gauss_grad, extra=[Bad("a scalar", _scalar_logp)]),
+    x0=M(np.zeros((2, 2))),
+    n_steps=Size(5),
+    step_size=Real(0.3, minimum=0.0, maximum=1e6, include_min=False),
+    n_leapfrog=Size(3),
+    seed=Rng(0),
+    mass=M(
+        np.eye(2),
+        optional=True,
+        extra=[Bad("other shape", np.eye(3)), Bad("not positive definite", -np.eye(2))],
+    ),
+    burn_in=Int(2, minimum=0),
+)
+record("physml.bayes.HierarchicalPosterior", tau=np.zeros(3), p_tau=np.ones(3), mu_mean=0.0, mu_std=1.0,
+       tau_mean=0.0, tau_std=1.0, theta_mean=np.zeros(3))  # fmt: skip
+example(
+    "physml.bayes.hierarchical_posterior",
+    same_rows=[("y", "sigma")],
+    y=V(_LABS_Y, extra=[Bad("two labs", _LABS_Y[:2])]),
+    sigma=V(_LABS_S, extra=[Bad("negative", -_LABS_S)]),
+    tau_grid=V(
+        np.linspace(0.0, 2.0, 51),
+        extra=[Bad("decreasing", np.linspace(2.0, 0.0, 51)), Bad("negative", np.linspace(-1.0, 1.0, 51))],
+    ),
+)
+example(
+    "physml.bayes.hierarchical_gibbs",
+    same_rows=[("y", "sigma")],
+    y=V(_LABS_Y, extra=[Bad("two labs", _LABS_Y[:2])]),
+    sigma=V(_LABS_S, extra=[Bad("negative", -_LABS_S)]),
+    n_steps=Size(5),
+    n_chains=Size(2),
+    seed=Rng(0),
+    burn_in=Int(2, minimum=0),
+)
+example(
+    "physml.bayes.autocorr_ess",
+    chains=M(
+        _CHAINS, extra=[Bad("too short", _CHAINS[:3]), Bad("constant", np.ones((40, 3))), huge(_CHAINS)]
+    ),
+    split=Flag(True),
+)
+
 # ----------------------------------------------------------------------------- physml.gp
 
 _GPX = np.linspace(0.0, 1.0, 6)[:, None]
@@ -3936,6 +4012,111 @@ example(
     t=Arr(_tgrid, extra=[Bad("negative", -_tgrid - 0.1), Bad("other shape", _tgrid[:3])]),
     nu=Rate(0.05),
     n_nodes=Int(20, minimum=2),
+)
+
+
+def _inv_model():
+    return _pinn().InverseOscillator(_pnet(), t_scale=2.0, zeta0=0.2)
+
+
+def _disk_pts():
+    return _pinn().collocation_disk(6, seed=0)
+
+
+def _bs_model():
+    return _pinn().BlackScholesTrial(_pnet(2))
+
+
+def _bs_pts():
+    return _pinn().collocation_2d(6, 1.0, seed=0, x_range=(0.0, 3.0))
+
+
+def _t_data():
+    return _plain_tensor((4, 1))
+
+
+example("physml.pinn.InverseOscillator", net=_net1, x0=Real(1.0), v0=Real(0.0), t_scale=Rate(2.0),
+        zeta0=Real(0.2, minimum=1e-6, maximum=1e6))  # fmt: skip
+instance("physml.pinn.InverseOscillator", _inv_model)
+example(
+    "physml.pinn.InverseOscillator.forward",
+    t=T(Lazy(_t1), wrong=[np.zeros((5, 1)), Lazy(lambda: _plain_tensor((5, 2)))], **_net_t),
+)
+example(
+    "physml.pinn.inverse_oscillator_loss",
+    model=Obj(Lazy(_inv_model), wrong=[Lazy(_linear_model), Lazy(lambda: _pinn().OscillatorTrial(_pnet()))]),
+    t=_t1_kind,
+    t_data=T(Lazy(_t_data), wrong=[np.zeros((4, 1)), Lazy(lambda: _plain_tensor((4, 2)))], finite=True),
+    x_data=T(Lazy(_t_data), wrong=[np.zeros((4, 1)), Lazy(lambda: _plain_tensor((3, 1)))], finite=True),
+    omega=Real(2.0, minimum=0.0, maximum=1e100),
+    weight=Real(1.0, minimum=0.0, maximum=1e100),
+)
+example("physml.pinn.collocation_disk", n=Size(5), seed=Int(0, minimum=0), device=Device("cpu"))
+example(
+    "physml.pinn.disk_exact", x=Arr(_tgrid - 0.5), y=Arr(_tgrid * 0.5, extra=[Bad("other shape", _tgrid[:3])])
+)
+example(
+    "physml.pinn.disk_source",
+    xy=T(Lazy(_disk_pts), wrong=[np.zeros((6, 2)), Lazy(lambda: _plain_tensor((6, 1)))], finite=True),
+)
+example("physml.pinn.DiskTrial", net=_net2)
+instance("physml.pinn.DiskTrial", lambda: _pinn().DiskTrial(_pnet(2)))
+example(
+    "physml.pinn.DiskTrial.forward",
+    xy=T(Lazy(_disk_pts), wrong=[np.zeros((6, 2)), Lazy(lambda: _plain_tensor((6, 1)))], **_net_t),
+)
+example(
+    "physml.pinn.poisson_disk_loss",
+    model=Obj(
+        Lazy(lambda: _pinn().DiskTrial(_pnet(2))),
+        wrong=[Lazy(_linear_model), Lazy(lambda: _pinn().DecayTrial(_pnet()))],
+    ),
+    xy=T(
+        Lazy(_disk_pts),
+        wrong=[Lazy(lambda: _plain_tensor((6, 2))), Lazy(_t1), np.zeros((6, 2))],
+        **_net_t,
+        finite=True,
+    ),
+)
+example(
+    "physml.pinn.rad_sample",
+    residual=V(np.linspace(-1.0, 2.0, 10)),
+    n=Int(4, minimum=1, extra=[Bad("more than the candidates", 11)]),
+    seed=Rng(0),
+    k=Real(1.0, minimum=0.0, maximum=10.0),
+    c=Real(1.0, minimum=0.0, maximum=1e100),
+)
+example(
+    "physml.pinn.black_scholes_call",
+    x=Arr(_tgrid + 0.5, extra=[Bad("negative", -_tgrid - 0.1)]),
+    tau=Arr(_tgrid, extra=[Bad("negative", -_tgrid - 0.1), Bad("other shape", _tgrid[:3])]),
+    sigma=Real(0.2, minimum=0.0, maximum=100.0, include_min=False),
+    rate=Real(0.05, minimum=-1.0, maximum=1.0),
+)
+example(
+    "physml.pinn.BlackScholesTrial",
+    net=_net2,
+    x_max=Real(3.0, minimum=1.0, maximum=1e6, include_min=False),
+    maturity=Real(1.0, minimum=0.0, maximum=1e6, include_min=False),
+    rate=Real(0.05, minimum=-1.0, maximum=1.0),
+)
+instance("physml.pinn.BlackScholesTrial", _bs_model)
+example(
+    "physml.pinn.BlackScholesTrial.forward",
+    z=T(Lazy(_bs_pts), wrong=[np.zeros((6, 2)), Lazy(lambda: _plain_tensor((6, 1)))], **_net_t),
+)
+example(
+    "physml.pinn.black_scholes_loss",
+    model=Obj(Lazy(_bs_model), wrong=[Lazy(_linear_model), Lazy(lambda: _pinn().HeatTrial(_pnet(2)))]),
+    z=T(
+        Lazy(_bs_pts),
+        wrong=[Lazy(lambda: _plain_tensor((6, 2))), Lazy(_t1), np.zeros((6, 2))],
+        **_net_t,
+        finite=True,
+    ),
+    n_payoff=Int(5, minimum=2),
+    sigma=Real(0.2, minimum=0.0, maximum=100.0, include_min=False),
+    weight=Real(10.0, minimum=0.0, maximum=1e100),
 )
 
 # ----------------------------------------------------------------------------- physml.vmc (rest)

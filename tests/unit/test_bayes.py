@@ -148,3 +148,103 @@ def test_gelman_rubin_is_scale_invariant_up_to_the_float_edge():
     rhat = bayes.gelman_rubin(chains)
     for factor in (1e200, 1e-300):
         assert bayes.gelman_rubin(chains * factor) == pytest.approx(rhat, rel=1e-12)
+
+
+# ------------------------------------------------------------------ quadrature, Laplace, HMC, hierarchy
+
+
+def test_grid_posterior_of_a_correlated_gaussian():
+    mean, cov = np.array([0.5, -1.0]), np.array([[1.0, 0.6], [0.6, 2.0]])
+    grid = bayes.grid_posterior(
+        bayes.gaussian_log_prob(mean, cov), [np.linspace(-7, 8, 301), np.linspace(-10, 8, 301)]
+    )
+    np.testing.assert_allclose(grid.mean, mean, atol=1e-6)
+    np.testing.assert_allclose(grid.cov, cov, atol=1e-5)
+    assert grid.log_evidence == pytest.approx(0.0, abs=1e-6)  # a normalised density
+    assert grid.expect(lambda p: p[:, 0] * p[:, 1]) == pytest.approx(0.6 + mean[0] * mean[1], abs=1e-5)
+
+
+def test_laplace_is_exact_for_a_gaussian_and_gives_its_evidence():
+    mean, cov = np.array([1.0, 2.0]), np.array([[2.0, 0.3], [0.3, 0.5]])
+    logp = bayes.gaussian_log_prob(mean, cov)
+    lap = bayes.laplace_approximation(lambda x: logp(x) + 3.0, np.zeros(2))  # evidence e^3
+    np.testing.assert_allclose(lap.mode, mean, atol=1e-6)
+    np.testing.assert_allclose(lap.cov, cov, rtol=1e-5)
+    assert lap.log_evidence == pytest.approx(3.0, abs=1e-6)
+
+
+def test_laplace_of_a_beta_density_sits_at_the_mode():
+    a, b = 18.0, 4.0
+
+    def logp(x):
+        p = x[:, 0]
+        return np.where(
+            (p > 0) & (p < 1),
+            (a - 1) * np.log(np.clip(p, 1e-300, 1)) + (b - 1) * np.log1p(-np.clip(p, 0, 1 - 1e-16)),
+            -np.inf,
+        )
+
+    lap = bayes.laplace_approximation(logp, np.array([0.5]))
+    mode = (a - 1) / (a + b - 2)
+    assert lap.mode[0] == pytest.approx(mode, abs=1e-7)
+    hessian = (a - 1) / mode**2 + (b - 1) / (1 - mode) ** 2
+    assert lap.cov[0, 0] == pytest.approx(1 / hessian, rel=1e-5)
+
+
+def test_hmc_samples_a_gaussian_and_leapfrog_is_reversible():
+    cov = np.array([[1.0, 0.8], [0.8, 1.0]])
+    prec = np.linalg.inv(cov)
+    logp = bayes.gaussian_log_prob([0.0, 0.0], cov)
+    res = bayes.hmc(logp, lambda x: -x @ prec, np.zeros((4, 2)), 3000, 0.4, 5, seed=1, mass=prec)
+    assert 0.6 < res.acceptance <= 1.0
+    assert res.n_gradients == 3000 * 5
+    flat = res.samples.reshape(-1, 2)
+    np.testing.assert_allclose(np.cov(flat.T), cov, atol=0.08)
+    # leapfrog forwards then with reversed momentum backwards returns to the start
+    x, p = np.array([[0.3, -0.2]]), np.array([[0.5, 1.0]])
+    grad = lambda z: -z @ prec  # noqa: E731
+    x1, p1, _ = bayes._leapfrog(grad, x, p, grad(x), 0.1, 7, cov)
+    x2, p2, _ = bayes._leapfrog(grad, x1, -p1, grad(x1), 0.1, 7, cov)
+    np.testing.assert_allclose(x2, x, atol=1e-12)
+    np.testing.assert_allclose(-p2, p, atol=1e-12)
+
+
+def test_hierarchical_limits_and_gibbs_agree_with_quadrature():
+    y, sigma = np.array([1.0, 1.3, 0.8, 1.1, 0.95]), np.array([0.1, 0.2, 0.1, 0.15, 0.1])
+    exact = bayes.hierarchical_posterior(y, sigma, np.linspace(0.0, 5.0, 5001))
+    assert np.trapezoid(exact.p_tau, exact.tau) == pytest.approx(1.0)
+    # every estimate lies between its own measurement and the pooled mean
+    w = 1 / sigma**2
+    pooled = np.sum(w * y) / np.sum(w)
+    assert np.all((exact.theta_mean - y) * (exact.theta_mean - pooled) <= 1e-12)
+    samples = bayes.hierarchical_gibbs(y, sigma, 6000, 4, seed=3, burn_in=500)
+    mu = bayes.summarise(samples[:, :, 5])
+    assert abs(mu.mean - exact.mu_mean) < 4 * mu.error
+
+
+def test_autocorr_ess_of_independent_and_correlated_chains():
+    rng = np.random.default_rng(5)
+    iid = rng.normal(size=(2000, 4))
+    assert bayes.autocorr_ess(iid) == pytest.approx(8000, rel=0.1)
+    phi = 0.9  # AR(1): tau = (1 + phi) / (1 - phi) = 19
+    x = np.zeros((20000, 4))
+    for i in range(1, x.shape[0]):
+        x[i] = phi * x[i - 1] + rng.normal(size=4)
+    assert bayes.autocorr_ess(x) == pytest.approx(80000 / 19, rel=0.15)
+    assert bayes.autocorr_ess(x * 1e200) == pytest.approx(bayes.autocorr_ess(x), rel=1e-10)
+
+
+def test_autocorr_ess_and_rhat_equal_arviz():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import arviz
+
+    chains = np.random.default_rng(9).normal(size=(500, 3)).cumsum(axis=0) * 0.05 + np.random.default_rng(
+        10
+    ).normal(size=(500, 3))
+    assert bayes.autocorr_ess(chains) == pytest.approx(float(arviz.ess(chains.T, method="mean")), rel=1e-10)
+    assert bayes.gelman_rubin(chains) == pytest.approx(
+        float(arviz.rhat(chains.T, method="identity")), rel=1e-12
+    )

@@ -243,3 +243,83 @@ def test_relative_l2_is_scale_invariant_up_to_the_float_edge():
     base = pinn.relative_l2(u, u_exact)
     for factor in (1e200, 1e-300):
         assert pinn.relative_l2(u * factor, u_exact * factor) == pytest.approx(base, rel=1e-12)
+
+
+# ------------------------------------------------------------- inverse problem, disk, RAD, Black-Scholes
+
+
+def test_disk_source_is_minus_the_laplacian_of_the_exact_solution():
+    xy = pinn.collocation_disk(60, seed=2)
+    assert float((xy.detach() ** 2).sum(1).max()) <= 1.0
+    u = torch.exp(xy[:, :1]) * torch.cos(math.pi * (xy**2).sum(1, keepdim=True) / 2)
+    lap = pinn.derivative(u, xy, order=2, column=0) + pinn.derivative(u, xy, order=2, column=1)
+    torch.testing.assert_close(-lap, pinn.disk_source(xy))
+    assert pinn.disk_exact(np.array([0.6]), np.array([0.8]))[0] == pytest.approx(0.0, abs=1e-15)
+
+
+def test_disk_trial_vanishes_on_the_circle():
+    model = pinn.DiskTrial(pinn.network(2, 8, 1, seed=0))
+    phi = torch.linspace(0, 2 * math.pi, 13, dtype=torch.float64)[:, None]
+    circle = torch.cat([torch.cos(phi), torch.sin(phi)], 1)
+    assert model(circle).abs().max().item() < 1e-14
+
+
+def test_inverse_loss_vanishes_for_the_exact_solution_and_true_zeta():
+    class Exact(torch.nn.Module):
+        def forward(self, t):
+            wd = 2.0 * math.sqrt(1 - 0.1**2)
+            return torch.exp(-0.2 * t) * (torch.cos(wd * t) + 0.2 / wd * torch.sin(wd * t))
+
+    model = pinn.InverseOscillator(pinn.network(1, 4, 1, seed=0), zeta0=0.1)
+    model.trial = Exact()
+    t = pinn.collocation_1d(30, 4.0)
+    td = torch.linspace(0.1, 3.9, 7, dtype=torch.float64)[:, None]
+    xd = torch.as_tensor(pinn.oscillator_exact(td[:, 0].numpy(), 2.0, 0.1))[:, None]
+    assert model.zeta == pytest.approx(0.1)
+    assert pinn.inverse_oscillator_loss(model, t, td, xd, omega=2.0, weight=5.0).item() < 1e-24
+
+
+def test_rad_sample_prefers_large_residuals():
+    r = np.zeros(1000)
+    r[400:420] = 100.0
+    with pytest.raises(ValueError, match="fewer than n"):
+        pinn.rad_sample(r, 50, seed=0, k=1.0, c=0.0)  # c = 0: only the 20 points of the peak can be drawn
+    idx = pinn.rad_sample(r, 50, seed=0, k=1.0, c=1.0)
+    assert len(np.unique(idx)) == 50
+    assert np.sum((idx >= 400) & (idx < 420)) >= 15  # c = 1: most of the peak, and uniform points elsewhere
+
+
+def test_rad_sample_with_c0_draws_only_nonzero_residuals():
+    r = np.zeros(100)
+    r[10:40] = 1.0
+    idx = pinn.rad_sample(r, 30, seed=1, c=0.0)
+    np.testing.assert_array_equal(idx, np.arange(10, 40))
+
+
+def test_black_scholes_formula_limits_and_pde():
+    sigma, rate = 0.2, 0.05
+    assert pinn.black_scholes_call(1.0, 1.0, sigma, rate)[()] == pytest.approx(0.1045058357, abs=1e-9)
+    x = np.linspace(0.2, 2.5, 40)
+    np.testing.assert_allclose(pinn.black_scholes_call(x, 0.0), np.maximum(x - 1, 0))
+    # deep in the money the call is worth the forward, x - exp(-r tau)
+    assert pinn.black_scholes_call(50.0, 1.0, sigma, rate)[()] == pytest.approx(
+        50.0 - math.exp(-rate), rel=1e-12
+    )
+    # the formula solves the PDE: finite differences
+    tau, h = 0.7, 1e-4
+    v = lambda xx, tt: pinn.black_scholes_call(xx, tt, sigma, rate)  # noqa: E731
+    v_tau = (v(x, tau + h) - v(x, tau - h)) / (2 * h)
+    v_x = (v(x + h, tau) - v(x - h, tau)) / (2 * h)
+    v_xx = (v(x + h, tau) - 2 * v(x, tau) + v(x - h, tau)) / h**2
+    np.testing.assert_allclose(
+        v_tau, 0.5 * sigma**2 * x**2 * v_xx + rate * x * v_x - rate * v(x, tau), atol=2e-6
+    )
+
+
+def test_black_scholes_trial_meets_its_boundary_values():
+    model = pinn.BlackScholesTrial(pinn.network(2, 8, 1, seed=0), x_max=3.0, maturity=1.0, rate=0.05)
+    tau = torch.linspace(0, 1, 11, dtype=torch.float64)[:, None]
+    zero = model(torch.cat([torch.zeros_like(tau), tau], 1))
+    top = model(torch.cat([torch.full_like(tau, 3.0), tau], 1))
+    assert zero.abs().max().item() == 0.0
+    torch.testing.assert_close(top, 3.0 - torch.exp(-0.05 * tau))

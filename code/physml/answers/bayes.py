@@ -9,6 +9,7 @@ from ..studies import bayes as study
 # Settings of the exercises, shared with the exercise page.
 SECOND_K, SECOND_N = 45, 50  # a second run of the detector
 WIDE_TAU = 100.0  # a ten times wider prior for the model comparison
+LABS_TAU = 0.01  # the between-lab spread of the shrinkage exercise
 
 
 @answer(
@@ -44,3 +45,37 @@ def _w3_wide():
         for d in range(study.EvidenceRun().max_degree + 1)
     ]
     return float(bayes.model_weights(log_ev)[3])
+
+
+@answer(
+    "bayes-laplace-std",
+    rtol=1e-6,
+    hint="At the mode p* = (a - 1)/(a + b - 2) of Beta(a, b), H = (a - 1)/p*^2 + (b - 1)/(1 - p*)^2; "
+    "the Laplace standard deviation is 1/sqrt(H).",
+)
+def _laplace_std():
+    a, b = bayes.beta_binomial_posterior(study.EFF_K, study.EFF_N, *study.EFF_PRIOR)
+    mode = (a - 1) / (a + b - 2)
+    return float(1 / np.sqrt((a - 1) / mode**2 + (b - 1) / (1 - mode) ** 2))
+
+
+@answer(
+    "bayes-labs-pool-weight",
+    rtol=1e-6,
+    hint="The shrinkage factor B_j = sigma_j^2 / (sigma_j^2 + tau^2) of the least precise lab "
+    "(largest sigma_j) at tau = LABS_TAU.",
+)
+def _labs_pool_weight():
+    _, sigma = study.lab_data()
+    s = sigma.max()
+    return float(s**2 / (s**2 + LABS_TAU**2))
+
+
+@answer(
+    "bayes-labs-tau-mean",
+    rtol=1e-4,
+    hint="p(tau|y) is proportional to sqrt(V_mu) prod_j v_j^(-1/2) exp(-(y_j - mu_hat)^2 / (2 v_j)), "
+    "v_j = sigma_j^2 + tau^2; integrate tau p(tau|y) with the trapezoid rule on [0, 1].",
+)
+def _labs_tau_mean():
+    return study.lab_reference().tau_mean

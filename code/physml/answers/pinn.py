@@ -68,3 +68,30 @@ def _sixth_order():
     dx = np.array([1.0 / (n - 1) for n in SIXTH_NX])
     errors = [pinn.ftcs_error(n, 1.0 / 6.0, SIXTH_T) for n in SIXTH_NX]
     return pinn.convergence_order(dx, errors)
+
+
+# the Black-Scholes exercise and the inverse problem's error bar
+BS_SIGMA, BS_RATE = 0.2, 0.05
+INVERSE_N_DATA = 160  # four times the chapter's measurements
+
+
+@answer(
+    "pinn-bs-beta",
+    rtol=1e-9,
+    hint="With k = 2 r / sigma^2: alpha = -(k - 1)/2 and beta = -(k + 1)^2 / 4.",
+)
+def _bs_beta():
+    k = 2 * BS_RATE / BS_SIGMA**2
+    return -((k + 1) ** 2) / 4
+
+
+@answer(
+    "pinn-inverse-sigma",
+    rtol=1e-3,
+    hint="sigma_zeta = noise / ||dx/dzeta|| at the measurement times: use study.cramer_rao_zeta "
+    "with study.InverseRun(n_data=...).",
+)
+def _inverse_sigma():
+    from ..studies import pinn as study
+
+    return study.cramer_rao_zeta(study.InverseRun(n_data=INVERSE_N_DATA))

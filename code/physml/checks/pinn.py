@@ -135,3 +135,103 @@ def _ftcs_error(short: bool):
 )
 def _ftcs_order(short: bool):
     return fd_study(short)["order"], 2.0
+
+
+# --------------------------------------------------------------------------- new sections
+
+INVERSE_LSQ_FRACTION = 0.5  # the PINN's own error of zeta must stay below half the statistical one
+BLACK_SCHOLES_TOL = (1e-2, 3e-2)  # max |V - V_BS| / K today for 0.5 <= S/K <= 1.5: (full, short)
+DISK_TOL = (1e-2, 3e-2)  # relative L2 error on the disk: (full, short)
+
+
+def _read(fn, short: bool) -> dict:
+    return fn(current(fn, short))
+
+
+@reference_check(
+    "pinn.inverse-zeta",
+    chapter="pinn",
+    description="Inverse problem: the damping ratio recovered from 40 noisy positions equals the "
+    "true zeta = 0.1",
+    reference_source="the zeta that generated the data; sigma = noise / ||dx/dzeta|| at the data times "
+    "(the least-squares standard error); the short configuration is the full one (1 s)",
+    kind="stat",
+    glued=("pinn-inv-zeta",),
+    reference_kind="exact",
+    tolerance_from="sigma",
+    why="k = 3 standard errors of a fit to data with noise 0.02, computed from the noise before the run",
+)
+def _inverse_zeta(short: bool):
+    run = _read(study.inverse_run, short)
+    return run["zeta"], run["sigma"], current(study.inverse_run, short).zeta
+
+
+@reference_check(
+    "pinn.inverse-lsq",
+    chapter="pinn",
+    description="Inverse problem: the PINN's zeta differs from a least-squares fit of the exact solution "
+    "to the same data by at most half a standard error",
+    reference_source="scipy.optimize.least_squares of pinn.oscillator_exact to the same 40 positions; "
+    "value |zeta_PINN - zeta_lsq| / sigma",
+    kind="at_most",
+    glued=("pinn-inv-lsq-dev",),
+    reference_kind="library",
+    tolerance_from="target",
+    why="the PINN's own error must stay below half the statistical error (0.5 sigma), "
+    "a target stated before the run",
+)
+def _inverse_lsq(short: bool):
+    run = _read(study.inverse_run, short)
+    return abs(run["zeta"] - run["zeta_lsq"]) / run["sigma"], INVERSE_LSQ_FRACTION
+
+
+@reference_check(
+    "pinn.disk",
+    chapter="pinn",
+    description="Poisson's equation on the unit disk (hard boundary condition): relative L2 error below 1e-2",
+    reference_source="manufactured solution exp(x) cos(pi r^2 / 2) on the grid points inside the disk; "
+    "short (200 points, 150 Adam + 60 L-BFGS steps): below 3e-2",
+    kind="at_most",
+    glued=("pinn-disk-error",),
+    reference_kind="exact",
+    tolerance_from="target",
+    why="a round accuracy target, relative L2 error 1e-2 (short 3e-2)",
+)
+def _disk(short: bool):
+    return _read(study.disk_run, short)["error"], DISK_TOL[short]
+
+
+@reference_check(
+    "pinn.adaptive-beats-uniform",
+    chapter="pinn",
+    description="Residual-based adaptive collocation beats fixed uniform points (same number of points and "
+    "steps) on u'' = f with a steep front: mean relative L2 error over 3 seeds",
+    reference_source="uniform random collocation points, same seeds, 32 points, 600 Adam steps "
+    "(short: 300 steps)",
+    kind="beats",
+    better="lower",
+    margin=0.0,
+    reference_kind="baseline",
+    tolerance_from="target",
+    why="the claim itself: a lower mean error than the uniform baseline at equal cost, over three seeds",
+)
+def _adaptive(short: bool):
+    run = _read(study.adaptive_run, short)
+    return run["adaptive_errors"], run["uniform_errors"]
+
+
+@reference_check(
+    "pinn.black-scholes",
+    chapter="pinn",
+    description="Black–Scholes PINN (European call, sigma = 0.2, r = 0.05, T = 1): price today within "
+    "1 % of the strike of the analytic formula for 0.5 <= S/K <= 1.5",
+    reference_source="Black-Scholes formula (pinn.black_scholes_call); short (300 points, 250 Adam + "
+    "100 L-BFGS): within 3 %",
+    kind="at_most",
+    glued=("pinn-bs-error",),
+    reference_kind="exact",
+    tolerance_from="target",
+    why="a round accuracy target, 1e-2 K (short 3e-2 K), stated before the run",
+)
+def _black_scholes(short: bool):
+    return _read(study.black_scholes_run, short)["max_error"], BLACK_SCHOLES_TOL[short]
