@@ -2529,6 +2529,158 @@ for _name in ("ppca_fit", "ppca_log_likelihood"):
         n_components=Size(2, extra=[Bad("not below the features", 4)]),
     )
 
+# ----------------------------------------------------------------------------- physml.bnn
+
+_BNN_X = np.random.default_rng(11).normal(size=(5, 2))
+_BNN_Y = np.sin(_BNN_X.sum(axis=1))
+_BNN_W = 0.5 * np.random.default_rng(12).normal(size=13)  # (2 + 2) * 3 + 1 weights: 2 inputs, 3 hidden
+_BNN_F = np.random.default_rng(13).normal(size=(4, 5))
+
+
+def _bnn():
+    from physml import bnn
+
+    return bnn
+
+
+def _bnn_ensemble(**kw):
+    return _bnn().EnsembleMLP(2, 3, n_members=2, noise=0.1, **kw)
+
+
+def _bnn_meanfield():
+    return _bnn().MeanFieldMLP(2, 3, n_members=2, noise=0.1)
+
+
+def _bnn_gauss(x):
+    return -0.5 * np.sum(x * x, axis=1), -x
+
+
+def _bnn_laplace():
+    return _bnn().laplace(_BNN_W, _BNN_X, _BNN_Y, 3, noise=0.2)
+
+
+_bX = M(_BNN_X, extra=[Bad("other width", _BNN_X[:, :1])])
+_bnet = {
+    "w": Arr(_BNN_W, ndim=(1, 2), extra=[Bad("too few weights", _BNN_W[:-1])]),
+    "X": _bX,
+    "n_hidden": Size(3),
+}
+_bx_wrong = [_BNN_X, Lazy(lambda: _t(_BNN_X[:, :1], "float64"))]
+_bx_t = T(Lazy(lambda: _t(_BNN_X, "float64")), wrong=_bx_wrong, **_net_t)
+_bpred = {"y": V(_BNN_Y), "mean": V(_BNN_Y), "std": V(np.ones(5), extra=[Bad("zero std", np.zeros(5))])}
+example("physml.bnn.n_weights", n_in=Size(2), n_hidden=Size(3))
+example("physml.bnn.forward", **_bnet)
+example(
+    "physml.bnn.log_posterior",
+    same_rows=[("X", "y")],
+    **_bnet,
+    y=V(_BNN_Y),
+    noise=Rate(0.3),
+    prior_std=Rate(1.0),
+)
+example(
+    "physml.bnn.hmc",
+    log_prob_grad=Fn(_bnn_gauss),
+    x0=M(np.zeros((2, 3))),
+    n_samples=Size(3),
+    n_warmup=Int(2, minimum=0),
+    n_leapfrog=Size(2),
+    step_size=Rate(0.1),
+    target_accept=Fraction(0.8),
+    seed=Rng(0),
+)
+record(
+    "physml.bnn.HMCResult",
+    samples=np.zeros((2, 1, 1)),
+    log_prob=np.zeros((2, 1)),
+    accept_rate=1.0,
+    step_size=np.ones(1),
+    inverse_mass=np.ones(1),
+    divergences=0,
+)
+example(
+    "physml.bnn.laplace",
+    same_rows=[("X", "y")],
+    w_map=V(_BNN_W, extra=[Bad("too few weights", _BNN_W[:-1])]),
+    X=_bX,
+    y=V(_BNN_Y),
+    n_hidden=Size(3),
+    noise=Rate(0.2),
+    prior_std=Rate(1.0),
+)
+record(
+    "physml.bnn.LaplacePosterior",
+    w_map=_BNN_W,
+    covariance=np.eye(13),
+    n_hidden=3,
+    noise=0.2,
+    log_evidence=0.0,
+)
+instance("physml.bnn.LaplacePosterior", _bnn_laplace)
+example("physml.bnn.LaplacePosterior.predict", X=_bX)
+_b_sizes = {"n_in": Size(2), "n_hidden": Size(3), "n_members": Size(2), "noise": Rate(0.1, optional=True)}
+example(
+    "physml.bnn.EnsembleMLP",
+    **_b_sizes,
+    dropout=Real(0.1, minimum=0.0, maximum=1.0, include_max=False),
+    seed=Int(0, minimum=0),
+)
+instance("physml.bnn.EnsembleMLP", _bnn_ensemble)
+example("physml.bnn.EnsembleMLP.forward", x=_bx_t, generator=_gen_kind)
+example(
+    "physml.bnn.MeanFieldMLP",
+    **_b_sizes,
+    prior_std=Rate(1.0),
+    init_std=Rate(0.01),
+    seed=Int(0, minimum=0),
+)
+instance("physml.bnn.MeanFieldMLP", _bnn_meanfield)
+example("physml.bnn.MeanFieldMLP.sample_weights", n_samples=Size(2), generator=_gen_kind)
+example("physml.bnn.MeanFieldMLP.forward", x=_bx_t, n_samples=Size(2), generator=_gen_kind)
+example(
+    "physml.bnn.mean_field_kl",
+    mu=V(np.zeros(3)),
+    s=V(np.ones(3), extra=[Bad("zero s", np.zeros(3)), short(np.ones(3))]),
+    prior_std=Rate(1.5),
+)
+_b_train = {
+    "X": _bX,
+    "y": V(_BNN_Y),
+    "epochs": Size(2),
+    "lr": Rate(0.01),
+    "seed": Int(0, minimum=0),
+    "device": Device("cpu"),
+}
+example(
+    "physml.bnn.train_map",
+    same_rows=[("X", "y")],
+    model=Obj(Lazy(_bnn_ensemble), wrong=[Lazy(_bnn_meanfield)]),
+    **_b_train,
+    prior_std=Rate(1.0),
+)
+example(
+    "physml.bnn.train_bbb",
+    same_rows=[("X", "y")],
+    model=Obj(Lazy(_bnn_meanfield), wrong=[Lazy(_bnn_ensemble)]),
+    **_b_train,
+    n_samples=Size(2),
+)
+example(
+    "physml.bnn.predictive_samples",
+    model=Obj(Lazy(lambda: _bnn_ensemble(dropout=0.2)), wrong=[Lazy(_linear_vae)]),
+    X=_bX,
+    n_samples=Size(3),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+)
+example(
+    "physml.bnn.mixture",
+    f=M(_BNN_F),
+    noise=Arr(np.ones(4), ndim=(0, 1), extra=[Bad("negative", -np.ones(4)), short(np.ones(4))]),
+)
+example("physml.bnn.gaussian_nll", same_rows=[("y", "mean", "std")], **_bpred)
+example("physml.bnn.coverage", same_rows=[("y", "mean", "std")], **_bpred, level=Fraction(0.95))
+
 # ----------------------------------------------------------------------------- physml.vmc.exact, hamiltonian
 
 _VMC_X = np.random.default_rng(5).normal(size=(4, 2, 2))
