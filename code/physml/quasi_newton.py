@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_float_array, check_int, check_scalar
+from ._validate import as_float_array, check_bool, check_int, check_scalar
 from .optim import OptimizationResult
 
 Cost = Callable[[np.ndarray], float]
@@ -190,7 +190,7 @@ class QuasiNewtonResult(OptimizationResult):
 
 
 def bfgs(
-    cost_fn: Cost, grad_fn: Gradient, theta0, tol: float = 1e-5, max_iter: int = 500
+    cost_fn: Cost, grad_fn: Gradient, theta0, tol: float = 1e-5, max_iter: int = 500, scale_h0: bool = False
 ) -> QuasiNewtonResult:
     r"""Minimise with BFGS: step along :math:`p_k = -H_k g_k` with the inverse-Hessian update
 
@@ -200,17 +200,23 @@ def bfgs(
         (\boldsymbol I - \rho_k\boldsymbol y_k\boldsymbol s_k^T) + \rho_k\boldsymbol s_k\boldsymbol s_k^T,
         \qquad \rho_k = 1/(\boldsymbol y_k^T\boldsymbol s_k),
 
-    starting from :math:`\boldsymbol H_0 = \boldsymbol I` (as SciPy's BFGS does). Stops when
+    starting from :math:`\boldsymbol H_0 = \boldsymbol I` (as SciPy's BFGS does). With ``scale_h0``
+    the identity is rescaled after the first step, before the first update, to
+    :math:`\boldsymbol H_0 = (\boldsymbol y_0^T\boldsymbol s_0/\boldsymbol y_0^T\boldsymbol y_0)\,
+    \boldsymbol I` (Nocedal and Wright, eq. 6.20): an estimate of the inverse curvature along the
+    first step, the same scaling L-BFGS applies at every iteration. Stops when
     :math:`\max_j|g_j| <` ``tol`` (SciPy's ``gtol`` with its default infinity norm), or when
     no step satisfies the Wolfe conditions (the cost is flat to round-off). If rounding
     makes :math:`-\boldsymbol H_k\boldsymbol g_k` an ascent direction, :math:`\boldsymbol H` restarts
     from the identity.
     """
     theta, max_iter = _check_problem(cost_fn, grad_fn, theta0, tol, max_iter)
+    scale_h0 = check_bool(scale_h0, "scale_h0")
     count = [0]
     cost, g = _evaluate(cost_fn, grad_fn, theta, count)
     identity = np.eye(theta.size)
     H = identity.copy()
+    first_update = True
     path, costs, grad_norms = [theta.copy()], [cost], [float(np.linalg.norm(g))]
     converged = bool(np.max(np.abs(g)) < tol)
     for _ in range(max_iter):
@@ -229,6 +235,9 @@ def bfgs(
         theta, cost, g = theta + s, step.cost, step.gradient
         ys = float(y @ s)
         if ys > 0:  # guaranteed by the Wolfe conditions, up to rounding
+            if scale_h0 and first_update:
+                H = ys / float(y @ y) * identity  # N&W eq. 6.20
+            first_update = False
             rho = 1.0 / ys
             H = (identity - rho * np.outer(s, y)) @ H @ (identity - rho * np.outer(y, s)) + rho * np.outer(
                 s, s

@@ -1504,7 +1504,7 @@ example(
     alpha0=Rate(1.0),
     max_iter=Size(30),
 )
-example("physml.quasi_newton.bfgs", **_problem)
+example("physml.quasi_newton.bfgs", **_problem, scale_h0=Flag(False))
 example("physml.quasi_newton.lbfgs", **_problem, memory=Size(3))
 example("physml.quasi_newton.nonlinear_cg", **_problem)
 example(

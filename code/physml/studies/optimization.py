@@ -297,6 +297,7 @@ def weight_decay_run(cfg: WeightDecayRun) -> dict[str, np.ndarray]:
 QUASI_NEWTON = {
     # physml function, scipy method
     "BFGS": (quasi_newton.bfgs, "BFGS"),
+    "BFGS, scaled H₀": (functools.partial(quasi_newton.bfgs, scale_h0=True), "BFGS"),
     "L-BFGS": (quasi_newton.lbfgs, "L-BFGS-B"),
     "nonlinear CG": (quasi_newton.nonlinear_cg, "CG"),
 }
