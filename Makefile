@@ -6,6 +6,7 @@
 #   make pdf    the whole book as one PDF, _build/pdf/book.pdf (make pdf-student: without solutions)
 #   make lab    JupyterLab with the book's pages as notebooks in lab/ (numbers shown in the prose)
 #   make bench  performance benchmarks (print tables)
+#   make bench-peers  NetKet 3.23 in its own venv (_build/peers-venv) timed against physml
 PYTHON ?= python3
 # pages executed at once by `make book` (1: let the build execute them one by one)
 JOBS   ?= 2
@@ -13,7 +14,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all venv book book-student pdf pdf-student test lint unit exercise-tests book-tests student-tests site-tests pdf-tests gpu-tests lab bench clean distclean
+.PHONY: all venv book book-student pdf pdf-student test lint unit exercise-tests book-tests student-tests site-tests pdf-tests gpu-tests lab bench bench-peers clean distclean
 
 all: book
 
@@ -81,6 +82,14 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+# the peers in their own environment (never the book's .venv): NetKet 3.23 timed on the same
+# lattice problem as physml, in the same run, ratios printed (benchmarks/nqs_lattice.py)
+PEERS := _build/peers-venv
+bench-peers: $(STAMP)
+	test -x $(PEERS)/bin/python || $(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install --quiet "netket==3.23.0"
+	$(BIN)/python benchmarks/nqs_lattice.py --peers $(PEERS)/bin/python
 
 clean:
 	rm -rf _build

@@ -4390,6 +4390,109 @@ example(
     n_burn=Int(1, minimum=0),
 )
 
+_SL = "physml.vmc.slater"
+
+
+def _slater_wf(n=2, jastrow=True):
+    return _vmc().SlaterJastrow(n, 1.0, alpha=0.9, beta=0.4, jastrow=jastrow)
+
+
+def _slater_walkers(n=2):
+    return _vmc().SingleParticleMetropolis(1.0).init_walkers(_slater_wf(n), 4, 0)
+
+
+_INV3 = np.linalg.inv(np.eye(3)[None] + 0.1 * _rng.normal(size=(4, 3, 3)))
+_ROW3 = _rng.normal(size=(4, 3))
+_slater_kind = Obj(Lazy(_slater_wf), wrong=[Lazy(_gaussian_wf), Lazy(lambda: _slater_wf(6))])
+_slater_walkers_kind = Obj(
+    Lazy(_slater_walkers),
+    wrong=[Lazy(_walkers), Lazy(lambda: _slater_walkers(6)), Lazy(lambda: _walkers("Metropolis"))],
+)
+example(f"{_SL}.closed_shell_orbitals", n_particles=Size(6, extra=[Bad("open shell", 4), Bad("odd", 3)]))
+example(f"{_SL}.n_shells", n_particles=Size(6, extra=[Bad("open shell", 8), Bad("odd", 5)]))
+example(
+    f"{_SL}.noninteracting_dot_energy", n_particles=Size(6, extra=[Bad("open shell", 4)]), omega=Rate(1.0)
+)
+example(
+    f"{_SL}.SlaterJastrow",
+    n_particles=Size(6, extra=[Bad("open shell", 4), Bad("odd", 7)]),
+    omega=Rate(1.0),
+    alpha=Rate(1.0),
+    beta=NonNeg(0.5),
+    jastrow=Flag(True),
+    n_hidden=Int(2, minimum=0, extra=[Bad("more than 64", 65)]),
+    seed=Rng(0),
+)
+instance(f"{_SL}.SlaterJastrow", _slater_wf)
+example(
+    f"{_SL}.SlaterJastrow.with_params",
+    params=Arr(
+        [0.9, 0.4],
+        extra=[Bad("wrong count", [0.9]), Bad("alpha <= 0", [0.0, 0.4]), Bad("beta < 0", [0.9, -1.0])],
+    ),
+)
+example(f"{_SL}.SlaterJastrow.slater_matrices", x=_wf_x)
+example(f"{_SL}.SlaterJastrow.sign_psi", x=_wf_x)
+example(
+    f"{_SL}.determinant_ratio",
+    inverse=Arr(_INV3, ndim=3, extra=[Bad("not square", _INV3[:, :, :2])]),
+    row=Int(1, minimum=0, extra=[Bad("past the last row", 3)]),
+    new_row=M(_ROW3, extra=[Bad("other width", _ROW3[:, :2])]),
+)
+example(
+    f"{_SL}.sherman_morrison_update",
+    inverse=Arr(_INV3, ndim=3, extra=[Bad("not square", _INV3[:, :, :2])]),
+    row=Int(1, minimum=0, extra=[Bad("past the last row", 3)]),
+    new_row=M(_ROW3, extra=[Bad("other width", _ROW3[:, :2])]),
+    ratio=V(np.full(4, 0.8), extra=[Bad("zero", np.zeros(4)), Bad("other length", np.ones(3))]),
+)
+record(f"{_SL}.SlaterWalkers", x=np.zeros((4, 2, 2)), log_psi=np.zeros(4), grad=None, inverse=None, moves=0)
+record(
+    f"{_SL}.ClosedShellHF",
+    n_particles=6,
+    omega=1.0,
+    n_basis_shells=4,
+    energy=20.77,
+    orbital_energies=(1.0, 2.0, 2.0),
+    n_iter=10,
+)
+example(f"{_SL}.SingleParticleMetropolis", step_size=Rate(1.0), refresh_every=Size(100))
+instance(f"{_SL}.SingleParticleMetropolis", lambda: _vmc().SingleParticleMetropolis(1.0))
+example(
+    f"{_SL}.SingleParticleMetropolis.init_walkers",
+    wf=Obj(Lazy(_slater_wf), wrong=[Lazy(_gaussian_wf)]),
+    n_walkers=Size(4),
+    seed=Rng(0),
+    scale=Rate(1.0),
+)
+example(f"{_SL}.SingleParticleMetropolis.walkers_at", wf=_slater_kind, x=_wf_x)
+example(f"{_SL}.SingleParticleMetropolis.refresh", wf=_slater_kind, walkers=_slater_walkers_kind)
+example(f"{_SL}.SingleParticleMetropolis.step", wf=_slater_kind, walkers=_slater_walkers_kind, rng=_vrng)
+example(
+    f"{_SL}.SingleParticleMetropolis.sample",
+    wf=_slater_kind,
+    walkers=_slater_walkers_kind,
+    n_steps=Size(2),
+    seed=Rng(0),
+    n_burn=Int(1, minimum=0),
+)
+_DENS = _rng.normal(size=(3, 4, 2, 2))
+example(
+    f"{_SL}.radial_density",
+    samples=Arr(
+        _DENS, extra=[Bad("3 dimensions in space", _rng.normal(size=(3, 4, 2, 3))), Bad("2-d", _DENS[0, 0])]
+    ),
+    edges=V(np.linspace(0, 3, 7), extra=[Bad("decreasing", np.linspace(3, 0, 7)), Bad("one edge", [1.0])]),
+)
+example(
+    f"{_SL}.hartree_fock_closed_shell",
+    n_particles=Size(2, extra=[Bad("open shell", 4)]),
+    omega=Rate(1.0),
+    n_basis_shells=Size(2, extra=[Bad("more than 9", 10)]),
+    tol=Rate(1e-10),
+    max_iter=Size(300),
+)
+
 _TN = "physml.vmc.torch_nqs"
 example(
     f"{_TN}.FeedForwardJastrow",
@@ -4539,6 +4642,160 @@ example(
     ),
 )
 
+# ----------------------------------------------------------------------------- physml.vmc.lattice, sr
+
+
+def _lat():
+    from physml.vmc import lattice
+
+    return lattice
+
+
+_L = "physml.vmc.lattice"
+_SRM = "physml.vmc.sr"
+_S6 = np.array([[1.0, -1, 1, -1, 1, -1], [1, 1, -1, -1, 1, -1]])  # two configurations, S^z = 0
+_lat_wf = Obj(
+    Lazy(lambda: _lat().LatticeRBM.random(6, 1, 0, scale=0.1)),
+    wrong=[Lazy(_linear_model), Lazy(lambda: _lat().LatticeRBM.random(4, 1, 0))],
+)
+_lat_wf_m = Obj(
+    Lazy(lambda: _lat().LatticeRBM.random(6, 1, 0, scale=0.1, marshall=True)),
+    wrong=[Lazy(_linear_model), Lazy(lambda: _lat().LatticeRBM.random(6, 1, 0))],
+)
+_spins6 = Arr(_S6, ndim=2, extra=[Bad("not +-1", np.zeros((2, 6))), Bad("wrong sites", np.ones((2, 4)))])
+_lat_ham = Obj(
+    Lazy(lambda: _lat().TransverseFieldIsing(6)),
+    wrong=[Lazy(_linear_model), Lazy(lambda: _lat().TransverseFieldIsing(4))],
+)
+example(
+    f"{_L}.TransverseFieldIsing",
+    n_sites=Size(6, extra=[Bad("one site", 1), Bad("too many", 65)]),
+    h=NonNeg(1.0),
+    coupling=Real(1.0),
+)
+example(f"{_L}.Heisenberg", n_sites=Size(6, extra=[Bad("odd", 5), Bad("too many", 66)]), coupling=Rate(1.0))
+instance(f"{_L}.TransverseFieldIsing", lambda: _lat().TransverseFieldIsing(6))
+instance(f"{_L}.Heisenberg", lambda: _lat().Heisenberg(6))
+instance(f"{_L}.SpinHamiltonian", lambda: _lat().TransverseFieldIsing(6))
+example(f"{_L}.SpinHamiltonian.local_energy", wf=_lat_wf, s=_spins6)
+example(f"{_L}.Heisenberg.local_energy", wf=_lat_wf_m, s=_spins6)
+example(f"{_L}.check_spins", s=_spins6, n_sites=Size(6), name=Str("s"))
+example(
+    f"{_L}.exact_ground_state",
+    hamiltonian=Obj(
+        Lazy(lambda: _lat().TransverseFieldIsing(6)),
+        wrong=[Lazy(_linear_model), Lazy(lambda: _lat().TransverseFieldIsing(21))],
+    ),
+)
+example(
+    f"{_L}.tfim_energy_free_fermions",
+    n_sites=Size(6, extra=[Bad("odd", 7)]),
+    h=NonNeg(1.0),
+    coupling=Real(1.0),
+)
+example(
+    f"{_L}.LatticeRBM",
+    a=V(np.zeros(4)),
+    b=V(np.zeros(2)),
+    W=M(np.zeros((4, 2)), extra=[Bad("wrong shape", np.zeros((3, 2)))]),
+    marshall=Flag(False),
+)
+example(
+    f"{_L}.LatticeRBM.random",
+    n_sites=Size(6),
+    alpha=Rate(1.0, extra=[Bad("alpha N not integer", 0.3)]),
+    seed=Rng(0),
+    scale=NonNeg(0.01),
+    marshall=Flag(False),
+)
+instance(f"{_L}.LatticeRBM", lambda: _lat().LatticeRBM.random(6, 1, 0, scale=0.1))
+example(f"{_L}.LatticeRBM.log_psi", s=_spins6)
+example(f"{_L}.LatticeRBM.sign", s=_spins6)
+example(f"{_L}.LatticeRBM.log_derivatives", s=_spins6)
+example(
+    f"{_L}.LatticeRBM.with_params", params=V(np.zeros(6 + 6 + 36), extra=[Bad("wrong count", np.zeros(3))])
+)
+example(
+    f"{_L}.SymmetricLatticeRBM",
+    a0=Real(0.0),
+    b=V(np.zeros(1)),
+    w=M(np.zeros((1, 4)), extra=[Bad("rows do not match b", np.zeros((2, 4)))]),
+    marshall=Flag(False),
+)
+example(
+    f"{_L}.SymmetricLatticeRBM.random",
+    n_sites=Size(6),
+    alpha=Size(1),
+    seed=Rng(0),
+    scale=NonNeg(0.01),
+    marshall=Flag(False),
+)
+instance(f"{_L}.SymmetricLatticeRBM", lambda: _lat().SymmetricLatticeRBM.random(6, 1, 0, scale=0.1))
+example(
+    f"{_L}.SymmetricLatticeRBM.with_params",
+    params=V(np.zeros(1 + 1 + 6), extra=[Bad("wrong count", np.zeros(3))]),
+)
+example(f"{_L}.random_spins", n_chains=Size(3), n_sites=Size(6), seed=Rng(0), zero_magnetisation=Flag(True))
+example(f"{_L}.sample_spins", wf=_lat_wf, s=_spins6, n_sweeps=Size(2), seed=Rng(0), move=Choice("exchange"))
+record(
+    f"{_L}.LatticeResult",
+    wf=None,
+    params=np.zeros((1, 1)),
+    energy=np.zeros(1),
+    error=np.zeros(1),
+    variance=np.zeros(1),
+    acceptance=np.zeros(1),
+    param_names=(),
+)
+_lat_common = {
+    "n_chains": Size(4, extra=[Bad("one chain", 1)]),
+    "n_sweeps": Size(2),
+    "n_burn": Int(1, minimum=0),
+    "seed": Rng(0),
+    "move": Choice(None, optional=True),
+    "comm": _comm,
+}
+example(f"{_L}.lattice_energy", hamiltonian=_lat_ham, wf=_lat_wf, **_lat_common)
+example(
+    f"{_L}.optimize_lattice",
+    hamiltonian=_lat_ham,
+    wf=_lat_wf,
+    optimizer=Obj(
+        Lazy(lambda: __import__("physml.vmc.sr").vmc.sr.StochasticReconfiguration(0.05)),
+        wrong=[Lazy(_linear_model)],
+    ),
+    n_iter=Size(1),
+    **_lat_common,
+    callback=Fn(lambda it, wf, est: None, optional=True),
+    desc=Str(None, optional=True),
+)
+example(
+    f"{_SRM}.sr_matrices",
+    same_rows=[("o", "e_loc")],
+    o=M(np.arange(8.0).reshape(4, 2) ** 1.5),
+    e_loc=V(np.arange(4.0)),
+)
+example(
+    f"{_SRM}.sr_solve",
+    s=M(
+        np.eye(2),
+        extra=[Bad("not square", np.ones((2, 3))), Bad("not symmetric", np.array([[1.0, 1.0], [0.0, 1.0]]))],
+    ),
+    f=V(np.ones(2)),
+    diag_shift=Rate(0.01, extra=[Bad("huge", 1e7)]),
+)
+example(f"{_SRM}.check_diag_shift", diag_shift=Rate(0.01), name=Str("diag_shift"))
+example(f"{_SRM}.StochasticReconfiguration", learning_rate=Rate(0.05), diag_shift=Rate(0.01))
+instance(
+    f"{_SRM}.StochasticReconfiguration",
+    lambda: __import__("physml.vmc.sr").vmc.sr.StochasticReconfiguration(0.05),
+)
+example(
+    f"{_SRM}.StochasticReconfiguration.delta",
+    same_rows=[("o", "e_loc")],
+    o=M(np.arange(8.0).reshape(4, 2) ** 1.5),
+    e_loc=V(np.arange(4.0)),
+)
 # ----------------------------------------------------------------------------- physml.rl
 
 

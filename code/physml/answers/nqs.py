@@ -38,7 +38,7 @@ def _sigma():
 @answer(
     "nqs-laplacian",
     rtol=1e-8,
-    hint="p (-M / sigma^2 + sum_ij W_ij^2 s_j (1 - s_j) / sigma^4) with p = 1/2, M = 4 and "
+    hint="kappa (-M / sigma^2 + sum_ij W_ij^2 s_j (1 - s_j) / sigma^4) with kappa = 1/2, M = 4 and "
     "s_j = sigmoid(b_j + sum_i x_i W_ij / sigma^2).",
 )
 def _laplacian():
@@ -55,3 +55,18 @@ def _laplacian():
 )
 def _hf_two():
     return exact.hartree_fock_dot(HF_OMEGA, n_basis=2, ratio=HF_RATIO, tol=1e-13, max_iter=500).energy
+
+
+FF_SITES, FF_FIELD = 6, 0.5  # the TFIM ring of the free-fermion exercise (J = 1)
+
+
+@answer(
+    "nqs-tfim-free-fermions",
+    rtol=1e-10,
+    hint="E0 = -sum_k sqrt(1 + h^2 - 2 h cos k) over the N antiperiodic momenta "
+    "k = pi (2m - 1) / N, m = 1..N.",
+)
+def _tfim_free_fermions():
+    from ..vmc import lattice
+
+    return lattice.tfim_energy_free_fermions(FF_SITES, FF_FIELD)

@@ -66,3 +66,41 @@ def _blocking_error():
 )
 def _cusp_a():
     return 1.0 / (CUSP_DIMS - 1)
+
+
+# ----------------------------------------------------------------------------- Slater determinants
+
+DET_MATRIX = np.array([[1.0, 0.5, -0.2], [0.3, 2.0, 0.4], [-0.6, 0.1, 1.5]])
+DET_ROW = 1  # the electron in row 1 moves
+DET_NEW_ROW = np.array([0.2, 1.8, -0.3])  # the orbitals at its new position
+CUSP_PAR_DIMS = 3
+SHELL_N, SHELL_OMEGA = 20, 0.5
+
+
+@answer(
+    "vmc-det-ratio",
+    rtol=1e-9,
+    hint="R = sum_j u_j (D^{-1})_{jk}: the new row against column k of the old inverse (k = DET_ROW).",
+)
+def _det_ratio():
+    new = DET_MATRIX.copy()
+    new[DET_ROW] = DET_NEW_ROW
+    return float(np.linalg.det(new) / np.linalg.det(DET_MATRIX))
+
+
+@answer(
+    "vmc-cusp-parallel",
+    rtol=1e-9,
+    hint="For relative angular momentum l the cusp is a = 1/(2l + d - 1); equal spins meet with odd l.",
+)
+def _cusp_parallel():
+    return 1.0 / (2 * 1 + CUSP_PAR_DIMS - 1)
+
+
+@answer(
+    "vmc-closed-shell-energy",
+    rtol=1e-9,
+    hint="Shell s holds s + 1 orbitals of energy omega (s + 1), each twice; N = 20 fills four shells.",
+)
+def _closed_shell_energy():
+    return vmc.slater.noninteracting_dot_energy(SHELL_N, SHELL_OMEGA)

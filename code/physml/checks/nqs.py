@@ -41,11 +41,22 @@ def gaussian_product_energy(omega: float = 1.0) -> tuple[float, float]:
     return exact.gaussian_product_energy(omega)
 
 
-#: A published RBM study of the same dot (chapter table, ``nordhagen2019studies``): the thesis'
-#: table of ground-state energies of two-dimensional circular dots, N = 2, omega = 1, columns
-#: "RBM" and "RBM+PJ", as (energy, statistical error). Quoted, not computed; the chapter prints
-#: them beside our runs and checks nothing against them (the ansatz and the training differ).
-PUBLISHED_RBM = {"RBM": (3.0822, 0.0002), "RBM + Pade-Jastrow": (3.00002, 0.00002)}
+#: A published RBM study of the same dot (chapter table, ``nordhagen2019studies``): the final
+#: thesis text, chapter "Selected Results", table ``tab:quantumdotswinteraction2D1`` ("The
+#: ground state energy of two-dimensional quantum dots with N electrons and frequency omega"),
+#: row N = 2, omega = 1.0, columns "RBM" and "RBM+PJ", as (energy, statistical error); read
+#: from ``thesis/results.tex`` of github.com/evenmn/Master-thesis at commit afd830e ("Final
+#: version", 2 Dec 2019). The thesis' convergence plot data (``pgf/convergence42.tex``) end at
+#: 3.08033 for the RBM. The page number could not be determined (the thesis PDF is not in the
+#: stored snapshot). An earlier draft (``doc/text/Results.tex``) had 3.0822(2) and 3.00002(2).
+#: The RBM+PJ value lies 0.000413 = 83 of its own error bars *below* the exact 3: it is not a
+#: variational upper bound, and the chapter says so. Quoted, not computed; nothing is checked
+#: against them (the ansatz and the training differ).
+PUBLISHED_RBM = {"RBM": (3.0803, 0.0002), "RBM + Pade-Jastrow": (2.999587, 0.000005)}
+
+#: Same table and row, column "VMC" (the thesis' Gaussian x Pade-Jastrow trial function):
+#: also below the exact 3; quoted in the chapter's text only.
+PUBLISHED_THESIS_VMC = (2.99936, 0.00001)
 
 
 def hartree_fock(omega: float = 1.0) -> exact.HartreeFockResult:
@@ -151,21 +162,22 @@ def _dot_rbm_jastrow(short: bool):
 @reference_check(
     "nqs.dot-rbm",
     chapter="nqs",
-    description="RBM psi = sqrt(F) without Jastrow factor, dot at omega = 1: an upper bound, within 0.15",
-    reference_source="Taut's exact E = 3 (J. Phys. A 27, 1045 (1994))",
-    kind="stat",
-    k=3.0,
-    systematic=0.15,
-    short_systematic=0.3,
-    variational=True,
+    description="RBM psi = sqrt(F) without Jastrow factor, dot at omega = 1: between 3 and 3.15 "
+    "(no error bar: the local energy has infinite variance without the cusp)",
+    reference_source="Taut's exact E = 3 (J. Phys. A 27, 1045 (1994)), plus 0.075",
+    kind="abs",
+    tolerance=0.075,
+    short_tolerance=0.15,
     glued=("nqs-dot-rbm-energy",),
     reference_kind="exact",
     tolerance_from="after",
-    why="0.15 (short 0.3) spans the plain RBM's known gap to E = 3; chosen with the result in view",
+    why="the energy must lie in [3, 3.15] (short [3, 3.3]), the plain RBM's known gap to E = 3, chosen "
+    "with the result in view; a bound, since a blocking error of an infinite-variance E_L is no sigma",
 )
 def _dot_rbm(short: bool):
     run = dot_study(short)["RBM, psi = sqrt(F), Gibbs"]
-    return run.final.mean, run.final.error, 3.0
+    half = 0.15 if short else 0.075
+    return run.final.mean, 3.0 + half  # |E - (3 + half)| <= half  <=>  3 <= E <= 3 + 2 half
 
 
 @reference_check(
@@ -241,3 +253,113 @@ def _feed_forward_start():
 def _dot_feed_forward(short: bool):
     run = feed_forward_study(short)
     return run.final.mean, run.final.error, 3.0
+
+
+# ----------------------------------------------------------------------------------------------
+# spin chains: RBM + stochastic reconfiguration against exact energies
+# ----------------------------------------------------------------------------------------------
+
+
+def tfim_study(short: bool = False) -> study.ChainResult:
+    return study.tfim_chain_run(current(study.tfim_chain_run, short))
+
+
+def heisenberg_study(short: bool = False) -> study.ChainResult:
+    return study.heisenberg_chain_run(current(study.heisenberg_chain_run, short))
+
+
+def race_study(short: bool = False) -> dict:
+    return study.optimizer_race(current(study.optimizer_race, short))
+
+
+def relative_error(result: study.ChainResult, alpha: int) -> tuple[float, float]:
+    """((E - E0) / |E0|, sigma / |E0|) of the run with hidden-unit density ``alpha``."""
+    final = result.runs[alpha][1]
+    return (final.mean - result.exact) / abs(result.exact), final.error / abs(result.exact)
+
+
+#: What the translation-invariant RBM is expected to reach after the book's 100 SR iterations,
+#: as a relative error per alpha: fixed from trial runs of the critical TFIM at N = 40 (150
+#: iterations, alpha = 1: 7e-4 to 2e-3) before the book's configuration was chosen; alpha = 2
+#: is expected to do at least three times better.
+EXPECTED_REL_ERROR = {1: 3e-3, 2: 1e-3}
+
+
+def _chain_check(model: str, alpha: int):
+    name = "TFIM ring at h = 1" if model == "tfim" else "Heisenberg ring (Marshall sign, exchange moves)"
+    source = (
+        "free-fermion ground state of the periodic TFIM (physml.vmc.lattice.tfim_energy_free_fermions)"
+        if model == "tfim"
+        else "exact diagonalisation, scipy.sparse.linalg.eigsh"
+    )
+
+    @reference_check(
+        f"nqs.{model}-rbm-alpha{alpha}",
+        chapter="nqs",
+        description=f"{name}: relative energy error of the alpha = {alpha} RBM trained by SR "
+        "(book: TFIM N = 24, Heisenberg N = 12; short: N = 8)",
+        reference_source=source,
+        kind="stat",
+        k=3.0,
+        systematic=EXPECTED_REL_ERROR[alpha],
+        short_systematic=3 * EXPECTED_REL_ERROR[alpha],
+        variational=True,
+        glued=(f"nqs-{model}-rel-alpha{alpha}",),
+        reference_kind="exact",
+        tolerance_from="target",
+        why=f"3 sigma (blocking) plus the relative error {EXPECTED_REL_ERROR[alpha]:g} the RBM at this alpha "
+        "is expected to reach, fixed from trial runs at N = 40 before the book's run; never below E0",
+    )
+    def _check(short: bool):
+        result = tfim_study(short) if model == "tfim" else heisenberg_study(short)
+        value, sigma = relative_error(result, alpha)
+        return value, sigma, 0.0
+
+    return _check
+
+
+for _model in ("tfim", "heisenberg"):
+    for _alpha in (1, 2):
+        _chain_check(_model, _alpha)
+
+
+@reference_check(
+    "nqs.tfim-free-fermions-ed",
+    chapter="nqs",
+    description="Free-fermion ground-state energy of the periodic TFIM equals exact diagonalisation "
+    "(N = 10, h = 0.5, 1 and 2)",
+    reference_source="scipy.sparse.linalg.eigsh on the 2^10 x 2^10 Hamiltonian",
+    kind="abs",
+    tolerance=1e-8,
+    reference_kind="library",
+    tolerance_from="bound",
+    why="two exact methods; 1e-8 bounds the Lanczos convergence (tol 1e-12) and float64 rounding",
+)
+def _free_fermions_vs_ed():
+    from ..vmc import lattice
+
+    hs = (0.5, 1.0, 2.0)
+    ff = [lattice.tfim_energy_free_fermions(10, h) for h in hs]
+    ed = [lattice.exact_ground_state(lattice.TransverseFieldIsing(10, h)) for h in hs]
+    return np.array(ff), np.array(ed)
+
+
+@reference_check(
+    "nqs.sr-beats-adam",
+    chapter="nqs",
+    description="SR reaches a lower energy than Adam on the TFIM ring (N = 12, alpha = 1, same samples "
+    "per iteration, mean of the last 10 iterations, relative error) over 3 seeds",
+    reference_source="Adam (physml.optim.Adam, lr 0.03) on the same samples, seeds and iterations",
+    kind="beats",
+    better="lower",
+    margin=2e-3,
+    short_margin=1e-3,
+    reference_kind="baseline",
+    tolerance_from="target",
+    why="SR must gain at least 2e-3 in relative error to be worth its matrix solve; fixed from a "
+    "trial at N = 12 before the book's run",
+)
+def _sr_beats_adam(short: bool):
+    race = race_study(short)
+    rel = lambda e: (np.mean(e[-10:]) - race["exact"]) / abs(race["exact"])  # noqa: E731
+    return np.array([rel(e) for e in race["sr"]]), np.array([rel(e) for e in race["adam"]])

@@ -7,10 +7,15 @@ The package is cut along the physics, in the spirit of NetKet:
 * :mod:`~physml.vmc.wavefunctions` - trial wave functions with log psi, its gradient,
   Laplacian and parameter derivatives;
 * :mod:`~physml.vmc.samplers` - vectorised Metropolis and Langevin (importance) samplers;
+* :mod:`~physml.vmc.slater` - Slater determinants of closed-shell quantum dots (N = 2, 6, 12, ...),
+  single-electron moves with Sherman–Morrison updates, and restricted Hartree–Fock;
 * :mod:`~physml.vmc.nqs` - the RBM trial function (on :mod:`physml.rbm`) and Gibbs sampling;
 * :mod:`~physml.vmc.driver` - energy estimates with blocking errors, the energy gradient,
   the optimisation loop, and the MPI communicator wrapper;
-* statistics: :func:`blocking` from :mod:`physml.stats`.
+* statistics: :func:`blocking` from :mod:`physml.stats`;
+* :mod:`~physml.vmc.lattice` - spin-1/2 rings (TFIM, Heisenberg with Marshall's sign), RBM
+  amplitudes, Metropolis flip/exchange sweeps, exact diagonalisation and free fermions;
+* :mod:`~physml.vmc.sr` - stochastic reconfiguration (natural gradient).
 
 Every array of positions has the shape ``(walkers, particles, dims)``.
 Run longer optimisations from the command line: ``python -m physml.vmc --help``.
@@ -32,6 +37,7 @@ from .driver import (
 from .hamiltonian import HarmonicTrap
 from .nqs import Gibbs, RBMWaveFunction
 from .samplers import Langevin, Metropolis, Sampler, Walkers, walker_streams
+from .slater import SingleParticleMetropolis, SlaterJastrow
 from .wavefunctions import (
     CuspGaussian,
     Gaussian,
@@ -59,6 +65,8 @@ __all__ = [
     "RBMWaveFunction",
     "Sampler",
     "SerialComm",
+    "SingleParticleMetropolis",
+    "SlaterJastrow",
     "VMCResult",
     "Walkers",
     "WaveFunction",
