@@ -611,3 +611,88 @@ def fit_softmax(
     return LogisticModel(
         intercept=Theta[0].copy(), coef=Theta[1:].copy(), n_iter=k, converged=converged, costs=np.array(costs)
     )
+
+
+# --------------------------------------------------------------------------- judging a classifier
+
+
+def _binary_pair(y, other, name: str) -> tuple[np.ndarray, np.ndarray]:
+    y = np.asarray(as_float_array(y, "y", ndim=1, nonempty=True))
+    other = as_float_array(other, name, ndim=1, nonempty=True)
+    if len(other) != len(y):
+        raise ValueError(f"{name} must have the length of y, {len(y)}, got {len(other)}")
+    if not np.all((y == 0) | (y == 1)):
+        raise ValueError("y must hold the labels 0 and 1")
+    return y.astype(int), other
+
+
+def confusion_matrix(y, y_pred) -> np.ndarray:
+    """The 2 x 2 confusion matrix [[TN, FP], [FN, TP]] of binary labels (chapter "Classification").
+
+    Rows are the true classes 0, 1, columns the predicted ones, as in scikit-learn.
+    """
+    y, y_pred = _binary_pair(y, y_pred, "y_pred")
+    if not np.all((y_pred == 0) | (y_pred == 1)):
+        raise ValueError("y_pred must hold the labels 0 and 1")
+    y_pred = y_pred.astype(int)
+    return np.array([[np.sum((y == a) & (y_pred == b)) for b in (0, 1)] for a in (0, 1)])
+
+
+def precision_recall(y, y_pred) -> tuple[float, float]:
+    """Precision TP / (TP + FP) (purity of what is called signal) and recall TP / (TP + FN)
+    (efficiency: the fraction of the signal that is found). NaN precision if nothing is called signal.
+    """
+    (_, fp), (fn, tp) = confusion_matrix(y, y_pred)
+    if tp + fn == 0:
+        raise ValueError("y has no positive (class 1) samples: recall is undefined")
+    precision = tp / (tp + fp) if tp + fp else float("nan")
+    return float(precision), float(tp / (tp + fn))
+
+
+def roc_curve(y, scores) -> tuple[np.ndarray, np.ndarray]:
+    r"""False-positive rate and true-positive rate of the rule "signal if score > t" for every threshold t.
+
+    Sorting the samples by decreasing score and lowering the threshold past one sample at a
+    time traces the curve from (0, 0) to (1, 1); tied scores are passed together.
+    """
+    y, scores = _binary_pair(y, scores, "scores")
+    n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError("y must contain both classes")
+    order = np.argsort(-scores, kind="stable")
+    s, yy = scores[order], y[order]
+    last_of_tie = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]
+    tp = np.cumsum(yy)[last_of_tie]
+    fp = (last_of_tie + 1) - tp
+    return np.r_[0.0, fp / n_neg], np.r_[0.0, tp / n_pos]
+
+
+def auc(y, scores) -> float:
+    r"""Area under the ROC curve by the trapezoid rule.
+
+    It equals the probability that a random signal sample scores higher than a random
+    background sample (ties counting one half), the Mann-Whitney statistic:
+    :math:`\mathrm{AUC} = P(s_+ > s_-) + \frac12 P(s_+ = s_-)`.
+    """
+    fpr, tpr = roc_curve(y, scores)
+    return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
+
+
+def calibration_table(y, p, n_bins: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""Reliability of predicted probabilities: per bin of p, the mean prediction, the observed
+    fraction of class 1, its binomial standard error :math:`\sqrt{\bar p(1-\bar p)/n_b}` (from the
+    mean prediction, the expectation if the model is calibrated) and the count. Empty bins are dropped.
+    """
+    y, p = _binary_pair(y, p, "p")
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError("p must hold probabilities in [0, 1]")
+    n_bins = check_int(n_bins, "n_bins", minimum=1)
+    which = np.minimum((p * n_bins).astype(int), n_bins - 1)
+    rows = []
+    for b in range(n_bins):
+        sel = which == b
+        if sel.any():
+            mean_p = p[sel].mean()
+            rows.append((mean_p, y[sel].mean(), np.sqrt(mean_p * (1 - mean_p) / sel.sum()), sel.sum()))
+    mean_p, observed, error, count = (np.array(c) for c in zip(*rows, strict=True))
+    return mean_p, observed, error, count.astype(int)

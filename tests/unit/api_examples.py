@@ -1450,6 +1450,40 @@ example(
     max_iter=Size(5),
     tol=Rate(1.0),  # met after a few steps: no warning that it did not converge
 )
+_CLS_Y = np.array([0.0, 1.0, 0.0, 1.0, 1.0, 0.0])
+_cls_y = V(_CLS_Y, extra=[Bad("not 0/1", np.array([0.0, 2.0, 0.0, 1.0, 1.0, 0.0]))])
+example(
+    "physml.classification.confusion_matrix",
+    same_rows=[("y", "y_pred")],
+    y=_cls_y,
+    y_pred=V(np.array([0.0, 1.0, 1.0, 1.0, 0.0, 0.0]), extra=[Bad("not 0/1", np.full(6, 0.5))]),
+)
+example(
+    "physml.classification.precision_recall",
+    same_rows=[("y", "y_pred")],
+    y=V(_CLS_Y, extra=[Bad("no positives", np.zeros(6))]),
+    y_pred=V(np.array([0.0, 1.0, 1.0, 1.0, 0.0, 0.0])),
+)
+_cls_scores = V(np.array([0.1, 0.8, 0.4, 0.9, 0.6, 0.2]))
+example(
+    "physml.classification.roc_curve",
+    same_rows=[("y", "scores")],
+    y=V(_CLS_Y, extra=[Bad("one class", np.zeros(6))]),
+    scores=_cls_scores,
+)
+example(
+    "physml.classification.auc",
+    same_rows=[("y", "scores")],
+    y=V(_CLS_Y, extra=[Bad("one class", np.ones(6))]),
+    scores=_cls_scores,
+)
+example(
+    "physml.classification.calibration_table",
+    same_rows=[("y", "p")],
+    y=_cls_y,
+    p=V(np.array([0.1, 0.8, 0.4, 0.9, 0.6, 0.2]), extra=[Bad("above one", np.full(6, 1.5))]),
+    n_bins=Size(3),
+)
 example(
     "physml.classification.fit_logistic_newton",
     **{**_binary, "X": _X8_huge},

@@ -225,3 +225,33 @@ def test_features_whose_squares_overflow_are_refused_by_name():
         with pytest.raises(ValueError, match=r"^X has entries up to 2\.\d+e\+200.*standardise"):
             call(X * 1e200)
     assert cl.fit_logistic_newton(X * 1e100, y).converged  # large but representable: fitted
+
+
+def test_confusion_roc_auc_and_calibration_against_sklearn():
+    from sklearn import metrics
+
+    rng = np.random.default_rng(7)
+    y = (rng.random(400) < 0.2).astype(float)
+    s = rng.normal(size=400) + 1.2 * y
+    s[:50] = np.round(s[:50], 1)  # ties
+    pred = (s > 0.8).astype(float)
+    np.testing.assert_array_equal(cl.confusion_matrix(y, pred), metrics.confusion_matrix(y, pred))
+    precision, recall = cl.precision_recall(y, pred)
+    assert precision == pytest.approx(metrics.precision_score(y, pred))
+    assert recall == pytest.approx(metrics.recall_score(y, pred))
+    fpr, tpr = cl.roc_curve(y, s)
+    fpr_sk, tpr_sk, _ = metrics.roc_curve(y, s, drop_intermediate=False)
+    np.testing.assert_allclose(fpr, fpr_sk, atol=1e-15)
+    np.testing.assert_allclose(tpr, tpr_sk, atol=1e-15)
+    assert cl.auc(y, s) == pytest.approx(metrics.roc_auc_score(y, s), abs=1e-14)
+    # Mann-Whitney: the probability that a signal score beats a background score
+    pos, neg = s[y == 1], s[y == 0]
+    mw = np.mean((pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :]))
+    assert cl.auc(y, s) == pytest.approx(mw, abs=1e-14)
+    p = 1 / (1 + np.exp(-s))
+    mean_p, observed, error, count = cl.calibration_table(y, p, 5)
+    assert count.sum() == len(y) and np.all(error > 0)
+    with pytest.raises(ValueError, match="both classes"):
+        cl.roc_curve(np.zeros(5), np.arange(5.0))
+    with pytest.raises(ValueError, match="p must"):
+        cl.calibration_table(y, s)

@@ -8,6 +8,9 @@ and compares it with its reference.
 
 from __future__ import annotations
 
+import numpy as np
+
+from .. import classification
 from ..experiment import current
 from ..studies import classification as study
 from ..validation import reference_check
@@ -156,3 +159,89 @@ def _ising_ordered(short: bool):
 )
 def _ising_disordered(short: bool):
     return ising_study(short).accuracy["bond products"]["test disordered"], ISING_TARGET[short]
+
+
+def signal_study(short: bool = False) -> dict:
+    return study.signal_run(current(study.signal_run, short))
+
+
+@reference_check(
+    "classification.signal-auc-optimal",
+    chapter="classification",
+    description="Logistic regression on imbalanced signal/background reaches the AUC of the Bayes-optimal "
+    "(likelihood-ratio) classifier, Phi(Delta / sqrt 2) for Gaussian classes with a common covariance",
+    reference_source="exact AUC of the Neyman-Pearson optimal score; sigma from Hanley and McNeil (1982)",
+    kind="stat",
+    k=3.0,
+    systematic=0.002,
+    reference_kind="exact",
+    tolerance_from="bound",
+    why="3 sigma of the test AUC plus 0.002 for the fitted, not exact, direction (an estimation loss of "
+    "order p / n_signal = 3 / 200 times the AUC's curvature, well below 0.002)",
+    glued=("cls-auc",),
+)
+def _signal_auc(short: bool):
+    run = signal_study(short)
+    y = run["y"]
+    value = classification.auc(y, run["p"])
+    sigma = study.auc_standard_error(run["auc_optimal"], int(y.sum()), int(len(y) - y.sum()))
+    return value, sigma, run["auc_optimal"]
+
+
+@reference_check(
+    "classification.auc-sklearn",
+    chapter="classification",
+    description="The AUC by the trapezoid rule over the ROC curve equals sklearn.metrics.roc_auc_score",
+    reference_source="sklearn.metrics.roc_auc_score",
+    kind="abs",
+    tolerance=1e-12,
+    reference_kind="library",
+    tolerance_from="bound",
+    why="the same sum of trapezoids (or the Mann-Whitney count) in float64 over 4e4 samples",
+)
+def _auc_sklearn(short: bool):
+    from sklearn.metrics import roc_auc_score
+
+    run = signal_study(short)
+    return classification.auc(run["y"], run["p"]), float(roc_auc_score(run["y"], run["p"]))
+
+
+@reference_check(
+    "classification.calibration-in-the-large",
+    chapter="classification",
+    description="The mean predicted probability of the model trained on the data equals the test set's "
+    "signal fraction",
+    reference_source="observed test fraction; sigma = sqrt(pi (1 - pi) (1/n_train + 1/n_test)): the model's "
+    "intercept carries the training sample's fraction",
+    kind="stat",
+    k=3.0,
+    reference_kind="exact",
+    tolerance_from="sigma",
+    why="binomial fluctuations of the training and test fractions, 3 sigma; no allowance",
+)
+def _calibration_large(short: bool):
+    run = signal_study(short)
+    cfg = current(study.signal_run, short)
+    pi = cfg.signal_fraction
+    sigma = np.sqrt(pi * (1 - pi) * (1 / cfg.n_train + 1 / cfg.n_test))
+    return float(run["p"].mean()), float(sigma), float(run["y"].mean())
+
+
+@reference_check(
+    "classification.prior-correction",
+    chapter="classification",
+    description="A model trained on a balanced sample is calibrated again after the prior correction of "
+    "its logit: chi^2 per bin of the calibration table",
+    reference_source="chi^2 / bins = 1 for calibrated probabilities; sigma = sqrt(2 / bins)",
+    kind="stat",
+    k=3.0,
+    reference_kind="exact",
+    tolerance_from="sigma",
+    why="a chi-squared with as many degrees of freedom as bins has mean 1 per bin and sd sqrt(2 / bins); "
+    "3 sigma",
+    glued=("cls-chi2-corrected",),
+)
+def _prior_correction(short: bool):
+    run = signal_study(short)
+    chi2, bins = study.calibration_chi2(run["calibration"]["prior corrected"])
+    return chi2 / bins, float(np.sqrt(2 / bins)), 1.0

@@ -328,3 +328,115 @@ def accuracy_by_temperature(result: IsingStudy, model_name: str):
             accs.append(float(np.mean(pred[T == t] == y[T == t])))
     order = np.argsort(temps)
     return np.array(temps)[order], np.array(accs)[order]
+
+
+# --------------------------------------------------------------------------- signal and background
+
+
+class SignalRun(Settings):
+    """Settings of the signal-against-background study: two Gaussian classes with a common
+    covariance in two features, a small signal fraction, logistic regression fitted by Newton's
+    method; ROC, AUC, calibration, and training on a balanced sample with the prior corrected."""
+
+    signal_fraction: float = setting(0.05, low=0, high=1, doc="fraction of signal in the data")
+    separation: float = setting(2.0, low=0, doc="Mahalanobis distance Delta between the class means")
+    n_train: int = setting(4000, low=10, doc="training events")
+    n_test: int = setting(40_000, low=10, doc="test events")
+    n_bins: int = setting(10, low=1, doc="bins of the calibration table")
+    seed: int = setting(2026, low=0, doc="seed of the events")
+
+    SHORT = {"n_train": 2000, "n_test": 10_000}
+
+
+#: covariance of the two features in both classes (correlated, unequal widths)
+SIGNAL_COV = np.array([[1.0, 0.5], [0.5, 2.0]])
+
+
+def signal_events(cfg: SignalRun, n: int, rng, fraction: float | None = None):
+    """``n`` events with labels (1 = signal), the signal mean displaced by ``cfg.separation``
+    Mahalanobis units along a fixed direction."""
+    fraction = cfg.signal_fraction if fraction is None else fraction
+    y = (rng.random(n) < fraction).astype(float)
+    direction = np.array([1.0, 1.0])
+    shift = cfg.separation * direction / np.sqrt(direction @ np.linalg.solve(SIGNAL_COV, direction))
+    L = np.linalg.cholesky(SIGNAL_COV)
+    X = rng.standard_normal((n, 2)) @ L.T + np.outer(y, shift)
+    return X, y
+
+
+@study("classification", SignalRun)
+def signal_run(cfg: SignalRun) -> dict:
+    """Logistic regression on imbalanced signal and background: scores, ROC and calibration on the
+    test set; the same model trained on a balanced sample, with and without the prior correction
+    of its logit, ln[pi/(1-pi)] - ln[pi_train/(1-pi_train)]."""
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(cfg.seed)
+    X_tr, y_tr = signal_events(cfg, cfg.n_train, rng)
+    X_te, y_te = signal_events(cfg, cfg.n_test, rng)
+    X_bal, y_bal = signal_events(cfg, cfg.n_train, rng, fraction=0.5)
+    model = classification.fit_logistic_newton(X_tr, y_tr)
+    balanced = classification.fit_logistic_newton(X_bal, y_bal)
+    p = classification.predict_proba(model, X_te)
+    p_bal = classification.predict_proba(balanced, X_te)
+    pi = cfg.signal_fraction
+    logit = np.log(p_bal / (1 - p_bal)) + np.log(pi / (1 - pi))  # balanced training prior: ln(1) = 0
+    p_corrected = 1 / (1 + np.exp(-logit))
+    return {
+        "y": y_te,
+        "p": p,
+        "p_balanced": p_bal,
+        "p_corrected": p_corrected,
+        "auc_optimal": float(norm.cdf(cfg.separation / np.sqrt(2))),
+        "calibration": {
+            name: classification.calibration_table(y_te, q, cfg.n_bins)
+            for name, q in (
+                ("trained on the data", p),
+                ("balanced training", p_bal),
+                ("prior corrected", p_corrected),
+            )
+        },
+    }
+
+
+def auc_standard_error(a: float, n_pos: int, n_neg: int) -> float:
+    """Hanley and McNeil's (1982) standard error of an AUC estimated from n_pos and n_neg samples."""
+    q1, q2 = a / (2 - a), 2 * a**2 / (1 + a)
+    return float(
+        np.sqrt((a * (1 - a) + (n_pos - 1) * (q1 - a**2) + (n_neg - 1) * (q2 - a**2)) / (n_pos * n_neg))
+    )
+
+
+def calibration_chi2(table) -> tuple[float, int]:
+    """chi^2 of observed against predicted fractions over the bins (binomial errors), and the bins."""
+    mean_p, observed, error, _ = table
+    keep = error > 0
+    return float(np.sum(((observed[keep] - mean_p[keep]) / error[keep]) ** 2)), int(keep.sum())
+
+
+class SeparableRun(Settings):
+    """Settings of logistic regression by gradient descent on linearly separable data."""
+
+    n: int = setting(40, low=2, doc="points (half per class, separated by a gap)")
+    steps: int = setting(10_000, low=10, doc="gradient-descent steps (recorded on a log grid)")
+    seed: int = setting(2026, low=0, doc="seed of the points")
+
+
+@study("classification", SeparableRun)
+def separable_run(cfg: SeparableRun) -> dict:
+    """Gradient descent on the unpenalised cross-entropy of separable data: the weight norm and the
+    cost after 10, 100, ... steps (the maximum-likelihood estimate does not exist)."""
+    rng = np.random.default_rng(cfg.seed)
+    y = np.r_[np.zeros(cfg.n // 2), np.ones(cfg.n - cfg.n // 2)]
+    x = np.where(y == 1, rng.uniform(0.5, 2.0, cfg.n), rng.uniform(-2.0, -0.5, cfg.n)).reshape(-1, 1)
+    X1 = np.column_stack([np.ones(cfg.n), x])
+    theta = np.zeros(2)
+    eta = 1.0
+    marks = np.unique(np.geomspace(10, cfg.steps, 4).astype(int))
+    norms, costs = [], []
+    for k in range(1, cfg.steps + 1):
+        theta -= eta * classification.binary_gradient(theta, x, y)
+        if k in marks:
+            norms.append(float(np.linalg.norm(theta)))
+            costs.append(classification.binary_cross_entropy(theta, x, y))
+    return {"steps": marks, "norm": np.array(norms), "cost": np.array(costs), "X1": X1}
