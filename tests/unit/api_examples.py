@@ -2146,6 +2146,181 @@ example(
     ),
 )
 
+# ----------------------------------------------------------------------------- physml.gnn
+
+
+def _gn():
+    from physml import gnn
+
+    return gnn
+
+
+_GN_TETRA = np.array([[1.0, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]]) * 2 ** (1 / 6) / np.sqrt(8.0)
+_GN_TRIANGLE = _GN_TETRA[:3] + 0.05
+_GN_E = np.array([-6.0, -3.0])  # energies of the two configurations (values need not be exact)
+_GN_F = np.zeros((7, 3))
+
+
+def _gn_graph(cutoff=3.0, dtype=None):
+    import torch
+
+    return _gn().make_graphs([_GN_TETRA, _GN_TRIANGLE], cutoff, dtype=dtype or torch.float64)
+
+
+def _gn_long(*rows):
+    import torch
+
+    return torch.tensor(rows, dtype=torch.long)
+
+
+def _gn_dtype(name):
+    import torch
+
+    return getattr(torch, name)
+
+
+example(
+    "physml.gnn.lj_energy",
+    positions=Arr(_GN_TETRA, extra=[Bad("two coordinates", np.zeros((4, 2))), Bad("1-d", np.zeros(3))]),
+    epsilon=Rate(1.0, maximum=1e6),
+    sigma=Rate(1.0, maximum=1e6),
+)
+example(
+    "physml.gnn.lj_forces",
+    positions=Arr(_GN_TETRA, extra=[Bad("two coordinates", np.zeros((4, 2))), Bad("1-d", np.zeros(3))]),
+    epsilon=Rate(1.0, maximum=1e6),
+    sigma=Rate(1.0, maximum=1e6),
+)
+example(
+    "physml.gnn.sample_lj_clusters",
+    n_atoms=Int(3, minimum=2),
+    n_samples=Size(2),
+    temperature=Rate(0.2),
+    seed=Rng(0),
+    n_sweeps=Int(2, minimum=0),
+    step=Rate(0.1, maximum=10.0),
+    radius=Rate(3.0, maximum=1e6, optional=True, extra=[Bad("smaller than the cluster", 0.1)]),
+)
+example(
+    "physml.gnn.radius_graph",
+    positions=Arr(_GN_TETRA, ndim=2, extra=[Bad("two coordinates", np.zeros((4, 2)))]),
+    cutoff=Rate(2.0),
+)
+example(
+    "physml.gnn.scatter_sum",
+    src=T(Lazy(lambda: _tensor(5, 2, dtype=_gn_dtype("float64"))), wrong=[np.zeros((5, 2))]),
+    index=Obj(
+        Lazy(lambda: _gn_long(0, 1, 1, 2, 0)),
+        wrong=[
+            Lazy(lambda: _gn_long(0, 1, 1, 2, 0).double()),
+            Lazy(lambda: _gn_long(0, 1, 1)),
+            Lazy(lambda: _gn_long(0, 1, 9, 2, 0)),
+            [0, 1, 1, 2, 0],
+        ],
+    ),
+    dim_size=Int(3, minimum=0),
+)
+record(
+    "physml.gnn.GraphBatch",
+    positions=Lazy(lambda: _gn_graph().positions),
+    edge_index=Lazy(lambda: _gn_graph().edge_index),
+    batch=Lazy(lambda: _gn_graph().batch),
+    n_atoms=Lazy(lambda: _gn_graph().n_atoms),
+    cutoff=3.0,
+)
+example(
+    "physml.gnn.make_graphs",
+    clusters=Obj([_GN_TETRA, _GN_TRIANGLE], wrong=[[], [np.zeros((2, 2))], [np.zeros((0, 3))]]),
+    cutoff=Rate(3.0),
+    dtype=Obj(Lazy(lambda: _gn_dtype("float64")), wrong=[Lazy(lambda: _gn_dtype("int64"))]),
+    device=Device("cpu"),
+)
+example(
+    "physml.gnn.MessagePassingLayer",
+    n_features=Size(4),
+    n_edge_features=Int(2, minimum=0),
+    seed=Int(0, minimum=0),
+)
+instance("physml.gnn.MessagePassingLayer", Lazy(lambda: _gn().MessagePassingLayer(4, 2)).build)
+_gn_features = T(
+    Lazy(lambda: _tensor(3, 4)),
+    width=True,
+    model_dtype=True,
+    wrong=[np.zeros((3, 4)), Lazy(lambda: _tensor(4))],
+)
+example(
+    "physml.gnn.MessagePassingLayer.forward",
+    h=_gn_features,
+    edge_index=Obj(
+        Lazy(lambda: _gn_long([0, 1, 2], [1, 2, 0])),
+        wrong=[
+            Lazy(lambda: _gn_long([0, 1, 2], [1, 2, 0]).float()),
+            Lazy(lambda: _gn_long([0, 1, 2])),
+            Lazy(lambda: _gn_long([0, 1, 7], [1, 2, 0])),
+        ],
+    ),
+    edge_attr=T(Lazy(lambda: _tensor(3, 2)), width=True, wrong=[Lazy(lambda: _tensor(2, 2))]),
+    edge_weight=T(
+        Lazy(lambda: _tensor(3)), optional=True, wrong=[Lazy(lambda: _tensor(2)), Lazy(lambda: _tensor(3, 1))]
+    ),
+)
+example("physml.gnn.EGNNLayer", n_features=Size(4), seed=Int(0, minimum=0))
+instance("physml.gnn.EGNNLayer", Lazy(lambda: _gn().EGNNLayer(4)).build)
+example(
+    "physml.gnn.EGNNLayer.forward",
+    h=_gn_features,
+    x=T(
+        Lazy(lambda: _tensor(3, 3)),
+        wrong=[np.zeros((3, 3)), Lazy(lambda: _tensor(2, 3)), Lazy(lambda: _tensor(3))],
+    ),
+    edge_index=Obj(
+        Lazy(lambda: _gn_long([0, 1, 2], [1, 2, 0])),
+        wrong=[
+            Lazy(lambda: _gn_long([0, 1, 2], [1, 2, 0]).float()),
+            Lazy(lambda: _gn_long([0, 1, 7], [1, 2, 0])),
+        ],
+    ),
+)
+example(
+    "physml.gnn.GNNPotential",
+    n_features=Size(4),
+    n_layers=Int(1, minimum=0),
+    n_rbf=Size(4),
+    cutoff=Rate(3.0, maximum=1e3),
+    seed=Int(0, minimum=0),
+    dtype=Obj(Lazy(lambda: _gn_dtype("float64")), wrong=[Lazy(lambda: _gn_dtype("int64"))]),
+    device=Device("cpu"),
+)
+instance(
+    "physml.gnn.GNNPotential",
+    Lazy(lambda: _gn().GNNPotential(n_features=4, n_layers=1, n_rbf=4, dtype=_gn_dtype("float64"))).build,
+)
+_gn_graph_kind = Obj(
+    Lazy(lambda: _gn_graph()),
+    wrong=[
+        Lazy(lambda: _gn_graph(cutoff=2.0)),
+        Lazy(lambda: _gn_graph(dtype=_gn_dtype("float32"))),
+        (1, 2, 3),
+    ],
+)
+example("physml.gnn.GNNPotential.forward", graph=_gn_graph_kind)
+example("physml.gnn.GNNPotential.energy_and_forces", graph=_gn_graph_kind, create_graph=Flag(False))
+example(
+    "physml.gnn.fit_potential",
+    model=Obj(
+        Lazy(lambda: _gn().GNNPotential(n_features=4, n_layers=1, n_rbf=4, dtype=_gn_dtype("float64"))),
+        wrong=[Lazy(lambda: __import__("torch").nn.Linear(2, 2))],
+    ),
+    graph=_gn_graph_kind,
+    energies=Arr(_GN_E, ndim=1, extra=[Bad("one per atom", np.zeros(7))]),
+    forces=Arr(_GN_F, ndim=2, extra=[Bad("one per configuration", np.zeros((2, 3)))]),
+    epochs=Size(1),
+    lr=Rate(1e-3, maximum=10.0),
+    force_weight=NonNeg(1.0, maximum=1e6),
+    batch_size=Size(2),
+    seed=Rng(0),
+)
+
 # ----------------------------------------------------------------------------- physml.torchtools
 
 
