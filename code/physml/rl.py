@@ -712,6 +712,70 @@ class ReinforceResult:
         return softmax_policy(self.theta)
 
 
+def _episode_gradient(pi: np.ndarray, b: np.ndarray, states, actions, rewards, gamma: float):
+    r"""The REINFORCE estimate of :math:`\nabla_\theta J` from one episode sampled with the
+    fixed policy ``pi`` and the fixed baseline ``b``, and the returns :math:`G_t`:
+
+    .. math::
+        \hat g = \sum_t \gamma^t\,[G_t - b(s_t)]\,(\boldsymbol e_{a_t} - \pi(\cdot|s_t))
+        \quad\text{(in the row } s_t\text{ of } \hat g\text{)}.
+    """
+    G = np.empty(len(rewards))
+    g = 0.0
+    for t in range(len(rewards) - 1, -1, -1):
+        g = rewards[t] + gamma * g
+        G[t] = g
+    grad = np.zeros_like(pi)
+    for t, (s, a) in enumerate(zip(states, actions, strict=True)):
+        weight = gamma**t * (G[t] - b[s])
+        grad[s] -= weight * pi[s]
+        grad[s, a] += weight
+    return grad, G
+
+
+def reinforce_gradient(mdp: MDP, theta, seed, baseline=None, max_steps: int = 1000) -> np.ndarray:
+    r"""One REINFORCE estimate of the policy gradient :math:`\nabla_\theta V^{\pi_\theta}(s_0)`
+    of the tabular softmax policy ``theta``: sample one episode from the start with
+    :math:`\theta` held fixed and return :func:`_episode_gradient` (shape of ``theta``).
+
+    With a fixed ``baseline`` :math:`b(s)` (default zero) its expectation is the exact
+    :func:`policy_gradient`, up to the truncation of episodes at ``max_steps``.
+    """
+    _check_mdp(mdp)
+    theta = _check_q(theta, "theta")
+    if theta.shape != (mdp.n_states, mdp.n_actions):
+        raise ValueError(f"theta must have shape {(mdp.n_states, mdp.n_actions)}, got {theta.shape}")
+    b = np.zeros(mdp.n_states) if baseline is None else _check_values(baseline, mdp, "baseline")
+    max_steps = check_int(max_steps, "max_steps", minimum=1)
+    pi = softmax_policy(theta)
+    states, actions, rewards = _run_episode(mdp, pi, as_rng(seed), mdp.start, max_steps)
+    return _episode_gradient(pi, b, states, actions, rewards, mdp.gamma)[0]
+
+
+def policy_gradient(mdp: MDP, theta) -> np.ndarray:
+    r"""The exact gradient of :math:`J(\theta) = V^{\pi_\theta}(s_0)` for the tabular softmax policy,
+    from the policy-gradient theorem,
+
+    .. math::
+        \frac{\partial J}{\partial\theta_{sa}} = d^\pi(s)\,\pi(a|s)\,[Q^\pi(s,a) - V^\pi(s)],
+        \qquad d^\pi = (I - \gamma P^{\pi T})^{-1}\boldsymbol e_{s_0},
+
+    with :math:`d^\pi(s) = \sum_t\gamma^t\Pr(s_t = s)` the discounted visits of :math:`s`.
+    The reference of the unbiasedness test of :func:`reinforce_gradient`.
+    """
+    _check_mdp(mdp)
+    theta = _check_q(theta, "theta")
+    if theta.shape != (mdp.n_states, mdp.n_actions):
+        raise ValueError(f"theta must have shape {(mdp.n_states, mdp.n_actions)}, got {theta.shape}")
+    pi = softmax_policy(theta)
+    live = (~mdp.terminal).astype(float)
+    V = policy_evaluation(mdp, pi)
+    Q = q_from_v(mdp, V)
+    P_pi = np.einsum("sa,sat->st", pi, mdp.P) * live[:, None]  # no visits counted after the end
+    d = np.linalg.solve(np.eye(mdp.n_states) - mdp.gamma * P_pi.T, np.eye(mdp.n_states)[mdp.start])
+    return (d * live)[:, None] * pi * (Q - V[:, None])
+
+
 def reinforce(
     mdp: MDP,
     n_episodes: int,
@@ -724,17 +788,19 @@ def reinforce(
 ) -> ReinforceResult:
     r"""REINFORCE with a tabular softmax policy and a learned state-value baseline.
 
-    After each episode from the start state, for every step :math:`t`,
+    Each episode is sampled from the start with :math:`\theta` and :math:`b` held fixed;
+    then the whole episode's gradient estimate (:func:`_episode_gradient`) moves the policy,
 
     .. math::
-        \theta_{s_t\cdot} \leftarrow \theta_{s_t\cdot} + \eta\,\gamma^t\,[G_t - b(s_t)]\,
-        \nabla_{\theta_{s_t\cdot}}\ln\pi_\theta(a_t|s_t),\qquad
+        \theta \leftarrow \theta + \eta\sum_t\gamma^t\,[G_t - b(s_t)]\,
+        \nabla_\theta\ln\pi_\theta(a_t|s_t),\qquad
         \nabla_{\theta_{s\cdot}}\ln\pi_\theta(a|s) = \boldsymbol e_a - \pi_\theta(\cdot|s),
 
     with :math:`G_t=\sum_{k\ge t}\gamma^{k-t}r_{k+1}` the return from step :math:`t`, and the
-    baseline moved towards the returns, :math:`b(s_t)\leftarrow b(s_t)+\eta_b[G_t-b(s_t)]`
-    (``baseline_rate`` :math:`=\eta_b`). The baseline does not bias the gradient,
-    :math:`\sum_a\pi\nabla\ln\pi = 0`, but lowers its variance.
+    baseline is moved towards the returns seen, :math:`b(s_t)\leftarrow b(s_t)+\eta_b[G_t-b(s_t)]`
+    (``baseline_rate`` :math:`=\eta_b`). Because neither changes during the episode, the step
+    is an unbiased estimate of :math:`\eta\nabla_\theta V^{\pi_\theta}(s_0)`; the baseline
+    does not bias it, :math:`\sum_a\pi\nabla\ln\pi = 0`, but lowers its variance.
     """
     _check_mdp(mdp)
     use_baseline = check_bool(use_baseline, "use_baseline")
@@ -743,26 +809,20 @@ def reinforce(
     beta = check_scalar(baseline_rate, "baseline_rate", minimum=0.0, maximum=1.0)
     max_steps = check_int(max_steps, "max_steps", minimum=1)
     rng = as_rng(seed)
-    gamma = mdp.gamma
     theta = np.zeros((mdp.n_states, mdp.n_actions))
     b = np.zeros(mdp.n_states)
     returns = np.empty(n_episodes)
     for episode in range(n_episodes):
-        states, actions, rewards = _run_episode(mdp, softmax_policy(theta), rng, mdp.start, max_steps)
-        g = 0.0
-        G = np.empty(len(rewards))
-        for t in range(len(rewards) - 1, -1, -1):
-            g = rewards[t] + gamma * g
-            G[t] = g
-        returns[episode] = g if rewards else 0.0
-        for t, (s, a) in enumerate(zip(states, actions, strict=True)):
-            advantage = G[t] - (b[s] if use_baseline else 0.0)
-            z = np.exp(theta[s] - theta[s].max())
-            grad = -z / z.sum()
-            grad[a] += 1.0
-            theta[s] += eta * gamma**t * advantage * grad
-            if use_baseline:
-                b[s] += beta * (G[t] - b[s])
+        pi = softmax_policy(theta)
+        states, actions, rewards = _run_episode(mdp, pi, rng, mdp.start, max_steps)
+        grad, G = _episode_gradient(
+            pi, b if use_baseline else np.zeros_like(b), states, actions, rewards, mdp.gamma
+        )
+        returns[episode] = G[0] if rewards else 0.0
+        theta += eta * grad
+        if use_baseline:
+            for s, g in zip(states, G, strict=True):
+                b[s] += beta * (g - b[s])
         if not np.all(np.isfinite(theta)):
             raise FloatingPointError(
                 f"policy parameters became non-finite at episode {episode}: lower learning_rate"
@@ -778,3 +838,314 @@ def running_mean(x, window: int) -> np.ndarray:
     n = np.arange(1, x.size + 1)
     lo = np.maximum(n - window, 0)
     return (c[n] - c[lo]) / (n - lo)
+
+
+# --------------------------------------------------------------------------- function approximation
+
+REWARD_SCALE = 0.1  # the deep agents learn on rewards times this factor (values of order 1)
+
+
+def particle_features(task: ParticleTask) -> np.ndarray:
+    r"""The input of the networks for every state of the particle task: :math:`(x/n_x, v/n_v)`,
+    shape ``(n_states, 2)``. The network sees the physical coordinates, not the state's index,
+    so what it learns about one state carries over to its neighbours."""
+    check_type(task, ParticleTask, "task", "physml.rl.ParticleTask (from particle_on_line)")
+    return np.column_stack([task.x / max(task.x.max(), 1), task.v / max(task.v.max(), 1)]).astype(float)
+
+
+def _step_batch(mdp: MDP, s: np.ndarray, a: np.ndarray, rng: np.random.Generator):
+    """One transition of many independent copies of the environment at once (vectorised :func:`_step`)."""
+    u = rng.random(s.size)
+    s_next = np.minimum(np.sum(mdp.cum_P[s, a] <= u[:, None], axis=1), mdp.n_states - 1)
+    return s_next, mdp.R[s, a, s_next]
+
+
+@dataclass
+class DeepRLResult:
+    """Result of :func:`dqn` or :func:`actor_critic`.
+
+    ``policy[s, a]`` is the learned policy on every state (greedy for DQN, the softmax of the
+    actor for actor-critic), to be evaluated exactly with :func:`policy_evaluation`;
+    ``returns`` and ``steps`` are the (undiscounted-reward, discounted) returns of the finished
+    training episodes and the environment step at which each finished; ``losses`` the loss
+    of every update.
+    """
+
+    policy: np.ndarray
+    returns: np.ndarray
+    steps: np.ndarray
+    losses: np.ndarray
+
+
+def _check_deep_args(mdp, features, n_steps, n_envs, hidden, lr, max_episode_steps, device):
+    import torch
+
+    from ._validate import as_device, check_learning_rate
+
+    _check_mdp(mdp)
+    features = as_float_array(features, "features", ndim=2, nonempty=True)
+    if features.shape[0] != mdp.n_states:
+        raise ValueError(f"features must have one row per state ({mdp.n_states}), got {features.shape[0]}")
+    n_steps = check_int(n_steps, "n_steps", minimum=1)
+    n_envs = check_int(n_envs, "n_envs", minimum=1)
+    hidden = check_int(hidden, "hidden", minimum=1)
+    lr = check_learning_rate(lr, "lr")
+    max_episode_steps = check_int(max_episode_steps, "max_episode_steps", minimum=1)
+    device = as_device(device)
+    feats = torch.as_tensor(features, dtype=torch.float32, device=device)
+    return feats, n_steps, n_envs, hidden, lr, max_episode_steps, device
+
+
+def _single_threaded(train):
+    """Run ``train`` with one thread in every thread pool (``threadpoolctl``, restored afterwards):
+    for networks this small, several threads cost far more in synchronisation than they gain."""
+    import functools
+
+    @functools.wraps(train)
+    def wrapper(*args, **kwargs):
+        import torch  # noqa: F401  (loaded first, so that threadpoolctl sees its thread pool)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            return train(*args, **kwargs)
+
+    return wrapper
+
+
+def _mlp(n_in: int, hidden: int, n_out: int):
+    import torch
+
+    return torch.nn.Sequential(
+        torch.nn.Linear(n_in, hidden),
+        torch.nn.Tanh(),
+        torch.nn.Linear(hidden, hidden),
+        torch.nn.Tanh(),
+        torch.nn.Linear(hidden, n_out),
+    )
+
+
+class _Episodes:
+    """Bookkeeping of the vectorised environments: current states, step counts and returns."""
+
+    def __init__(self, mdp: MDP, n_envs: int, rng: np.random.Generator):
+        self.mdp, self.rng = mdp, rng
+        self.starts = np.flatnonzero(~mdp.terminal)
+        self.s = rng.choice(self.starts, n_envs)
+        self.t = np.zeros(n_envs, dtype=int)
+        self.g = np.zeros(n_envs)
+        self.returns: list[float] = []
+        self.steps: list[int] = []
+
+    def advance(self, a: np.ndarray, max_episode_steps: int, step: int):
+        """Step every environment; returns ``(s, s_next, r, done, truncated)`` and resets finished ones."""
+        mdp = self.mdp
+        s = self.s
+        s_next, r = _step_batch(mdp, s, a, self.rng)
+        self.g += mdp.gamma**self.t * r
+        self.t += 1
+        done = mdp.terminal[s_next]
+        truncated = ~done & (self.t >= max_episode_steps)
+        end = done | truncated
+        for i in np.flatnonzero(end):
+            self.returns.append(float(self.g[i]))
+            self.steps.append(step)
+        self.s = np.where(end, self.rng.choice(self.starts, s.size), s_next)
+        self.t[end] = 0
+        self.g[end] = 0.0
+        return s, s_next, r, done, truncated
+
+
+@_single_threaded
+def dqn(
+    mdp: MDP,
+    features,
+    n_steps: int,
+    seed,
+    *,
+    n_envs: int = 16,
+    hidden: int = 64,
+    lr: float = 1e-3,
+    batch_size: int = 128,
+    buffer_size: int = 10_000,
+    target_every: int = 250,
+    max_episode_steps: int = 100,
+    device="cpu",
+) -> DeepRLResult:
+    r"""Deep Q-learning: a network :math:`Q_w(s, \cdot)` of the state's ``features``, trained on
+    transitions drawn at random from a replay buffer against a periodically copied target
+    network :math:`Q_{w^-}`,
+
+    .. math::
+        L(w) = \operatorname{mean}_{(s,a,r,s')}\,\mathrm{Huber}\left(Q_w(s,a) - r -
+        \gamma(1 - \mathrm{done})\,Q_{w^-}\bigl(s', \arg\max_{a'}Q_w(s',a')\bigr)\right),
+
+    the target of double DQN: the online network picks the next action, the target network
+    values it, which curbs the overestimation of :math:`\max_{a'}Q_{w^-}`.
+
+    ``n_envs`` copies of the environment run side by side (each episode starts in a random
+    non-terminal state and is cut after ``max_episode_steps``, where the target still
+    bootstraps); actions are :math:`\epsilon`-greedy with :math:`\epsilon` falling linearly from
+    1 to 0.05 over the first half of the ``n_steps`` environment steps; one Adam step per
+    vector step, the target copied every ``target_every`` updates. Rewards are scaled by
+    ``REWARD_SCALE``. Returns the greedy policy on every state. Used in ``chapters/rl.md``.
+    """
+    import torch
+
+    feats, n_steps, n_envs, hidden, lr, max_episode_steps, device = _check_deep_args(
+        mdp, features, n_steps, n_envs, hidden, lr, max_episode_steps, device
+    )
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    buffer_size = check_int(buffer_size, "buffer_size", minimum=1)
+    target_every = check_int(target_every, "target_every", minimum=1)
+    from ._validate import check_finite_loss
+
+    rng = as_rng(seed)
+    torch.manual_seed(int(rng.integers(2**31 - 1)))  # the networks' initialisation
+    net = _mlp(feats.shape[1], hidden, mdp.n_actions).to(device)
+    target = _mlp(feats.shape[1], hidden, mdp.n_actions).to(device)
+    target.load_state_dict(net.state_dict())
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    buf_s = np.zeros(buffer_size, dtype=np.int64)
+    buf_a, buf_s2 = np.zeros_like(buf_s), np.zeros_like(buf_s)
+    buf_r, buf_done = np.zeros(buffer_size), np.zeros(buffer_size)
+    filled, head = 0, 0
+    envs = _Episodes(mdp, n_envs, rng)
+    n_iter = max(n_steps // n_envs, 1)
+    losses = []
+    gamma = mdp.gamma
+    for it in range(n_iter):
+        epsilon = max(0.05, 1.0 - 0.95 * it / (0.5 * n_iter))
+        with torch.no_grad():
+            greedy_a = net(feats[torch.as_tensor(envs.s, device=device)]).argmax(dim=1).cpu().numpy()
+        explore = rng.random(n_envs) < epsilon
+        a = np.where(explore, rng.integers(mdp.n_actions, size=n_envs), greedy_a)
+        s, s2, r, done, _ = envs.advance(a, max_episode_steps, (it + 1) * n_envs)
+        idx = (head + np.arange(n_envs)) % buffer_size
+        buf_s[idx], buf_a[idx], buf_s2[idx], buf_r[idx], buf_done[idx] = s, a, s2, r * REWARD_SCALE, done
+        head = (head + n_envs) % buffer_size
+        filled = min(filled + n_envs, buffer_size)
+        if filled < batch_size:
+            continue
+        j = torch.as_tensor(rng.integers(filled, size=batch_size), device=device)
+        bs, ba, bs2 = (torch.as_tensor(b, device=device)[j] for b in (buf_s, buf_a, buf_s2))
+        br = torch.as_tensor(buf_r, dtype=torch.float32, device=device)[j]
+        bdone = torch.as_tensor(buf_done, dtype=torch.float32, device=device)[j]
+        with torch.no_grad():
+            a2 = net(feats[bs2]).argmax(dim=1, keepdim=True)  # double DQN: the online net picks a'
+            y = br + gamma * (1 - bdone) * target(feats[bs2]).gather(1, a2)[:, 0]
+        q = net(feats[bs]).gather(1, ba[:, None])[:, 0]
+        loss = torch.nn.functional.smooth_l1_loss(q, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+        check_finite_loss(losses[-1], it)
+        if len(losses) % target_every == 0:
+            target.load_state_dict(net.state_dict())
+    with torch.no_grad():
+        greedy_all = net(feats).argmax(dim=1).cpu().numpy()
+    return DeepRLResult(
+        np.eye(mdp.n_actions)[greedy_all], np.array(envs.returns), np.array(envs.steps), np.array(losses)
+    )
+
+
+@_single_threaded
+def actor_critic(
+    mdp: MDP,
+    features,
+    n_steps: int,
+    seed,
+    *,
+    n_envs: int = 16,
+    n_rollout: int = 8,
+    hidden: int = 64,
+    lr: float = 1e-3,
+    entropy_weight: float = 0.01,
+    max_episode_steps: int = 100,
+    device="cpu",
+) -> DeepRLResult:
+    r"""Advantage actor-critic (A2C): a policy network :math:`\pi_\vartheta(a|s)` (softmax of its
+    outputs) and a value network :math:`V_w(s)`, both of the state's ``features``, updated after
+    every rollout of ``n_rollout`` steps of ``n_envs`` environments with the loss
+
+    .. math::
+        L = -\operatorname{mean}_t\left[\hat A_t\ln\pi_\vartheta(a_t|s_t)\right]
+        + \tfrac12\operatorname{mean}_t\left[(\hat G_t - V_w(s_t))^2\right]
+        - \beta\,\operatorname{mean}_t H[\pi_\vartheta(\cdot|s_t)],
+
+    where :math:`\hat G_t = r_{t+1} + \gamma r_{t+2} + \dots + \gamma^{k}V_w(s_{t+k})` is the
+    return up to the end of the rollout (or of the episode), bootstrapped with the critic,
+    :math:`\hat A_t = \hat G_t - V_w(s_t)` the advantage (held fixed in the policy term) and
+    :math:`\beta` = ``entropy_weight`` keeps the policy from committing too early. Episodes
+    start in random non-terminal states and are cut after ``max_episode_steps`` (bootstrapped);
+    rewards are scaled by ``REWARD_SCALE``. Returns the learned stochastic policy on every
+    state. Used in ``chapters/rl.md``.
+    """
+    import torch
+
+    feats, n_steps, n_envs, hidden, lr, max_episode_steps, device = _check_deep_args(
+        mdp, features, n_steps, n_envs, hidden, lr, max_episode_steps, device
+    )
+    n_rollout = check_int(n_rollout, "n_rollout", minimum=1)
+    beta = check_scalar(entropy_weight, "entropy_weight", minimum=0.0)
+    from ._validate import check_finite_loss
+
+    rng = as_rng(seed)
+    torch.manual_seed(int(rng.integers(2**31 - 1)))  # the networks' initialisation
+    actor = _mlp(feats.shape[1], hidden, mdp.n_actions).to(device)
+    critic = _mlp(feats.shape[1], hidden, 1).to(device)
+    opt = torch.optim.Adam([*actor.parameters(), *critic.parameters()], lr=lr)
+    envs = _Episodes(mdp, n_envs, rng)
+    gamma = mdp.gamma
+    losses = []
+    n_updates = max(n_steps // (n_envs * n_rollout), 1)
+    step = 0
+    for update in range(n_updates):
+        S, A, Rw, D, TR, S2 = [], [], [], [], [], []
+        for _ in range(n_rollout):
+            with torch.no_grad():
+                probs = (
+                    torch.softmax(actor(feats[torch.as_tensor(envs.s, device=device)]), dim=1).cpu().numpy()
+                )
+            cum = np.cumsum(probs, axis=1)
+            a = np.minimum(np.sum(cum <= rng.random(n_envs)[:, None], axis=1), mdp.n_actions - 1)
+            step += n_envs
+            s, s2, r, done, truncated = envs.advance(a, max_episode_steps, step)
+            (
+                S.append(s),
+                A.append(a),
+                Rw.append(r * REWARD_SCALE),
+                D.append(done),
+                TR.append(truncated),
+                S2.append(s2),
+            )
+        with torch.no_grad():
+            v_next = critic(feats[torch.as_tensor(np.array(S2), device=device)])[..., 0].cpu().numpy()
+        G = np.zeros((n_rollout, n_envs))
+        running = v_next[-1]
+        for t in range(n_rollout - 1, -1, -1):
+            boot = np.where(TR[t], v_next[t], running)
+            running = Rw[t] + gamma * np.where(D[t], 0.0, boot)
+            G[t] = running
+        s_all = torch.as_tensor(np.array(S).ravel(), device=device)
+        a_all = torch.as_tensor(np.array(A).ravel(), device=device)
+        g_all = torch.as_tensor(G.ravel(), dtype=torch.float32, device=device)
+        logits = actor(feats[s_all])
+        logp = torch.log_softmax(logits, dim=1)
+        v = critic(feats[s_all])[:, 0]
+        advantage = (g_all - v).detach()
+        entropy = -(logp.exp() * logp).sum(dim=1).mean()
+        loss = (
+            -(advantage * logp.gather(1, a_all[:, None])[:, 0]).mean()
+            + 0.5 * ((g_all - v) ** 2).mean()
+            - beta * entropy
+        )
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+        check_finite_loss(losses[-1], update)
+    with torch.no_grad():
+        policy = torch.softmax(actor(feats), dim=1).double().cpu().numpy()
+    policy /= policy.sum(axis=1, keepdims=True)
+    return DeepRLResult(policy, np.array(envs.returns), np.array(envs.steps), np.array(losses))

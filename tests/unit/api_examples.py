@@ -3538,6 +3538,7 @@ record(
     log_marginal_likelihood=0.0,
     history=np.zeros(2),
     starts=np.zeros(1),
+    optima=np.zeros((1, 3)),
 )
 example(
     "physml.gp.fit_hyperparameters",
@@ -3556,6 +3557,95 @@ example(
         ],
     ),
 )
+_ARDX = np.column_stack([np.linspace(0.0, 1.0, 6), np.cos(np.linspace(0.0, 3.0, 6))])
+
+
+def _ard_kernel():
+    return _gp_mod().ARDRBF((0.5, 1.0), 1.0)
+
+
+example(
+    "physml.gp.ARDRBF",
+    length_scale=Arr(
+        (0.5, 1.0),
+        extra=[Bad("negative", (-0.5, 1.0)), Bad("empty", ()), Bad("string", "0.5")],
+    ),
+    variance=Rate(1.0),
+)
+instance("physml.gp.ARDRBF", _ard_kernel)
+_ardX = Arr(_ARDX, ndim=2, extra=[Bad("other features", np.zeros((3, 3)))])
+example(
+    "physml.gp.ARDRBF.__call__",
+    X1=_ardX,
+    X2=Arr(_ARDX[:3], ndim=2, optional=True, extra=[Bad("other features", np.zeros((3, 1)))]),
+)
+example("physml.gp.ARDRBF.gradient", X=_ardX)
+example(
+    "physml.gp.ARDRBF.with_log_params",
+    log_params=V(
+        [0.0, -0.5, 0.2], extra=[short([0.0, -0.5, 0.2]), Bad("overflowing", np.array([0.0, 800.0, 0.0]))]
+    ),
+)
+example(
+    "physml.gp.expected_improvement",
+    same_rows=[("mean", "std")],
+    mean=V([0.1, -0.3, 0.5]),
+    std=V([0.2, 0.0, 1.0], extra=[Bad("negative", np.array([0.2, -0.1, 1.0]))]),
+    best=Real(0.0),
+    xi=NonNeg(0.01),
+)
+record(
+    "physml.gp.BayesOptResult",
+    X=np.zeros((2, 1)),
+    y=np.zeros(2),
+    best_so_far=np.zeros(2),
+    x_best=np.zeros(1),
+    y_best=0.0,
+    n_init=2,
+)
+
+
+def _bo_quadratic(x):
+    return float((x[0] - 0.3) ** 2)
+
+
+def _bo_nan(x):
+    return float("nan")
+
+
+example(
+    "physml.gp.bayes_opt",
+    f=Fn(_bo_quadratic, extra=[Bad("returns NaN", _bo_nan, _NAN_ERRORS)]),
+    bounds=M(
+        [[-1.0, 1.0]],
+        extra=[Bad("one column", np.array([[0.0]])), Bad("lower above upper", np.array([[1.0, -1.0]]))],
+    ),
+    n_init=Int(3, minimum=2),
+    n_iter=Int(1, minimum=0),
+    seed=Rng(0),
+    xi=NonNeg(0.01),
+    n_candidates=Size(50),
+    n_starts=Size(1),
+)
+_GPC_X = np.linspace(-1.0, 1.0, 8)[:, None]
+_GPC_Y = (_GPC_X[:, 0] > 0).astype(float)
+
+
+def _fitted_gpc():
+    return _gp_mod().LaplaceGPClassifier(_kernel()).fit(_GPC_X, _GPC_Y)
+
+
+example("physml.gp.LaplaceGPClassifier", kernel=_kernel_kind, max_iter=Size(100), tol=Rate(1e-12))
+instance("physml.gp.LaplaceGPClassifier", _fitted_gpc)
+example(
+    "physml.gp.LaplaceGPClassifier.fit",
+    same_rows=[("X", "y")],
+    X=Arr(_GPC_X, ndim=(1, 2)),
+    y=V(_GPC_Y, extra=[Bad("not labels", np.linspace(0.0, 2.0, 8))]),
+)
+_gpcXs = Arr(_GPC_X[:3] + 0.05, ndim=(1, 2), extra=[Bad("other features", np.zeros((3, 2)))])
+example("physml.gp.LaplaceGPClassifier.latent", X_star=_gpcXs)
+example("physml.gp.LaplaceGPClassifier.predict_proba", X_star=_gpcXs)
 
 # ----------------------------------------------------------------------------- physml.rnn
 
@@ -5170,6 +5260,67 @@ example(
     max_steps=Size(5),
 )
 example("physml.rl.running_mean", x=V([1.0, 2.0, 3.0]), window=Size(2))
+_THETA = np.array([[0.2, -0.1], [0.0, 0.0]])
+_theta_kind = M(_THETA, extra=[Bad("other shape", np.zeros((3, 2)))])
+example(
+    "physml.rl.reinforce_gradient",
+    mdp=_mdp_kind,
+    theta=_theta_kind,
+    seed=Rng(0),
+    baseline=V([0.1, 0.0], optional=True, extra=[Bad("other length", np.zeros(3))]),
+    max_steps=Size(20),
+)
+example("physml.rl.policy_gradient", mdp=_mdp_kind, theta=_theta_kind)
+
+
+def _particle_task():
+    return _rl().particle_on_line(2, 1, gamma=0.9)
+
+
+def _particle_mdp():
+    return _particle_task().mdp
+
+
+example("physml.rl.particle_features", task=Obj(Lazy(_particle_task), wrong=[Lazy(_mdp)]))
+record(
+    "physml.rl.DeepRLResult",
+    policy=np.zeros((2, 2)),
+    returns=np.zeros(1),
+    steps=np.zeros(1),
+    losses=np.zeros(1),
+)
+_PARTICLE_FEATURES = np.column_stack([np.repeat(np.arange(-2, 3), 3) / 2, np.tile(np.arange(-1, 2), 5)])
+_feat_kind = M(_PARTICLE_FEATURES, extra=[Bad("other rows", _PARTICLE_FEATURES[:-1])])
+_particle_kind = Obj(Lazy(_particle_mdp), wrong=[Lazy(_linear_model)])
+example(
+    "physml.rl.dqn",
+    mdp=_particle_kind,
+    features=_feat_kind,
+    n_steps=Size(64),
+    seed=Rng(0),
+    n_envs=Size(4),
+    hidden=Size(8),
+    lr=Real(1e-3, minimum=0.0, maximum=10.0, include_min=False),
+    batch_size=Size(8),
+    buffer_size=Size(100),
+    target_every=Size(5),
+    max_episode_steps=Size(10),
+    device=Device("cpu"),
+)
+example(
+    "physml.rl.actor_critic",
+    mdp=_particle_kind,
+    features=_feat_kind,
+    n_steps=Size(64),
+    seed=Rng(0),
+    n_envs=Size(4),
+    n_rollout=Size(4),
+    hidden=Size(8),
+    lr=Real(1e-3, minimum=0.0, maximum=10.0, include_min=False),
+    entropy_weight=NonNeg(0.01),
+    max_episode_steps=Size(10),
+    device=Device("cpu"),
+)
 
 # ------------------------------------------------ physml.projects.differential_equations (project)
 

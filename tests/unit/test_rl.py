@@ -200,3 +200,98 @@ def test_step_and_epsilon_greedy_take_an_int_seed_like_a_generator():
     for bad, error in ((-1, ValueError), (1.5, TypeError), (True, TypeError)):
         with pytest.raises(error, match="rng"):
             rl.step(world, s, a, bad)
+
+
+# ------------------------------------------------------------- the fixed-theta REINFORCE estimator
+
+
+def _bandit_chain():
+    """Two live states and a terminal one, stochastic, with an exact gradient to compare with."""
+    P = np.zeros((3, 2, 3))
+    P[0, 0, 0], P[0, 0, 1], P[0, 1, 2] = 0.7, 0.3, 1.0
+    P[1, 0, 2], P[1, 1, 0] = 1.0, 1.0
+    P[2, :, 2] = 1.0
+    R = np.zeros((3, 2, 3))
+    R[0, 0, :], R[0, 1, 2], R[1, 0, 2], R[1, 1, 0] = 0.2, 1.0, 2.0, -0.5
+    return rl.make_mdp(P, R, 0.9, terminal=[False, False, True])
+
+
+THETA = np.array([[0.3, -0.2], [0.1, 0.4], [0.0, 0.0]])
+
+
+def test_policy_gradient_equals_finite_differences():
+    mdp = _bandit_chain()
+    exact = rl.policy_gradient(mdp, THETA)
+    h, fd = 1e-6, np.zeros_like(THETA)
+    for i, j in np.ndindex(*THETA.shape):
+        e = np.zeros_like(THETA)
+        e[i, j] = h
+        up = rl.policy_evaluation(mdp, rl.softmax_policy(THETA + e))[0]
+        down = rl.policy_evaluation(mdp, rl.softmax_policy(THETA - e))[0]
+        fd[i, j] = (up - down) / (2 * h)
+    np.testing.assert_allclose(exact, fd, atol=1e-8)
+
+
+@pytest.mark.parametrize("baseline", [None, np.array([0.5, 1.0, 0.0])])
+def test_reinforce_estimator_is_unbiased(baseline):
+    """The mean of single-episode estimates equals the exact gradient within 4 standard errors
+    (a fixed baseline changes the variance, not the mean)."""
+    mdp = _bandit_chain()
+    rng = np.random.default_rng(3)
+    g = np.array([rl.reinforce_gradient(mdp, THETA, rng, baseline=baseline) for _ in range(6000)])
+    exact = rl.policy_gradient(mdp, THETA)
+    mean, sem = g.mean(axis=0), g.std(axis=0, ddof=1) / np.sqrt(len(g))
+    live = sem > 0
+    assert np.all(np.abs(mean - exact)[live] < 4 * sem[live])
+    np.testing.assert_array_equal(exact[~live], 0.0)
+
+
+def test_reinforce_moves_theta_once_per_episode_with_the_fixed_theta_estimate():
+    """One episode of rl.reinforce without baseline is theta = eta * g_hat(theta = 0) from the same draws."""
+    mdp = _bandit_chain()
+    res = rl.reinforce(mdp, 1, 11, learning_rate=0.7, use_baseline=False)
+    g = rl.reinforce_gradient(mdp, np.zeros((3, 2)), 11, max_steps=200)
+    np.testing.assert_allclose(res.theta, 0.7 * g, atol=1e-14)
+
+
+# --------------------------------------------------------------------------- DQN and actor-critic
+
+
+def test_deep_agents_return_valid_reproducible_policies():
+    task = rl.particle_on_line(3, 2, gamma=0.9)
+    feats = rl.particle_features(task)
+    assert feats.shape == (task.mdp.n_states, 2) and np.abs(feats).max() == 1.0
+    for agent in (rl.dqn, rl.actor_critic):
+        a = agent(task.mdp, feats, 600, 0)
+        b = agent(task.mdp, feats, 600, 0)
+        assert a.policy.shape == (task.mdp.n_states, task.mdp.n_actions)
+        np.testing.assert_allclose(a.policy.sum(axis=1), 1.0)
+        np.testing.assert_array_equal(a.policy, b.policy)
+        assert np.all(np.isfinite(a.losses)) and a.losses.size > 0
+
+
+def test_deep_agents_learn_a_small_particle_task():
+    """On a 7 x 5 lattice DQN's and actor-critic's policies lose far less than the random policy."""
+    task = rl.particle_on_line(3, 2, fail=0.0, wall_cost=1.0, gamma=0.9)
+    mdp = task.mdp
+    V_opt = rl.value_iteration(mdp).V
+    uniform = np.full((mdp.n_states, mdp.n_actions), 1 / 3)
+    live = ~mdp.terminal
+    regret_random = np.mean((V_opt - rl.policy_evaluation(mdp, uniform))[live])
+    for res in (
+        rl.dqn(mdp, rl.particle_features(task), 6000, 1, n_envs=4, target_every=50),
+        rl.actor_critic(mdp, rl.particle_features(task), 6000, 1, n_envs=4),
+    ):
+        regret = np.mean((V_opt - rl.policy_evaluation(mdp, res.policy))[live])
+        assert regret < 0.25 * regret_random
+
+
+def test_deep_agents_reject_bad_input():
+    task = rl.particle_on_line(3, 2)
+    feats = rl.particle_features(task)
+    with pytest.raises(ValueError, match="features"):
+        rl.dqn(task.mdp, feats[:-1], 100, 0)
+    with pytest.raises(ValueError, match="n_steps"):
+        rl.actor_critic(task.mdp, feats, 0, 0)
+    with pytest.raises(TypeError, match="task"):
+        rl.particle_features(task.mdp)

@@ -46,3 +46,44 @@ def _std_by_hand():
 )
 def _lml_by_hand():
     return _hand_model().log_marginal_likelihood()
+
+
+# ------------------------------------------------------------- expected improvement, Laplace by hand
+
+EI_MEAN, EI_STD, EI_BEST = 0.2, 0.3, 0.0  # posterior mean and standard deviation at x, best value so far
+LAPLACE_VARIANCE = 2.0  # prior variance k(x, x) of the latent function at the single training input
+LAPLACE_LABEL = 1.0
+
+
+@answer(
+    "gp-ei-by-hand",
+    rtol=1e-6,
+    hint="z = (f_min - m)/s; EI = (f_min - m) Phi(z) + s phi(z), with Phi and phi of the standard normal.",
+)
+def _ei_by_hand():
+    return float(gp.expected_improvement(np.array([EI_MEAN]), np.array([EI_STD]), EI_BEST)[0])
+
+
+def _laplace_one_point() -> gp.LaplaceGPClassifier:
+    return gp.LaplaceGPClassifier(gp.RBF(1.0, LAPLACE_VARIANCE)).fit(
+        np.array([0.0]), np.array([LAPLACE_LABEL])
+    )
+
+
+@answer(
+    "gp-laplace-mode",
+    rtol=1e-6,
+    hint="The mode solves f = k (y - sigma(f)) with k = 2, y = 1: iterate Newton's method on "
+    "g(f) = f - k(y - sigma(f)).",
+)
+def _laplace_mode():
+    return float(_laplace_one_point().f_hat_[0])
+
+
+@answer(
+    "gp-laplace-variance",
+    rtol=1e-6,
+    hint="The Laplace posterior variance of f is (1/k + W)^{-1} with W = sigma(f)(1 - sigma(f)) at the mode.",
+)
+def _laplace_variance():
+    return float(_laplace_one_point().latent(np.array([0.0]))[1][0])

@@ -51,3 +51,31 @@ def _return():
 def _sweeps():
     g = SWEEPS_GAMMA
     return math.ceil(math.log(SWEEPS_TOL * (1 - g) / SWEEPS_R_MAX) / math.log(g))
+
+
+# --------------------------------------------------------------------------- the policy gradient of a bandit
+
+BANDIT_REWARDS = (1.0, 0.5, -0.2)  # expected reward of each arm
+BANDIT_THETA = (0.2, 0.0, -0.4)  # softmax parameters
+
+
+def bandit_mdp(rewards=BANDIT_REWARDS) -> rl.MDP:
+    """A bandit as an MDP: one live state whose every action ends the episode with the arm's reward."""
+    n = len(rewards)
+    P = np.zeros((2, n, 2))
+    P[0, :, 1] = P[1, :, 1] = 1.0
+    R = np.zeros((2, n))
+    R[0] = rewards
+    return rl.make_mdp(P, R, 0.9, terminal=[False, True])
+
+
+@answer(
+    "rl-bandit-gradient",
+    rtol=1e-8,
+    atol=1e-12,
+    hint="J = sum_a pi_a r_a, and dJ/dtheta_b = pi_b (r_b - J). "
+    "Give the three components in the order of the arms.",
+)
+def _bandit_gradient():
+    theta = np.array([BANDIT_THETA, (0.0, 0.0, 0.0)])
+    return rl.policy_gradient(bandit_mdp(), theta)[0]

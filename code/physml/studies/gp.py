@@ -243,3 +243,279 @@ def emulator_run(cfg: EmulatorRun) -> dict:
     """The coverage study of every emulator variant (``EMULATOR_VARIANTS``) on the same
     designs and test amplitudes: ``{variant: coverage, its error, widths, ...}``."""
     return {variant: emulator_coverage(cfg, variant) for variant in EMULATOR_VARIANTS}
+
+
+# --------------------------------------------------------------------------- local maxima of the evidence
+
+
+def evidence_profile(log_ell, log_sn, log_sf2) -> np.ndarray:
+    r"""The toy data's RBF log marginal likelihood on a grid of :math:`\ln\ell` (rows of the
+    result: ``log_sn``, columns: ``log_ell``), maximised over the grid ``log_sf2`` of
+    :math:`\ln\sigma_f^2` (a profile likelihood).
+
+    For each :math:`\ell` one eigendecomposition :math:`\tilde{\boldsymbol K} = \boldsymbol Q
+    \boldsymbol\Lambda\boldsymbol Q^T` of the unit-variance kernel matrix gives
+    :math:`\boldsymbol K_y = \boldsymbol Q(\sigma_f^2\boldsymbol\Lambda + \sigma_n^2)\boldsymbol Q^T`
+    for every :math:`\sigma_f, \sigma_n` at once.
+    """
+    t, y = toy_data()
+    n = len(y)
+    out = np.empty((len(log_sn), len(log_ell)))
+    sf2 = np.exp(np.asarray(log_sf2))[:, None, None]
+    sn2 = np.exp(2 * np.asarray(log_sn))[None, :, None]
+    for j, a in enumerate(log_ell):
+        lam, Q = np.linalg.eigh(gp.RBF(length_scale=float(np.exp(a)))(t))
+        lam = np.clip(lam, 0.0, None)[None, None, :]
+        proj2 = (Q.T @ y) ** 2
+        d = sf2 * lam + sn2
+        lml = (
+            -0.5 * np.sum(proj2 / d, axis=2)
+            - 0.5 * np.sum(np.log(d), axis=2)
+            - 0.5 * n * math.log(2 * math.pi)
+        )
+        out[:, j] = lml.max(axis=0)
+    return out
+
+
+def distinct_optima(fit: gp.HyperparameterFit, digits: int = 2) -> list[dict]:
+    """The distinct end points of the starts of a fit (equal when ln p agrees to ``digits``
+    decimals), best first: ``ln p``, ``ell``, ``sigma_f``, ``sigma_n`` and how many starts ended there."""
+    found: dict[float, dict] = {}
+    for value, theta in zip(fit.starts, fit.optima, strict=True):
+        key = round(-float(value), digits)
+        if key not in found:
+            var, ell, sn2 = np.exp(theta)
+            found[key] = {
+                "lml": -float(value),
+                "ell": ell,
+                "sigma_f": math.sqrt(var),
+                "sigma_n": math.sqrt(sn2),
+                "count": 0,
+            }
+        found[key]["count"] += 1
+    return sorted(found.values(), key=lambda o: -o["lml"])
+
+
+class LandscapeRun(Settings):
+    """Settings of the search for local maxima of the toy data's evidence (RBF kernel)."""
+
+    n_starts: int = setting(20, low=1, doc="L-BFGS-B starts, uniform in the box of log-hyperparameters")
+    seed: int = setting(2026, low=0, doc="seed of the random starts")
+
+    SHORT = {"n_starts": 8}
+
+
+@study("gp", LandscapeRun)
+def landscape_run(cfg: LandscapeRun) -> dict:
+    """Many starts of the RBF fit to the toy data; their distinct end points (local maxima of
+    the evidence, some on the edge of the box) and the profile landscape over (ell, sigma_n)."""
+    t, y = toy_data()
+    with threadpool_limits(limits=1, user_api="blas"):
+        fit = gp.fit_hyperparameters(gp.RBF(), t, y, n_starts=cfg.n_starts, seed=cfg.seed)
+        log_ell = np.linspace(-3.0, 5.0, 61)
+        log_sn = np.linspace(-9.0, 1.0, 51)
+        profile = evidence_profile(log_ell, log_sn, np.linspace(-11.0, 4.0, 76))
+    return {
+        "fit": fit,
+        "optima": distinct_optima(fit),
+        "log_ell": log_ell,
+        "log_sn": log_sn,
+        "profile": profile,
+    }
+
+
+# --------------------------------------------------------------------------- ARD
+
+ARD_NAMES = ("amplitude", "length", "mass")
+ARD_RANGES = ((0.1, 2.5), (0.2, 2.0), (0.1, 1.0))  # rad, m, kg
+G = 9.81  # m / s^2
+
+
+def pendulum_period_3d(Z) -> np.ndarray:
+    r"""Period in seconds of a pendulum of amplitude :math:`\theta_0`, length :math:`L` and mass
+    :math:`m`, from inputs scaled to the unit cube (``ARD_RANGES``):
+    :math:`T = 4\sqrt{L/g}\,K(\sin^2(\theta_0/2))`. It does not depend on the mass."""
+    Z = np.atleast_2d(Z)
+    lo = np.array([r[0] for r in ARD_RANGES])
+    hi = np.array([r[1] for r in ARD_RANGES])
+    theta, length, _mass = (lo + Z * (hi - lo)).T
+    return 4 * np.sqrt(length / G) * scipy.special.ellipk(np.sin(theta / 2) ** 2)
+
+
+class ArdRun(Settings):
+    """Settings of the ARD fit to pendulum periods over (amplitude, length, mass)."""
+
+    n_train: int = setting(40, low=5, doc="simulations (uniform in the unit cube of scaled inputs)")
+    noise: float = setting(0.005, low=0, doc="noise of each simulated period (s)")
+    n_test: int = setting(500, low=1, doc="test points for the prediction error")
+    n_starts: int = setting(3, low=1, doc="L-BFGS-B starts of each fit")
+    seed: int = setting(2026, low=0, doc="seed of data and starts")
+
+
+@study("gp", ArdRun)
+def ard_run(cfg: ArdRun) -> dict:
+    """ARD and isotropic RBF fits to noisy pendulum periods T(amplitude, length, mass);
+    scikit-learn with the same ARD kernel and hyperparameters, and with its own optimiser.
+
+    Returns the fits (``"ard"``, ``"iso"``), the test RMSE of each, the largest differences
+    from scikit-learn (``"sklearn"``: ``mean``, ``std``, ``lml``) and scikit-learn's maximised
+    evidence (``"sklearn_lml"``) and length scales (``"sklearn_ell"``).
+    """
+    rng = np.random.default_rng(cfg.seed)
+    Z = rng.uniform(size=(cfg.n_train, 3))
+    T = pendulum_period_3d(Z) + cfg.noise * rng.standard_normal(cfg.n_train)
+    Z_test = rng.uniform(size=(cfg.n_test, 3))
+    T_test = pendulum_period_3d(Z_test)
+    offset = float(T.mean())
+    with threadpool_limits(limits=1, user_api="blas"):
+        ard = gp.fit_hyperparameters(
+            gp.ARDRBF((1.0, 1.0, 1.0)), Z, T - offset, n_starts=cfg.n_starts, seed=cfg.seed
+        )
+        iso = gp.fit_hyperparameters(gp.RBF(), Z, T - offset, n_starts=cfg.n_starts, seed=cfg.seed)
+        model = ard.gp
+        mean, std = model.predict(Z_test)
+        sk = GaussianProcessRegressor(model.kernel.to_sklearn(), alpha=model.noise, optimizer=None).fit(
+            Z, T - offset
+        )
+        sk_mean, sk_std = sk.predict(Z_test, return_std=True)
+        free = ConstantKernel(1.0, (np.exp(-5), np.exp(5))) * SkRBF(
+            np.ones(3), (np.exp(-5), np.exp(5))
+        ) + WhiteKernel(1e-2, (np.exp(-18), np.exp(2)))
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # the mass length scale runs to its bound
+            sk_opt = GaussianProcessRegressor(
+                free, n_restarts_optimizer=cfg.n_starts - 1, random_state=cfg.seed
+            ).fit(Z, T - offset)
+    rmse = {
+        name: float(np.sqrt(np.mean((f.gp.predict(Z_test)[0] + offset - T_test) ** 2)))
+        for name, f in (("ard", ard), ("iso", iso))
+    }
+    return {
+        "ard": ard,
+        "iso": iso,
+        "rmse": rmse,
+        "data": (Z, T),
+        "sklearn": {
+            "mean": float(np.max(np.abs(mean - sk_mean))),
+            "std": float(np.max(np.abs(std - sk_std))),
+            "lml": abs(model.log_marginal_likelihood() - sk.log_marginal_likelihood_value_),
+        },
+        "sklearn_lml": float(sk_opt.log_marginal_likelihood_value_),
+        "sklearn_ell": np.asarray(sk_opt.kernel_.k1.k2.length_scale, dtype=float),
+    }
+
+
+# --------------------------------------------------------------------------- Bayesian optimisation
+
+BRANIN_BOUNDS = ((-5.0, 10.0), (0.0, 15.0))
+BRANIN_MIN = 5 / (4 * math.pi)  # f* = 0.397887...: at a minimum the square vanishes and cos x1 = -1
+BRANIN_MINIMISERS = ((-math.pi, 12.275), (math.pi, 2.275), (3 * math.pi, 2.475))
+
+
+def branin(x) -> float:
+    r"""The Branin–Hoo function, a standard test of global optimisers with three global minima,
+    :math:`f = (x_2 - b x_1^2 + c x_1 - 6)^2 + 10(1 - t)\cos x_1 + 10`, :math:`b = 5.1/4\pi^2`,
+    :math:`c = 5/\pi`, :math:`t = 1/8\pi`; :math:`f^* = 5/4\pi`."""
+    x1, x2 = np.asarray(x, dtype=float)
+    b, c, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 1 / (8 * math.pi)
+    return float((x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10)
+
+
+def random_search(f, bounds, n_evals: int, seed: int) -> np.ndarray:
+    """Values of ``f`` at ``n_evals`` uniform random points of the box, in order (the first draws
+    are the same as the initial design of ``gp.bayes_opt`` with the same seed)."""
+    bounds = np.asarray(bounds, dtype=float)
+    U = np.random.default_rng(seed).uniform(size=(n_evals, len(bounds)))
+    return np.array([f(x) for x in bounds[:, 0] + U * (bounds[:, 1] - bounds[:, 0])])
+
+
+class BayesOptRun(Settings):
+    """Settings of Bayesian optimisation of the Branin function against random search."""
+
+    n_init: int = setting(5, low=2, doc="random evaluations before the first GP fit")
+    n_iter: int = setting(30, low=0, doc="evaluations chosen by expected improvement")
+    xi: float = setting(0.01, low=0, doc="margin of the expected improvement (in units of the values' std)")
+    n_seeds: int = setting(5, low=3, doc="independent runs (seeds seed, seed + 1, ...)")
+    seed: int = setting(2026, low=0, doc="first seed")
+
+    SHORT = {"n_iter": 12, "n_seeds": 3}
+
+
+@study("gp", BayesOptRun)
+def bayes_opt_run(cfg: BayesOptRun) -> dict:
+    """Bayesian optimisation (expected improvement) and random search with the same budget
+    of evaluations on the Branin function, over ``cfg.n_seeds`` seeds: the best value found
+    after each evaluation, per seed."""
+    budget = cfg.n_init + cfg.n_iter
+    bo, rs = [], []
+    with threadpool_limits(limits=1, user_api="blas"):
+        for seed in range(cfg.seed, cfg.seed + cfg.n_seeds):
+            bo.append(gp.bayes_opt(branin, BRANIN_BOUNDS, cfg.n_init, cfg.n_iter, seed, xi=cfg.xi))
+            rs.append(np.minimum.accumulate(random_search(branin, BRANIN_BOUNDS, budget, seed)))
+    return {
+        "bo": bo,
+        "bo_best": np.array([r.best_so_far for r in bo]),
+        "random_best": np.array(rs),
+        "budget": budget,
+    }
+
+
+# --------------------------------------------------------------------------- GP classification
+
+
+def rotates(Z) -> np.ndarray:
+    r"""Whether a pendulum started at angle :math:`\theta` with angular velocity :math:`\omega`
+    (in units of :math:`\sqrt{g/L}`) goes over the top: its energy
+    :math:`E = \omega^2/2 - \cos\theta` exceeds the separatrix value 1."""
+    Z = np.atleast_2d(Z)
+    return (0.5 * Z[:, 1] ** 2 - np.cos(Z[:, 0]) > 1.0).astype(float)
+
+
+PHASE_BOX = ((-math.pi, math.pi), (-3.0, 3.0))
+
+
+class ClassifierRun(Settings):
+    """Settings of the GP classifier of pendulum motion (rotation or libration)."""
+
+    n_train: int = setting(60, low=2, doc="labelled initial conditions, uniform in the phase-space box")
+    length_scale: float = setting(1.0, low=1e-3, doc="RBF length scale (fixed)")
+    variance: float = setting(9.0, low=1e-3, doc="RBF signal variance of the latent function (fixed)")
+    n_test: int = setting(2000, low=1, doc="test initial conditions")
+    seed: int = setting(2026, low=0, doc="seed of the training and test points")
+
+
+@study("gp", ClassifierRun)
+def classifier_run(cfg: ClassifierRun) -> dict:
+    """Laplace GP classification of rotating and librating pendulums, beside scikit-learn's
+    ``GaussianProcessClassifier`` with the same fixed kernel; accuracy on test points."""
+    from sklearn.gaussian_process import GaussianProcessClassifier
+
+    rng = np.random.default_rng(cfg.seed)
+    lo, hi = np.array(PHASE_BOX).T
+    Z = lo + rng.uniform(size=(cfg.n_train, 2)) * (hi - lo)
+    y = rotates(Z)
+    Z_test = lo + rng.uniform(size=(cfg.n_test, 2)) * (hi - lo)
+    kernel = gp.RBF(cfg.length_scale, cfg.variance)
+    with threadpool_limits(limits=1, user_api="blas"):
+        model = gp.LaplaceGPClassifier(kernel).fit(Z, y)
+        p = model.predict_proba(Z_test)
+        mean, var = model.latent(Z_test)
+        sk = GaussianProcessClassifier(kernel.to_sklearn(), optimizer=None).fit(Z, y)
+        sk_p = sk.predict_proba(Z_test)[:, 1]
+        sk_mean, sk_var = sk.latent_mean_and_variance(Z_test)
+    truth = rotates(Z_test)
+    return {
+        "model": model,
+        "data": (Z, y),
+        "accuracy": float(np.mean((p > 0.5) == truth)),
+        "majority": float(max(truth.mean(), 1 - truth.mean())),
+        "sklearn": {
+            "proba": float(np.max(np.abs(p - sk_p))),
+            "latent": float(max(np.max(np.abs(mean - sk_mean)), np.max(np.abs(var - sk_var)))),
+            "lml": abs(model.log_marginal_likelihood_ - sk.log_marginal_likelihood_value_),
+        },
+    }
