@@ -566,3 +566,37 @@ def fit(
         history.monitor.append(value)
         history.grad_norm.append(float(np.linalg.norm(grad.as_vector())))
     return history
+
+
+def ising_rbm(L: int, T: float) -> BinaryRBM:
+    r"""A binary RBM whose marginal over the visible units is *exactly* the Ising distribution
+    of an L x L periodic lattice at temperature T (J = 1), with one hidden unit per bond
+    (chapter "Boltzmann machines").
+
+    With :math:`x = (s+1)/2`, a bond contributes :math:`K s_is_j = 4Kx_ix_j - 2K(x_i+x_j) + K`,
+    :math:`K = 1/T`. Summing out a hidden unit coupled to :math:`x_i` and :math:`x_j` with
+    weight :math:`w` and bias :math:`-w` gives the factor :math:`1 + e^{w(n-1)}`,
+    :math:`n = x_i + x_j`, whose logarithm is :math:`A + B n + C x_ix_j` with
+
+    .. math::
+
+        C = 2\ln\cosh\frac w2, \qquad B = \ln 2 - \ln(1 + e^{-w}).
+
+    :math:`C = 4K` fixes :math:`w = 2\,\mathrm{arccosh}\,e^{2K}`, and the visible bias
+    :math:`a_i = -8K - 4B` removes the linear terms of the four bonds of every spin.
+    Visible unit :math:`k = \ell L + m` is the spin at row :math:`\ell`, column :math:`m`.
+    """
+    L = check_int(L, "L", minimum=2)
+    T = check_scalar(T, "T", minimum=0.0, include_min=False)
+    K = 1.0 / T
+    w = 2.0 * np.arccosh(np.exp(2.0 * K))
+    B = np.log(2.0) - np.log1p(np.exp(-w))
+    M = L * L
+    index = np.arange(M).reshape(L, L)
+    bonds = [(index[r, c], index[r, (c + 1) % L]) for r in range(L) for c in range(L)]
+    bonds += [(index[r, c], index[(r + 1) % L, c]) for r in range(L) for c in range(L)]
+    W = np.zeros((M, len(bonds)))
+    for j, (p, q) in enumerate(bonds):
+        W[p, j] += w
+        W[q, j] += w
+    return BinaryRBM(np.full(M, -8.0 * K - 4.0 * B), np.full(len(bonds), -w), W)

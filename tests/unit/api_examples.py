@@ -2563,6 +2563,7 @@ example("physml.rbm.GaussianBinaryRBM.sample_x", h=_gh, seed=Rng(0))
 example("physml.rbm.GaussianBinaryRBM.gibbs_step", x=_gx, seed=Rng(0))
 
 example("physml.rbm.binary_states", n=Int(3, minimum=0, extra=[Bad("too many states", 21)]))
+example("physml.rbm.ising_rbm", L=Int(3, minimum=2), T=Real(2.0, minimum=0.0, include_min=False))
 example(
     "physml.rbm.spins_to_binary",
     spins=Arr(np.ones((2, 3, 3)), ndim=(2, 3), extra=[Bad("not +-1", np.zeros((2, 3, 3)))]),

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from physml import optim
+from physml import optim, rbm
 from physml.rbm import BinaryRBM, GaussianBinaryRBM, binary_states, binary_to_spins, fit, spins_to_binary
 
 
@@ -151,3 +151,21 @@ def test_symmetry_copies_keep_the_energy_and_magnetisation():
     copies = symmetry_copies(spins, seed=1)
     np.testing.assert_array_equal(ising.energy(copies), ising.energy(spins))
     np.testing.assert_array_equal(np.abs(ising.magnetization(copies)), np.abs(ising.magnetization(spins)))
+
+
+@pytest.mark.parametrize("L, T", [(2, 1.0), (3, 2.27), (4, 5.0)])
+def test_ising_rbm_marginal_is_the_ising_distribution(L, T):
+    from physml import ising
+
+    model = rbm.ising_rbm(L, T)
+    assert model.n_hidden == 2 * L * L
+    x = rbm.binary_states(L * L)
+    diff = -model.free_energy(x) + ising.energy((2 * x - 1).reshape(-1, L, L)) / T
+    assert diff.max() - diff.min() < 1e-11
+
+
+def test_ising_rbm_bad_input():
+    with pytest.raises(ValueError, match="T"):
+        rbm.ising_rbm(4, 0.0)
+    with pytest.raises(ValueError, match="L"):
+        rbm.ising_rbm(1, 2.0)
