@@ -512,3 +512,81 @@ def ancestral_moments(
             c_prev = noised_cov(t - 1)
             cov_t = cov_t + c_prev - alphas[t - 1] * c_prev @ c_inv @ c_prev
     return mean, 0.5 * (cov_t + cov_t.T)
+
+
+def _ddim_steps(schedule: Schedule, steps: int) -> np.ndarray:
+    """The decreasing time steps tau_S > ... > tau_1 of a DDIM run (evenly spaced in 1..T)."""
+    steps = check_int(steps, "steps", minimum=1, maximum=schedule.T)
+    return np.unique(np.linspace(1, schedule.T, steps).round().astype(int))[::-1]
+
+
+def sample_ddim(
+    model: NoisePredictor, schedule: Schedule, n: int, steps: int, seed: int = 0, device="cpu"
+) -> np.ndarray:
+    r"""Deterministic DDIM sampling (Song et al. 2021, :math:`\eta = 0`) on ``steps`` of the T steps.
+
+    From :math:`\boldsymbol x_T\sim\mathcal N(0, I)`, each step predicts the clean sample and moves it
+    to the earlier noise level :math:`t'` with the *same* predicted noise,
+
+    .. math::
+
+        \hat{\boldsymbol x}_0 = \frac{\boldsymbol x_t
+            - \sqrt{1-\bar\alpha_t}\,\boldsymbol\epsilon_\theta}{\sqrt{\bar\alpha_t}},
+        \qquad
+        \boldsymbol x_{t'} = \sqrt{\bar\alpha_{t'}}\,\hat{\boldsymbol x}_0
+            + \sqrt{1-\bar\alpha_{t'}}\,\boldsymbol\epsilon_\theta,
+
+    a discretisation of the probability-flow ODE; the last step returns :math:`\hat{\boldsymbol x}_0`.
+    The only randomness is :math:`\boldsymbol x_T`. Returns (n, d).
+    """
+    model = _check_model(model)
+    schedule = _check_schedule(schedule)
+    if schedule.T != model.T:
+        raise ValueError(f"schedule has T = {schedule.T} but the model was built for T = {model.T}")
+    n = check_int(n, "n", minimum=1)
+    taus = _ddim_steps(schedule, steps)
+    device = as_device(device)
+    model.to(device)
+    ab = schedule.tensors(device)["alpha_bars"]
+    gen = make_generator(check_int(seed, "seed", minimum=0), device)
+    x = torch.randn(n, model.dim, generator=gen, device=device)
+    with torch.no_grad():
+        for k, t in enumerate(taus):
+            eps = model(x, torch.full((n,), int(t), device=device, dtype=torch.long))
+            x0 = (x - (1 - ab[t - 1]).sqrt() * eps) / ab[t - 1].sqrt()
+            if k + 1 == len(taus):
+                x = x0
+            else:
+                t_next = int(taus[k + 1])
+                x = ab[t_next - 1].sqrt() * x0 + (1 - ab[t_next - 1]).sqrt() * eps
+    return x.cpu().numpy().astype(float)
+
+
+def ddim_moments(mu, cov, schedule: Schedule, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    r"""Exact mean and covariance of :func:`sample_ddim` with the exact predictor of Gaussian data.
+
+    With :math:`\boldsymbol\epsilon^\ast = G_t(\boldsymbol x_t - \sqrt{\bar\alpha_t}\boldsymbol\mu)`,
+    :math:`G_t = \sqrt{1-\bar\alpha_t}\,C_t^{-1}`, every DDIM step is an affine map
+    :math:`\boldsymbol x\mapsto A\boldsymbol x + \boldsymbol b` without noise, so
+    :math:`\boldsymbol m\mapsto A\boldsymbol m + \boldsymbol b` and :math:`P\mapsto APA^\top` from
+    :math:`\mathcal N(0, I)` (chapter "Diffusion models").
+    """
+    schedule = _check_schedule(schedule)
+    mu = as_float_array(mu, "mu", ndim=1, nonempty=True)
+    _, sigma = gaussian_noised_moments(mu, cov, 1.0)
+    taus = _ddim_steps(schedule, steps)
+    eye = np.eye(len(mu))
+    abars = schedule.alpha_bars
+    mean, P = np.zeros(len(mu)), eye.copy()
+    for k, t in enumerate(taus):
+        a = abars[t - 1]
+        c_inv = np.linalg.inv(a * sigma + (1 - a) * eye)
+        G = np.sqrt(1 - a) * c_inv
+        a_prev = 1.0 if k + 1 == len(taus) else abars[int(taus[k + 1]) - 1]
+        # x0_hat = (x - sqrt(1-a) G (x - sqrt(a) mu)) / sqrt(a)
+        # x' = sqrt(a') x0_hat + sqrt(1-a') G (x - sqrt(a) mu)
+        coef = np.sqrt(1 - a_prev) * G - np.sqrt(a_prev) * np.sqrt(1 - a) * G / np.sqrt(a)
+        A = np.sqrt(a_prev / a) * eye + coef
+        b = -coef @ (np.sqrt(a) * mu)
+        mean, P = A @ mean + b, A @ P @ A.T
+    return mean, 0.5 * (P + P.T)

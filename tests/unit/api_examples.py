@@ -4239,6 +4239,22 @@ example(
     alpha_bar=Real(0.5, minimum=0.0, maximum=1.0),
 )
 example(
+    "physml.diffusion.sample_ddim",
+    model=_np_kind,
+    schedule=Obj(Lazy(_schedule5), wrong=[Lazy(lambda: _dm().Schedule(_dm().linear_betas(4)))]),
+    n=Size(3),
+    steps=Int(2, minimum=1, extra=[Bad("more than T", 6)]),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+)
+example(
+    "physml.diffusion.ddim_moments",
+    mu=_mu_kind2,
+    cov=_cov_kind,
+    schedule=_sched_kind,
+    steps=Int(2, minimum=1, extra=[Bad("more than T", 6)]),
+)
+example(
     "physml.diffusion.ancestral_moments",
     mu=_mu_kind2,
     cov=_cov_kind,

@@ -179,3 +179,24 @@ def test_ancestral_moments_bad_input():
         dm.ancestral_moments(_MU, _COV, sched, "sigma")
     with pytest.raises(ValueError, match="cov"):
         dm.ancestral_moments(_MU, -_COV, sched)
+
+
+def test_ddim_sampler_matches_its_propagated_moments_and_converges():
+    sched = dm.Schedule(dm.linear_betas(40, 1e-3, 0.3))
+    n = 40_000
+    x = dm.sample_ddim(dm.GaussianNoisePredictor(_MU, _COV, sched), sched, n, 8, seed=2)
+    mean, cov = dm.ddim_moments(_MU, _COV, sched, 8)
+    assert np.all(np.abs(x.mean(0) - mean) < 4 * np.sqrt(np.diag(cov) / n))
+    assert np.all(np.abs(x.var(0) - np.diag(cov)) < 4 * np.sqrt(2.0 / n) * np.diag(cov))
+    # more steps approach the data distribution (first-order convergence)
+    errors = [abs(dm.ddim_moments(_MU, _COV, sched, s)[1][1, 1] - _COV[1, 1]) for s in (5, 10, 20, 40)]
+    assert all(b < a for a, b in zip(errors, errors[1:]))
+
+
+def test_ddim_bad_input():
+    sched = dm.Schedule(dm.linear_betas(5))
+    model = dm.GaussianNoisePredictor(_MU, _COV, sched)
+    with pytest.raises(ValueError, match="steps"):
+        dm.sample_ddim(model, sched, 10, 6)
+    with pytest.raises(ValueError, match="steps"):
+        dm.ddim_moments(_MU, _COV, sched, 0)

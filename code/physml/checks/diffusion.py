@@ -120,3 +120,22 @@ def _exact_sampler(short: bool):
 def _exact_sampler_fine(short: bool):
     row = _run(study.exact_sampler_run, short)["rows"][1]
     return row["var"].value, row["var"].error, row["propagated"]["beta_tilde"]
+
+
+@reference_check(
+    "diffusion.ddim-propagated",
+    chapter="diffusion",
+    description="DDIM with the exact noise predictor (10 steps of the chapter's schedule): sample variance "
+    "of x_2 against the exact propagation of the same deterministic map",
+    reference_source="physml.diffusion.ddim_moments (affine steps, propagated from N(0, I)); "
+    "short configuration: 5,000 samples",
+    kind="stat",
+    k=3.0,
+    glued=("dif-ddim-var",),
+    reference_kind="exact",
+    tolerance_from="sigma",
+    why="3 standard errors of the sample variance; the propagation is exact, no systematic allowance",
+)
+def _ddim(short: bool):
+    row = _run(study.ddim_run, short)["rows"][0]
+    return row["var"].value, row["var"].error, row["propagated"]

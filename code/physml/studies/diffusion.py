@@ -224,6 +224,36 @@ def exact_sampler_run(cfg: ExactSamplerRun) -> dict:
     return {"rows": rows, "exact_mean": GAUSS_MU[0], "exact_var": GAUSS_COV[1][1]}
 
 
+class DDIMRun(ScheduleSettings):
+    """Settings of deterministic DDIM sampling with the exact noise predictor of the 2D Gaussian."""
+
+    steps: tuple[int, ...] = setting((10, 25, 100), low=1, doc="numbers of DDIM steps (at most T)")
+    n: int = setting(20_000, low=2, doc="samples drawn for each number of steps")
+    seed: int = setting(2026, low=0, doc="seed of x_T")
+
+    SHORT = {"n": 5_000}
+
+
+@study("diffusion", DDIMRun)
+def ddim_run(cfg: DDIMRun) -> dict:
+    """DDIM with the exact predictor for each number of steps: the sampled variance of x_2 and the
+    exactly propagated one (``dm.ddim_moments``)."""
+    sched = make_schedule(cfg)
+    model = dm.GaussianNoisePredictor(GAUSS_MU, GAUSS_COV, sched)
+    rows = []
+    for steps in cfg.steps:
+        x = dm.sample_ddim(model, sched, cfg.n, steps, seed=cfg.seed)
+        rows.append(
+            {
+                "steps": steps,
+                "var": _variance(x, 1),
+                "mean": _estimate(x[:, 0]),
+                "propagated": dm.ddim_moments(GAUSS_MU, GAUSS_COV, sched, steps)[1][1, 1],
+            }
+        )
+    return {"rows": rows, "exact_var": GAUSS_COV[1][1]}
+
+
 # --------------------------------------------------------------------------- the 2D toy density
 
 
