@@ -105,3 +105,25 @@ def _torch_twin(short: bool):
     ours = np.concatenate([p.ravel() for p in digits_physml(short)["model"].params])
     theirs = np.concatenate([p.ravel() for p in torch_twin.torch_params_as_numpy(digits_twin(short)["net"])])
     return ours, theirs
+
+
+@reference_check(
+    "neural_networks.double-descent",
+    chapter="neural_networks",
+    description="Random-feature network, minimum-norm fit: the widest network (p = 16 n) has a lower test "
+    "error than the interpolation threshold p = n, averaged over the data sets",
+    reference_source="the same model at p = n (baseline), 7 data sets (short: 3)",
+    kind="beats",
+    better="lower",
+    margin=0.0,
+    reference_kind="baseline",
+    tolerance_from="target",
+    why="the claim itself (the second descent): lower error, no margin",
+    glued=("nn-dd-wide",),
+)
+def _double_descent(short: bool):
+    run = study.double_descent_run(current(study.double_descent_run, short))
+    cfg = current(study.double_descent_run, short)
+    widths = list(run["widths"])
+    at_n = run["errors"][:, widths.index(cfg.n_train)]
+    return run["errors"][:, -1], at_n

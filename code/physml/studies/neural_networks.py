@@ -112,3 +112,53 @@ def digits_sklearn_run(cfg: DigitsRun) -> dict:
         seed=cfg.seed,
     )
     return {"model": clf, "accuracy": float(clf.score(X_test, y_test))}
+
+
+# --------------------------------------------------------------------------- double descent
+
+
+class DoubleDescentRun(Settings):
+    """Settings of the double-descent study: random ReLU features (a two-layer network whose first
+    layer is fixed at random) fitted by minimum-norm least squares, test error against the width."""
+
+    n_train: int = setting(50, low=2, doc="training samples")
+    n_inputs: int = setting(5, low=1, doc="input dimension d")
+    widths: tuple[int, ...] = setting(
+        (5, 10, 20, 30, 40, 45, 50, 55, 60, 75, 100, 150, 250, 400, 800), low=1, doc="hidden widths p"
+    )
+    noise: float = setting(0.2, low=0, doc="noise standard deviation of the training targets")
+    n_test: int = setting(500, low=1, doc="test inputs")
+    n_seeds: int = setting(7, low=1, doc="data sets (teacher, data and features drawn anew)")
+    seed: int = setting(2026, low=0, doc="seed of the first data set")
+
+    SHORT = {"n_seeds": 3, "widths": (10, 50, 400)}
+
+
+@study("neural_networks", DoubleDescentRun)
+def double_descent_run(cfg: DoubleDescentRun) -> dict:
+    """Relative test error (MSE / variance of the targets) for every width and data set. The
+    teacher is a random tanh network with 20 hidden units; the student's first layer W is random
+    and fixed, its output weights are the minimum-norm least-squares solution (``lstsq``), which
+    interpolates the training data once p >= n."""
+    from threadpoolctl import threadpool_limits
+
+    widths = np.asarray(cfg.widths)
+    errors = np.zeros((cfg.n_seeds, len(widths)))
+    with threadpool_limits(limits=1, user_api="blas"):
+        for s in range(cfg.n_seeds):
+            rng = np.random.default_rng(cfg.seed + s)
+            w_teacher = rng.standard_normal((cfg.n_inputs, 20)) / np.sqrt(cfg.n_inputs)
+            a_teacher = rng.standard_normal(20) / np.sqrt(20)
+            X, X_test = (
+                rng.standard_normal((cfg.n_train, cfg.n_inputs)),
+                rng.standard_normal((cfg.n_test, cfg.n_inputs)),
+            )
+            y = np.tanh(X @ w_teacher) @ a_teacher + cfg.noise * rng.standard_normal(cfg.n_train)
+            y_test = np.tanh(X_test @ w_teacher) @ a_teacher
+            W = rng.standard_normal((cfg.n_inputs, widths.max())) / np.sqrt(cfg.n_inputs)
+            for k, p in enumerate(widths):
+                features = np.maximum(0.0, X @ W[:, :p])
+                a = np.linalg.lstsq(features, y, rcond=None)[0]
+                pred = np.maximum(0.0, X_test @ W[:, :p]) @ a
+                errors[s, k] = np.mean((pred - y_test) ** 2) / np.var(y_test)
+    return {"widths": widths, "errors": errors}
