@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from torch import nn
 
 from ._validate import as_float_array, check_bool, check_int, check_scalar
 
@@ -378,3 +379,241 @@ def half_crossing(temperatures, probability) -> float:
         raise ValueError("probability does not fall below 1/2 after being above it")
     i = above[-1]
     return float(T[i] + (p[i] - 0.5) * (T[i + 1] - T[i]) / (p[i] - p[i + 1]))
+
+
+# --- lattice symmetries, a residual CNN, finite-size scaling ------------------------------------
+
+N_LATTICE_SYMMETRIES = 16
+r"""Order of the point group of the periodic square-lattice Ising model with the global spin flip:
+the 8 symmetries of the square (:math:`D_4`: 4 rotations, each with or without a mirror) times
+:math:`s \to -s`. Translations are the other symmetries; circular padding and global average
+pooling make :func:`ising_cnn` invariant under them by construction."""
+
+
+def _check_element(element) -> int:
+    return check_int(element, "element", minimum=0, maximum=N_LATTICE_SYMMETRIES - 1)
+
+
+def _check_n_elements(elements) -> int:
+    elements = check_int(elements, "elements", minimum=1)
+    if elements not in (2, 8, 16):
+        raise ValueError(
+            f"elements must be 2 (spin flip), 8 (the square's D4) or 16 (D4 x spin flip), got {elements}"
+        )
+    return elements
+
+
+def _group(elements: int) -> list[int]:
+    """The group elements averaged over: 2 -> {identity, flip}, 8 -> D4, 16 -> all."""
+    return [0, 8] if elements == 2 else list(range(elements))
+
+
+def _apply_symmetry(x, element: int, rot90, flip, last_axes):
+    rotations, mirror, spin_flip = element % 4, (element // 4) % 2, element // 8
+    y = rot90(x, rotations, last_axes) if rotations else x
+    if mirror:
+        y = flip(y, last_axes[-1:])
+    return -y if spin_flip else y
+
+
+def lattice_symmetry(spins, element: int) -> np.ndarray:
+    r"""Symmetry number ``element`` (0 to 15) of the square lattice applied to ``spins`` (..., L, L).
+
+    With :math:`r = g \bmod 4`, :math:`m = \lfloor g/4 \rfloor \bmod 2` and
+    :math:`f = \lfloor g/8 \rfloor`: rotate by :math:`r \cdot 90°`, mirror left-right if
+    :math:`m = 1`, and flip every spin, :math:`s \to -s`, if :math:`f = 1`. Element 0 is the
+    identity. The Ising energy is invariant under all 16 (chapter "Convolutional neural
+    networks", section on lattice symmetries).
+    """
+    x = as_float_array(spins, "spins")
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2] or x.shape[-1] == 0:
+        raise ValueError(f"spins must end in a square (L, L) lattice, got shape {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"spins must not be empty, got shape {x.shape}")
+    element = _check_element(element)
+    return np.ascontiguousarray(
+        _apply_symmetry(x, element, lambda a, k, ax: np.rot90(a, k, axes=ax), np.flip, (-2, -1))
+    )
+
+
+def _torch_symmetry(x, element: int):
+    import torch
+
+    return _apply_symmetry(
+        x,
+        element,
+        lambda a, k, ax: torch.rot90(a, k, dims=ax),
+        lambda a, ax: torch.flip(a, dims=ax),
+        (-2, -1),
+    )
+
+
+def _check_square_batch(x, model=None):
+    from ._validate import check_tensor, param_dtype
+
+    dtype = param_dtype(model) if model is not None else "float"
+    check_tensor(x, "x", ndim=4, dtype=dtype)
+    if x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"x must hold square (L, L) lattices, got shape {tuple(x.shape)}")
+
+
+class SymmetrizedNet(nn.Module):
+    r"""A network averaged over a symmetry group: :math:`\bar f(x) = \frac{1}{|G|}\sum_{g\in G} f(g x)`.
+
+    ``model`` maps ``(N, 1, L, L)`` lattices to logits; the average of its logits over the
+    ``elements`` group elements (2: identity and spin flip; 8: the square's :math:`D_4`; 16:
+    both, :func:`lattice_symmetry`) is exactly invariant under the group, whatever the
+    weights: :math:`\bar f(hx) = \bar f(x)` because :math:`g \mapsto gh` permutes
+    :math:`G`. It costs ``elements`` forward passes (chapter "Convolutional neural networks").
+    """
+
+    def __init__(self, model: nn.Module, elements: int = 16):
+        super().__init__()
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        self.model = model
+        self.elements = _check_n_elements(elements)
+
+    def forward(self, x):
+        """The group-averaged logits of the model on ``x`` (N, 1, L, L)."""
+        _check_square_batch(x, self.model)
+        outs = [self.model(_torch_symmetry(x, g)) for g in _group(self.elements)]
+        return sum(outs) / len(outs)
+
+
+class RandomLatticeSymmetry(nn.Module):
+    r"""Data augmentation as a layer: in training mode every lattice of the batch is replaced by
+    :math:`g x` with a group element :math:`g` drawn uniformly (torch's global generator) from
+    ``elements`` (2, 8 or 16, as in :class:`SymmetrizedNet`); in evaluation mode it is the identity.
+
+    Put it first in an ``nn.Sequential``: each epoch then shows the network other symmetric
+    copies of the same configurations (chapter "Convolutional neural networks").
+    """
+
+    def __init__(self, elements: int = 16):
+        super().__init__()
+        self.elements = _check_n_elements(elements)
+
+    def forward(self, x):
+        """``x`` (N, C, L, L) with a random symmetry applied to each sample (training mode only)."""
+        import torch
+
+        _check_square_batch(x)
+        if not self.training:
+            return x
+        group = _group(self.elements)
+        which = torch.randint(len(group), (x.shape[0],), device=x.device)
+        out = x.clone()
+        for i, g in enumerate(group):
+            sel = which == i
+            if g and bool(sel.any()):
+                out[sel] = _torch_symmetry(x[sel], g)
+        return out
+
+
+class ConvResidualBlock(nn.Module):
+    r"""A residual block of two 3x3 convolutions with batch normalisation (He et al. 2016):
+
+    .. math:: x \mapsto \mathrm{ReLU}\big(x + \mathrm{BN}(W_2 * \mathrm{ReLU}(\mathrm{BN}(W_1 * x)))\big)
+
+    with circular padding (periodic lattices) and ``channels`` in and out, so that the
+    identity path needs no projection (chapter "Convolutional neural networks").
+    """
+
+    def __init__(self, channels: int):
+        super().__init__()
+        channels = check_int(channels, "channels", minimum=1)
+        conv_kw = dict(kernel_size=3, padding=1, padding_mode="circular", bias=False)
+        self.conv1 = nn.Conv2d(channels, channels, **conv_kw)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.conv2 = nn.Conv2d(channels, channels, **conv_kw)
+        self.bn2 = nn.BatchNorm2d(channels)
+
+    def forward(self, x):
+        """The block on ``x`` (N, channels, H, W)."""
+        from ._validate import check_tensor, param_dtype
+
+        check_tensor(x, "x", ndim=4, dtype=param_dtype(self))
+        if x.shape[1] != self.conv1.in_channels:
+            raise ValueError(f"x must have {self.conv1.in_channels} channels, got shape {tuple(x.shape)}")
+        h = nn.functional.relu(self.bn1(self.conv1(x)))
+        return nn.functional.relu(x + self.bn2(self.conv2(h)))
+
+
+def ising_resnet(channels: int = 8, blocks: int = 2):
+    """A residual variant of :func:`ising_cnn`: a 3x3 convolution (circular) to ``channels``,
+    ``blocks`` :class:`ConvResidualBlock`, global average pooling and a linear layer to 2 logits."""
+    channels = check_int(channels, "channels", minimum=1)
+    blocks = check_int(blocks, "blocks", minimum=1)
+    return nn.Sequential(
+        nn.Conv2d(1, channels, kernel_size=3, padding=1, padding_mode="circular"),
+        nn.ReLU(),
+        *[ConvResidualBlock(channels) for _ in range(blocks)],
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(channels, 2),
+    )
+
+
+def transposed_output_size(
+    n: int, kernel: int, padding: int = 0, stride: int = 1, output_padding: int = 0
+) -> int:
+    r"""Size of the output of a transposed convolution along one axis,
+
+    .. math:: n_\text{out} = (n - 1)s - 2p + k + p_\text{out},
+
+    the input size of the convolution of the same kernel, stride and padding that it inverts
+    the shape of (chapter "Convolutional neural networks", U-Net section).
+    """
+    n = check_int(n, "n", minimum=1)
+    kernel = check_int(kernel, "kernel", minimum=1)
+    padding = check_int(padding, "padding", minimum=0)
+    stride = check_int(stride, "stride", minimum=1)
+    output_padding = check_int(output_padding, "output_padding", minimum=0)
+    if output_padding >= stride:
+        raise ValueError(f"output_padding must be smaller than stride {stride}, got {output_padding}")
+    out = (n - 1) * stride - 2 * padding + kernel + output_padding
+    if out < 1:
+        raise ValueError(f"padding {padding} is too large: the output would have {out} entries")
+    return out
+
+
+def finite_size_fit(L, crossing, sigma, nu: float = 1.0) -> dict:
+    r"""Weighted least-squares fit of :math:`T(L) = T_c + a L^{-1/\nu}` to crossings with errors ``sigma``.
+
+    Returns ``{"tc", "tc_err", "a", "a_err", "chi2", "dof"}``; the errors are those of the
+    weighted fit (:math:`(X^T\Sigma^{-1}X)^{-1}`, not rescaled by :math:`\chi^2`). Chapter
+    "Convolutional neural networks", finite-size scaling of the classifier.
+    """
+    L = as_float_array(L, "L", ndim=1)
+    T = as_float_array(crossing, "crossing", ndim=1)
+    s = as_float_array(sigma, "sigma", ndim=1)
+    nu = check_scalar(nu, "nu", minimum=0, include_min=False)
+    if not (L.size == T.size == s.size):
+        raise ValueError(f"L, crossing and sigma must have the same length, got {L.size}, {T.size}, {s.size}")
+    if L.size < 2:
+        raise ValueError(f"the fit needs at least 2 sizes L, got {L.size}")
+    if np.any(L <= 0):
+        raise ValueError("L must be positive")
+    if np.any(s <= 0):
+        raise ValueError("sigma must be positive")
+    if np.unique(L).size < 2:
+        raise ValueError("L must hold at least two different sizes")
+    x = L ** (-1.0 / nu)
+    if np.ptp(x) <= 1e-12 * np.max(np.abs(x)):
+        raise ValueError(f"nu = {nu} makes L^(-1/nu) the same for all sizes: the fit is singular")
+    X = np.column_stack([np.ones_like(L), x])
+    w = 1.0 / s**2
+    if not np.all(np.isfinite(w)) or np.all(w == 0):
+        raise ValueError("sigma must be positive and finite, with a finite 1/sigma^2")
+    cov = np.linalg.inv(X.T @ (w[:, None] * X))
+    coef = cov @ (X.T @ (w * T))
+    chi2 = float(np.sum(w * (T - X @ coef) ** 2))
+    return {
+        "tc": float(coef[0]),
+        "tc_err": float(np.sqrt(cov[0, 0])),
+        "a": float(coef[1]),
+        "a_err": float(np.sqrt(cov[1, 1])),
+        "chi2": chi2,
+        "dof": int(L.size - 2),
+    }

@@ -1961,6 +1961,81 @@ example(
     dropout=Real(0.25, minimum=0.0, maximum=1.0),
 )
 example("physml.conv.ising_cnn", channels=Size(8))
+
+
+def _conv_lattices(*shape):
+    import torch
+
+    return torch.ones(*shape)
+
+
+def _conv():
+    from physml import conv
+
+    return conv
+
+
+example(
+    "physml.conv.lattice_symmetry",
+    spins=Arr(np.ones((2, 3, 3)), extra=[Bad("not square", np.ones((2, 3, 4)))]),
+    element=Int(3, minimum=0, extra=[Bad("above 15", 16)]),
+)
+_group_order = Int(2, minimum=1, extra=[Bad("not a group order", 3)])
+example(
+    "physml.conv.SymmetrizedNet",
+    model=Obj(Lazy(lambda: _conv().ising_cnn(2)), wrong=[np.ones(3)]),
+    elements=_group_order,
+)
+instance("physml.conv.SymmetrizedNet", Lazy(lambda: _conv().SymmetrizedNet(_conv().ising_cnn(2), 2)).build)
+_lattice_kind = T(
+    Lazy(lambda: _conv_lattices(2, 1, 4, 4)),
+    wrong=[
+        Lazy(lambda: _conv_lattices(2, 1, 4, 5)),
+        Lazy(lambda: _conv_lattices(1, 4, 4)),
+        np.ones((2, 1, 4, 4)),
+    ],
+    model_dtype=True,
+)
+example("physml.conv.SymmetrizedNet.forward", x=_lattice_kind)
+example("physml.conv.RandomLatticeSymmetry", elements=_group_order)
+instance("physml.conv.RandomLatticeSymmetry", Lazy(lambda: _conv().RandomLatticeSymmetry(16)).build)
+example(
+    "physml.conv.RandomLatticeSymmetry.forward",
+    x=T(
+        Lazy(lambda: _conv_lattices(2, 1, 4, 4)),
+        wrong=[Lazy(lambda: _conv_lattices(2, 1, 4, 5)), np.ones((2, 1, 4, 4))],
+    ),
+)
+example("physml.conv.ConvResidualBlock", channels=Size(4))
+instance("physml.conv.ConvResidualBlock", Lazy(lambda: _conv().ConvResidualBlock(4)).build)
+example(
+    "physml.conv.ConvResidualBlock.forward",
+    x=T(
+        Lazy(lambda: _conv_lattices(2, 4, 5, 5)),
+        wrong=[Lazy(lambda: _conv_lattices(2, 3, 5, 5)), Lazy(lambda: _conv_lattices(4, 5, 5))],
+        model_dtype=True,
+    ),
+)
+example("physml.conv.ising_resnet", channels=Size(4), blocks=Size(2))
+example(
+    "physml.conv.transposed_output_size",
+    n=Size(8),
+    kernel=Size(3),
+    padding=Int(1, minimum=0, extra=[Bad("too large", 9)]),
+    stride=Size(2),
+    output_padding=Int(1, minimum=0, extra=[Bad("not below the stride", 2)]),
+)
+example(
+    "physml.conv.finite_size_fit",
+    same_rows=[("L", "crossing", "sigma")],
+    L=V(
+        [8.0, 12.0, 16.0],
+        extra=[Bad("one size", np.full(3, 8.0)), Bad("negative", np.array([-8.0, 12.0, 16.0]))],
+    ),
+    crossing=V([2.40, 2.38, 2.36]),
+    sigma=V([0.02, 0.02, 0.01], extra=[Bad("zero", np.array([0.0, 0.02, 0.01]))]),
+    nu=Rate(1.0),
+)
 example(
     "physml.conv.half_crossing",
     same_rows=[("temperatures", "probability")],

@@ -189,3 +189,149 @@ def test_half_crossing():
         conv.half_crossing(T, [0.4, 0.3, 0.2, 0.1])
     with pytest.raises(ValueError, match="same length"):
         conv.half_crossing(T, [1.0, 0.0])
+
+
+# --- lattice symmetries, residual CNN, transposed convolution, finite-size fit -------------------
+
+
+def test_lattice_symmetry_is_the_group_and_keeps_the_energy():
+    from physml import ising
+
+    rng = np.random.default_rng(0)
+    s = rng.choice([-1.0, 1.0], size=(5, 6, 6))
+    images = [conv.lattice_symmetry(s, g) for g in range(conv.N_LATTICE_SYMMETRIES)]
+    np.testing.assert_array_equal(images[0], s)
+    # 16 distinct images of a generic configuration, all with the energy of the original
+    flat = {im[0].tobytes() for im in images}
+    assert len(flat) == 16
+    for im in images:
+        np.testing.assert_array_equal(ising.energy(im), ising.energy(s))
+    # element 8 is the spin flip, 4 rotations by 90 degrees give the identity
+    np.testing.assert_array_equal(images[8], -s)
+    x = s
+    for _ in range(4):
+        x = conv.lattice_symmetry(x, 1)
+    np.testing.assert_array_equal(x, s)
+    # closure: composing two elements gives an element of the set
+    for g in range(16):
+        for h in (1, 4, 8, 13):
+            comp = conv.lattice_symmetry(conv.lattice_symmetry(s, h), g)
+            assert comp[0].tobytes() in flat
+    with pytest.raises(ValueError, match="element"):
+        conv.lattice_symmetry(s, 16)
+    with pytest.raises(ValueError, match="square"):
+        conv.lattice_symmetry(np.ones((2, 3, 4)), 1)
+
+
+def test_torch_symmetry_matches_numpy():
+    rng = np.random.default_rng(1)
+    s = rng.choice([-1.0, 1.0], size=(3, 1, 5, 5)).astype(np.float32)
+    for g in range(16):
+        np.testing.assert_array_equal(
+            conv._torch_symmetry(torch.from_numpy(s), g).numpy(), conv.lattice_symmetry(s, g)
+        )
+
+
+@pytest.mark.parametrize("elements", [2, 8, 16])
+def test_symmetrized_net_is_invariant(elements):
+    torch.manual_seed(0)
+    net = conv.SymmetrizedNet(conv.ising_cnn(4), elements)
+    x = torch.from_numpy(np.random.default_rng(2).choice([-1.0, 1.0], size=(4, 1, 6, 6)).astype(np.float32))
+    out = net(x)
+    group = [0, 8] if elements == 2 else range(elements)
+    for g in group:
+        torch.testing.assert_close(net(conv._torch_symmetry(x, g)), out, atol=1e-5, rtol=1e-5)
+    # the plain network is not invariant under the spin flip
+    assert not torch.allclose(net.model(-x), net.model(x), atol=1e-4)
+    with pytest.raises(ValueError, match="elements"):
+        conv.SymmetrizedNet(conv.ising_cnn(4), 3)
+    with pytest.raises(TypeError, match="model"):
+        conv.SymmetrizedNet("net", 2)
+    with pytest.raises(ValueError, match="square"):
+        net(torch.zeros(1, 1, 4, 5))
+
+
+def test_random_lattice_symmetry_training_and_eval():
+    layer = conv.RandomLatticeSymmetry(16)
+    x = torch.from_numpy(np.random.default_rng(3).choice([-1.0, 1.0], size=(64, 1, 5, 5)).astype(np.float32))
+    torch.manual_seed(0)
+    y = layer(x)
+    # every output is one of the 16 images of its input, and not all are the identity
+    images = torch.stack([conv._torch_symmetry(x, g) for g in range(16)])  # (16, N, 1, 5, 5)
+    match = (images == y[None]).flatten(2).all(dim=2)
+    assert bool(match.any(dim=0).all())
+    assert not torch.equal(y, x)
+    layer.eval()
+    assert torch.equal(layer(x), x)
+
+
+def test_residual_block_and_resnet():
+    torch.manual_seed(0)
+    block = conv.ConvResidualBlock(4)
+    x = torch.randn(3, 4, 6, 6)
+    assert block(x).shape == x.shape
+    net = conv.ising_resnet(4, blocks=2)
+    assert net(torch.randn(2, 1, 8, 8)).shape == (2, 2)
+    assert net(torch.randn(2, 1, 12, 12)).shape == (2, 2)
+    with pytest.raises(ValueError, match="channels"):
+        block(torch.randn(3, 5, 6, 6))
+
+
+@pytest.mark.parametrize("n,k,p,s,op", [(8, 3, 1, 2, 1), (5, 4, 0, 1, 0), (7, 2, 0, 2, 0), (4, 5, 2, 3, 2)])
+def test_transposed_output_size_equals_torch(n, k, p, s, op):
+    layer = torch.nn.ConvTranspose2d(1, 1, k, stride=s, padding=p, output_padding=op)
+    expected = layer(torch.zeros(1, 1, n, n)).shape[-1]
+    assert conv.transposed_output_size(n, k, p, s, op) == expected
+    # it inverts the shape of the convolution with the same kernel, stride and padding
+    assert conv.output_size(expected, k, p, s) == n
+
+
+def test_transposed_output_size_bad():
+    with pytest.raises(ValueError, match="output_padding"):
+        conv.transposed_output_size(4, 3, 1, 2, 2)
+    with pytest.raises(ValueError, match="padding"):
+        conv.transposed_output_size(1, 1, 3, 1)
+
+
+def test_finite_size_fit_recovers_line_and_errors():
+    L = np.array([8.0, 12.0, 16.0, 24.0])
+    T = 2.27 + 0.8 / L
+    fit = conv.finite_size_fit(L, T, np.full(4, 0.01))
+    assert fit["tc"] == pytest.approx(2.27, abs=1e-12)
+    assert fit["a"] == pytest.approx(0.8, abs=1e-10)
+    assert fit["chi2"] == pytest.approx(0.0, abs=1e-18)
+    assert fit["dof"] == 2
+    # the error of T_c is that of a weighted straight line (np.polyfit with weights, unscaled cov)
+    _, cov = np.polyfit(
+        1 / L, T + np.array([0.01, -0.01, 0.005, 0.0]), 1, w=np.full(4, 100.0), cov="unscaled"
+    )
+    assert fit["tc_err"] == pytest.approx(np.sqrt(cov[1, 1]), rel=1e-9)
+    # nu = 2: x = L^(-1/2)
+    fit2 = conv.finite_size_fit(L, 2.0 + L**-0.5, np.ones(4), nu=2.0)
+    assert fit2["tc"] == pytest.approx(2.0)
+    for args, match in [
+        ((L, T[:3], np.ones(4)), "same length"),
+        ((L, T, -np.ones(4)), "sigma"),
+        ((np.full(4, 8.0), T, np.ones(4)), "two different"),
+        ((L[:1], T[:1], np.ones(1)), "at least 2"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            conv.finite_size_fit(*args)
+
+
+def test_vectorised_crossings_equal_half_crossing():
+    from physml.studies import cnn as study
+
+    rng = np.random.default_rng(4)
+    T = np.linspace(1.0, 3.0, 9)
+    curves = np.sort(rng.random((40, 9)), axis=1)[:, ::-1]
+    curves[0] = 0.9  # never below 1/2
+    curves[1] = 0.1  # never above
+    got = study._crossings(T, curves)
+    for row, value in zip(curves, got, strict=True):
+        try:
+            ref = conv.half_crossing(T, row)
+        except ValueError:
+            ref = np.nan
+        np.testing.assert_allclose(value, ref, equal_nan=True)
+    assert np.isnan(got[:2]).all()

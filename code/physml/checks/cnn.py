@@ -19,7 +19,13 @@ from ..studies import cnn as study
 from ..validation import reference_check
 
 DIGITS_TARGET = (0.98, 0.90)  # test accuracy to reach: full, short (3 epochs)
-TC_TOLERANCE = (0.15, 0.15)  # |T_c - Onsager|: full and short configuration (L = 16 and L = 8)
+# Ising: the claims are stated with k = 3 standard errors (seed scatter and bootstrap over the
+# test configurations, propagated through the finite-size fit); fixed before the runs.
+TC_K_SIGMA = 3.0
+# augmentation / symmetrisation: accuracy gain on the magnetisation sector the plain network
+# never saw; a classifier that ignores the sign of m gets ~1 there, one that keys on m > 0 gets ~0,
+# chance is 1/2: the claim is a gain of more than half of the range.
+SYMMETRY_MARGIN = 0.5
 
 
 def digits_cnn_run(short: bool = False) -> dict:
@@ -28,6 +34,14 @@ def digits_cnn_run(short: bool = False) -> dict:
 
 def ising_cnn_run(short: bool = False) -> dict:
     return study.ising_run(current(study.ising_run, short))
+
+
+def digits_seeds(short: bool = False) -> dict:
+    return study.digits_seeds_run(current(study.digits_seeds_run, short))
+
+
+def symmetry(short: bool = False) -> dict:
+    return study.symmetry_run(current(study.symmetry_run, short))
 
 
 # (N, C_in, C_out, H, W, k, stride, padding) of the comparison with torch shown in the chapter
@@ -98,19 +112,118 @@ def _digits_accuracy(short: bool):
 
 
 @reference_check(
-    "cnn.ising-tc",
+    "cnn.digits-beats-mlp",
     chapter="cnn",
-    description="Temperature where the CNN's probability of the ordered phase crosses 1/2, "
-    "at temperatures it was not trained on, equals Onsager's T_c within 0.15",
-    reference_source="Onsager (1944), T_c = 2/ln(1+sqrt 2) "
-    "(short configuration: L = 8, fewer samples and epochs, same tolerance)",
-    kind="abs",
-    tolerance=TC_TOLERANCE[0],
-    short_tolerance=TC_TOLERANCE[1],
-    glued=("cnn-ising-tc",),
-    reference_kind="exact",
-    tolerance_from="after",
-    why="0.15 is no finite-size bound; the short allowance was cut from 0.3 to 0.15 after runs",
+    description="The CNN misclassifies fewer of the 360 test digits than the fully connected "
+    "64-100-100-10 network, mean over 3 seeds of each",
+    reference_source="the fully connected network of the neural-networks chapter (seeds 2026-2028)",
+    kind="beats",
+    better="lower",
+    margin=0.0,
+    glued=("cnn-seeds-cnn-mean",),
+    reference_kind="baseline",
+    tolerance_from="target",
+    why="the claim is only 'fewer errors on average', over 3 seeds of initialisation and batches",
 )
-def _ising_tc(short: bool):
-    return ising_cnn_run(short)["tc"], ising.ONSAGER_TC
+def _digits_beats_mlp(short: bool):
+    run = digits_seeds(short)
+    return run["cnn_errors"].astype(float), run["mlp_errors"].astype(float)
+
+
+@reference_check(
+    "cnn.ising-tc-fss",
+    chapter="cnn",
+    description="CNN crossings T(L) of 1/2 (L = 8, 12, 16, 24; 3 seeds; asymmetric windows "
+    "T <= 1.6, T >= 4.0) extrapolated with T(L) = T_c + a/L agree with Onsager's T_c within 3 sigma",
+    reference_source="Onsager (1944), T_c = 2/ln(1+sqrt 2); nu = 1 (short configuration: L = 8, 12)",
+    kind="stat",
+    k=TC_K_SIGMA,
+    glued=("cnn-fss-cnn-tc",),
+    reference_kind="exact",
+    tolerance_from="sigma",
+    why="sigma: seed scatter plus block bootstrap over test configurations, through the weighted fit; "
+    "k = 3 fixed before the run",
+    known_failure="the CNN ends in global average pooling, so its output is the lattice mean of a local "
+    "feature; like the energy per spin, that mean tends to a smooth function of T, and its crossing "
+    "to a temperature set by the training windows, not to T_c",
+)
+def _ising_tc_fss(short: bool):
+    fit = ising_cnn_run(short)["fits"]["cnn"]
+    return fit["tc"], fit["tc_err"], ising.ONSAGER_TC
+
+
+@reference_check(
+    "cnn.ising-magnetization-fss",
+    chapter="cnn",
+    description="Logistic regression on |m| (same windows and samples): crossings extrapolated "
+    "with T(L) = T_c + a/L agree with Onsager's T_c within 3 sigma",
+    reference_source="Onsager (1944), T_c = 2/ln(1+sqrt 2); nu = 1",
+    kind="stat",
+    k=TC_K_SIGMA,
+    glued=("cnn-fss-m-tc",),
+    reference_kind="exact",
+    tolerance_from="sigma",
+    why="sigma: bootstrap over the test configurations through the weighted fit; k = 3 fixed before the run",
+)
+def _ising_m_fss(short: bool):
+    fit = ising_cnn_run(short)["fits"]["|m|"]
+    return fit["tc"], fit["tc_err"], ising.ONSAGER_TC
+
+
+@reference_check(
+    "cnn.ising-beats-midpoint",
+    chapter="cnn",
+    description="At the largest L the CNN's crossing lies closer to Onsager's T_c than the midpoint "
+    "of the training windows (a classifier that splits the gap in T), 3 seeds",
+    reference_source="midpoint (1.6 + 4.0)/2 = 2.8 of the asymmetric training windows",
+    kind="beats",
+    better="lower",
+    margin=0.0,
+    reference_kind="baseline",
+    tolerance_from="target",
+    why="the claim is only 'closer than the gap midpoint', over 3 seeds",
+)
+def _ising_beats_midpoint(short: bool):
+    run = ising_cnn_run(short)
+    crossings = run["per_L"][max(run["sizes"])]["cnn"]
+    return np.abs(crossings - ising.ONSAGER_TC), abs(run["window_midpoint"] - ising.ONSAGER_TC)
+
+
+@reference_check(
+    "cnn.augmentation-beats-plain",
+    chapter="cnn",
+    description="Trained on one magnetisation sector, the CNN with symmetry augmentation classifies "
+    "ordered configurations of the other sector better than the plain CNN, by more than 0.5, 3 seeds",
+    reference_source="the plain CNN on the same data and seeds",
+    kind="beats",
+    better="higher",
+    margin=SYMMETRY_MARGIN,
+    glued=("cnn-sym-aug-acc",),
+    reference_kind="baseline",
+    tolerance_from="target",
+    why="margin 0.5: half of the range between keying on the sign of m (0) and ignoring it (1); "
+    "fixed before the run",
+)
+def _augmentation_beats(short: bool):
+    acc = symmetry(short)["accuracy"]
+    return acc["augmented"]["m < 0"], acc["plain"]["m < 0"]
+
+
+@reference_check(
+    "cnn.symmetrised-beats-plain",
+    chapter="cnn",
+    description="Trained on one magnetisation sector, the spin-flip-symmetrised CNN classifies ordered "
+    "configurations of the other sector better than the plain CNN, by more than 0.5, 3 seeds",
+    reference_source="the plain CNN on the same data and seeds",
+    kind="beats",
+    better="higher",
+    margin=SYMMETRY_MARGIN,
+    glued=("cnn-sym-sym-acc",),
+    reference_kind="baseline",
+    tolerance_from="target",
+    why="margin 0.5: half of the range between keying on the sign of m (0) and ignoring it (1); "
+    "fixed before the run",
+)
+def _symmetrised_beats(short: bool):
+    acc = symmetry(short)["accuracy"]
+    return acc["symmetrised"]["m < 0"], acc["plain"]["m < 0"]
