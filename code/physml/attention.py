@@ -14,8 +14,14 @@ NumPy, from scratch, checked against PyTorch in the tests and in the chapter:
 * :func:`causal_mask` lets position :math:`t` attend to positions :math:`\le t` only;
   :func:`sinusoidal_encoding` is the positional encoding of Vaswani et al. (2017).
 
+:func:`cross_attention` lets the queries of one sequence attend to the keys and values of
+another (the memory of an encoder-decoder transformer), with the parameters of
+``torch.nn.MultiheadAttention(E, h, kdim, vdim)``.
+
 In torch: :class:`EncoderBlock` (pre-norm self-attention and feed-forward sub-layers with
-residual connections) and :class:`TransformerForecaster`, a small transformer encoder that
+residual connections; with a causal mask it is a decoder-only, GPT-style block),
+:class:`ParticleTransformer` (encoder blocks on a set of particles, permutation equivariant),
+and :class:`TransformerForecaster`, a small decoder-only transformer that
 predicts the next state of a dynamical system from a window of states; it is trained and
 rolled out with :func:`physml.rnn.train_forecaster` and :func:`physml.rnn.forecast`, like the
 recurrent networks of the chapter "Recurrent neural networks". Torch code takes a ``device``
@@ -461,6 +467,11 @@ class EncoderBlock(nn.Module):
     position-wise feed-forward network :math:`\mathrm{FFN}(\boldsymbol h) =
     \boldsymbol W_2\,\mathrm{ReLU}(\boldsymbol W_1\boldsymbol h + \boldsymbol b_1) + \boldsymbol b_2`
     with ``d_ff`` hidden units. Input and output have shape ``(N, L, d_model)``.
+
+    Without a mask this is an encoder block (every position sees every other); with the
+    causal mask passed to :meth:`forward` it is a decoder-only (GPT-style) block. The decoder
+    block of an encoder-decoder transformer adds a cross-attention sub-layer
+    (:func:`cross_attention`) between the two.
     """
 
     def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float = 0.0):
@@ -502,7 +513,9 @@ class EncoderBlock(nn.Module):
 
 
 class TransformerForecaster(nn.Module):
-    r"""A small transformer encoder that predicts the next state from a window of states.
+    r"""A small transformer that predicts the next state from a window of states.
+
+    With ``causal`` (the default) its blocks are decoder-only (GPT-style) blocks.
 
     Each input vector (``n_in`` features) is embedded linearly into ``d_model`` features and
     the sinusoidal positional encoding is added (``positional="none"``: nothing added, the
@@ -609,3 +622,136 @@ class TransformerForecaster(nn.Module):
                 block.keep_weights = False
             self.train(was_training)
         return [block.weights.cpu().double().numpy() for block in self.blocks]
+
+    def predict_all(self, x: torch.Tensor) -> torch.Tensor:
+        r"""The next state after every position, shape ``(N, L, n_out)``: :math:`\hat{\boldsymbol x}_{t+1}
+        = \boldsymbol x_t + \boldsymbol W^\text{out}\boldsymbol z_t + \boldsymbol c` for each :math:`t`.
+
+        With the causal mask, :math:`\boldsymbol z_t` depends on :math:`\boldsymbol x_0, \dots,
+        \boldsymbol x_t` only, so every position is a legitimate one-step forecast and a window
+        of :math:`w` states gives :math:`w` training targets (the way decoder-only language models
+        are trained). Without the mask, positions :math:`t < L-1` could see their own target.
+        """
+        x = self._check_input(x)
+        if not self.causal:
+            raise ValueError("predict_all needs causal=True: without the mask position t sees x_{t+1}")
+        z = self._encode(x)
+        return x[:, :, : self.n_out].to(z.dtype) + self.head(z)
+
+
+# --- cross-attention -------------------------------------------------------------------------
+
+
+def cross_attention(query, memory, params, n_heads: int, mask=None) -> tuple[np.ndarray, np.ndarray]:
+    r"""Cross-attention: queries from one sequence, keys and values from another (the *memory*).
+
+    .. math:: \boldsymbol O = \operatorname{softmax}\!\Big(\frac{(\boldsymbol X\boldsymbol W^{Q\,T})
+              (\boldsymbol Z\boldsymbol W^{K\,T})^T}{\sqrt{d_k}}\Big)\,\boldsymbol Z\boldsymbol W^{V\,T},
+
+    per head, followed by the output projection, as in :func:`multi_head_attention`, with
+    :math:`\boldsymbol X` = ``query`` of shape ``(N, L, E)`` and :math:`\boldsymbol Z` = ``memory``
+    of shape ``(N, S, d_z)``; the memory may have a different length and width. The
+    parameters are keyed like the ``state_dict`` of ``torch.nn.MultiheadAttention(E, h,
+    kdim=d_z, vdim=d_z)``: ``q_proj_weight`` (:math:`E\times E`), ``k_proj_weight`` and
+    ``v_proj_weight`` (:math:`E\times d_z`), ``in_proj_bias`` (:math:`3E`, optional),
+    ``out_proj.weight`` and ``out_proj.bias`` (optional). The decoder of an encoder-decoder
+    transformer uses it to read the encoder's output (chapter "Transformers"). Returns the
+    output ``(N, L, E)`` and the weights of every head ``(N, h, L, S)``.
+    """
+    query = as_float_array(query, "query", ndim=3)
+    memory = as_float_array(memory, "memory", ndim=3)
+    N, L, E = query.shape
+    if N == 0 or L == 0 or E == 0:
+        raise ValueError(f"query must not be empty, got shape {query.shape}")
+    if memory.shape[0] != N or memory.shape[1] == 0 or memory.shape[2] == 0:
+        raise ValueError(f"memory must have shape ({N}, S >= 1, d_z >= 1), got {memory.shape}")
+    n_heads = check_int(n_heads, "n_heads", minimum=1)
+    if E % n_heads:
+        raise ValueError(f"n_heads = {n_heads} must divide the embed dim E = {E}")
+    if not isinstance(params, dict):
+        raise TypeError(f"params must be a dict keyed like torch's state_dict, got {type(params).__name__}")
+    dz = memory.shape[2]
+    shapes = {
+        "q_proj_weight": (E, E),
+        "k_proj_weight": (E, dz),
+        "v_proj_weight": (E, dz),
+        "in_proj_bias": (3 * E,),
+        "out_proj.weight": (E, E),
+        "out_proj.bias": (E,),
+    }
+    unknown = set(params) - set(shapes)
+    if unknown:
+        raise ValueError(f"params has unknown keys {sorted(unknown)}; expected {list(shapes)}")
+    p = {}
+    for k, shape in shapes.items():
+        if k not in params:
+            if k.endswith("weight"):
+                raise ValueError(f"params must contain {k!r} of shape {shape}")
+            continue
+        p[k] = as_float_array(params[k], f"params[{k!r}]")
+        if p[k].shape != shape:
+            raise ValueError(
+                f"params[{k!r}] must have shape {shape} for the query width E = {E} and the memory "
+                f"width d_z = {dz}, got {p[k].shape}"
+            )
+    mask = _check_mask(mask, L, memory.shape[1], (N, n_heads))
+    b = p.get("in_proj_bias", np.zeros(3 * E))
+    q = query @ p["q_proj_weight"].T + b[:E]
+    k = memory @ p["k_proj_weight"].T + b[E : 2 * E]
+    v = memory @ p["v_proj_weight"].T + b[2 * E :]
+    oh, A = _attention(*(_split_heads(a, n_heads) for a in (q, k, v)), mask)
+    out = _merge_heads(oh) @ p["out_proj.weight"].T + p.get("out_proj.bias", 0.0)
+    return out, A
+
+
+# --- a set of particles ----------------------------------------------------------------------
+
+
+class ParticleTransformer(nn.Module):
+    r"""A transformer on a set of particles: no positional encoding and no mask.
+
+    Each particle's features (``n_in``: e.g. its position) are embedded linearly into
+    ``d_model`` features; ``n_layers`` :class:`EncoderBlock` s without a mask and a final
+    layer norm follow, and a linear read-out gives ``n_out`` outputs per particle (e.g. the
+    force on it). Every operation is either the same map applied to each particle or
+    self-attention, so for any permutation :math:`\pi` of the particles
+
+    .. math:: f(\boldsymbol X_{\pi(1)}, \dots, \boldsymbol X_{\pi(N)})_i = f(\boldsymbol X)_{\pi(i)}
+
+    (permutation equivariance, chapter "Transformers"). Input ``(batch, particles, n_in)``,
+    output ``(batch, particles, n_out)``. Parameters drawn with ``seed``, put on ``device``.
+    """
+
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int,
+        d_model: int = 32,
+        n_heads: int = 4,
+        n_layers: int = 2,
+        d_ff: int = 64,
+        seed: int = 0,
+        device="cpu",
+    ):
+        super().__init__()
+        self.n_in = check_int(n_in, "n_in", minimum=1)
+        self.n_out = check_int(n_out, "n_out", minimum=1)
+        n_layers = check_int(n_layers, "n_layers", minimum=1)
+        seed = check_int(seed, "seed", minimum=0)
+        device = torchtools.as_device(device)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.embed = nn.Linear(self.n_in, check_int(d_model, "d_model", minimum=1))
+            self.blocks = nn.ModuleList(EncoderBlock(d_model, n_heads, d_ff) for _ in range(n_layers))
+            self.norm = nn.LayerNorm(d_model)
+            self.head = nn.Linear(d_model, self.n_out)
+        self.to(device)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Outputs per particle, ``(batch, particles, n_out)``, for ``x`` of shape
+        ``(batch, particles, n_in)``."""
+        x = _check_tensor(x, "x", self.n_in, param_dtype(self, None))
+        h = self.embed(x)
+        for block in self.blocks:
+            h = block(h)
+        return self.head(self.norm(h))

@@ -2220,6 +2220,64 @@ example(
         extra=[Bad("other features", np.zeros((2, 5, 3))), Bad("longer than max_len", np.zeros((2, 7, 4)))],
     ),
 )
+example("physml.attention.TransformerForecaster.predict_all", x=_at_windows)
+
+
+def _at_cross_params():
+    state = {k: v.numpy() for k, v in _torch_mha(kdim=3, vdim=3).state_dict().items()}
+    return {k: state[k] for k in sorted(state)}
+
+
+example(
+    "physml.attention.cross_attention",
+    query=Arr(_at_rng.normal(size=(2, 3, 6)), ndim=3, extra=[Bad("other embed dim", np.ones((2, 3, 4)))]),
+    memory=Arr(
+        _at_rng.normal(size=(2, 4, 3)),
+        ndim=3,
+        extra=[
+            Bad("other batch", np.ones((1, 4, 3))),
+            Bad("length 0", np.ones((2, 0, 3))),
+            Bad("other width", np.ones((2, 4, 5))),
+        ],
+    ),
+    params=Obj(
+        Lazy(_at_cross_params),
+        wrong=[
+            Lazy(lambda: {k: v for k, v in _at_cross_params().items() if k != "k_proj_weight"}),
+            Lazy(lambda: {**_at_cross_params(), "bias_k": np.zeros(6)}),
+            Lazy(lambda: _at().init_mha_parameters(6, seed=0)),
+        ],
+    ),
+    n_heads=Size(2, extra=[Bad("does not divide the embed dim", 4)]),
+    mask=Arr(
+        _at_mask,
+        optional=True,
+        extra=[Bad("not boolean", np.ones((3, 4))), Bad("other shape", np.ones((3, 3), dtype=bool))],
+    ),
+)
+example(
+    "physml.attention.ParticleTransformer",
+    n_in=Size(2),
+    n_out=Size(2),
+    d_model=Size(8),
+    n_heads=Size(2, extra=[Bad("does not divide d_model", 3)]),
+    n_layers=Size(1),
+    d_ff=Size(8),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+)
+instance(
+    "physml.attention.ParticleTransformer", Lazy(lambda: _at().ParticleTransformer(2, 2, 8, 2, 1, 8)).build
+)
+example(
+    "physml.attention.ParticleTransformer.forward",
+    x=T(
+        Lazy(lambda: _tensor(3, 5, 2)),
+        wrong=[Lazy(lambda: _tensor(3, 5, 3)), Lazy(lambda: _tensor(3, 0, 2)), np.zeros((3, 5, 2))],
+        width=True,
+        model_dtype=True,
+    ),
+)
 
 # ----------------------------------------------------------------------------- physml.gnn
 

@@ -291,17 +291,96 @@ def test_forecaster_trains_with_the_rnn_tools():
 
 
 def test_transformer_sees_the_data_of_the_rnn_chapter():
-    """The transformer is trained and tested on the RNN chapter's windows and trajectories:
-    its settings hold the RNN chapter's, in the book's and in the short configuration."""
+    """The transformer and the LSTM are trained and tested on the RNN chapter's trajectories (its
+    data settings), with one rate from the common grid each, over every seed."""
     assert tfstudy.TransformerRun().oscillator == rnnstudy.OscillatorRun()
-    assert tfstudy.TransformerRun.short().oscillator == rnnstudy.OscillatorRun.short()
-    theirs = rnnstudy.oscillator_run(rnnstudy.OscillatorRun.short())
+    short = tfstudy.TransformerRun.short()
     run = tfchecks.oscillator_run(short=True)
-    ours = run["data"]
-    for key in ("X", "truth", "mean", "std"):
-        assert ours[key] is theirs[key]
-    assert run["errors"]["LSTM"] is theirs["errors"]["LSTM"]
-    assert set(run["errors"]) == {"transformer", "LSTM", "GRU", "feed-forward window", "persistence"}
+    theirs = rnnstudy.forecast_data(short.oscillator)
+    for key in ("truth", "mean", "std", "history"):
+        np.testing.assert_array_equal(run["data"][key], theirs[key])
+    assert set(run["errors"]) == {"transformer", "LSTM", "persistence"}
+    for name in ("transformer", "LSTM"):
+        assert run["errors"][name].shape == (len(short.seeds), short.oscillator.horizon)
+        assert run["lr"][name] in short.lrs
+        assert set(run["val"][name]) == set(short.lrs)
+
+
+def test_all_position_windows_hold_the_next_state_of_every_position():
+    z = np.arange(2 * 12 * 3, dtype=float).reshape(2, 12, 3)
+    X, Y = tfstudy._all_position_windows(z, window=4, stride=3, n_state=2)
+    assert X.shape[1:] == (4, 3) and Y.shape[1:] == (4, 2)
+    np.testing.assert_array_equal(Y[:, :-1], X[:, 1:, :2])  # the target of t is the input of t + 1
+    assert len(X) == 2 * len(range(0, 12 - 4, 3))
+
+
+def test_predict_all_last_position_is_forward():
+    model = attention.TransformerForecaster(3, d_model=8, n_heads=2, n_layers=1, d_ff=8, n_out=2, max_len=6)
+    x = torch.randn(4, 6, 3, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        torch.testing.assert_close(model.predict_all(x)[:, -1], model(x))
+    with pytest.raises(ValueError, match="causal"):
+        attention.TransformerForecaster(3, max_len=6, causal=False).predict_all(x)
+
+
+def test_train_all_positions_takes_one_step_per_batch():
+    model = torch.nn.Linear(1, 1)
+    seen = []
+
+    def predict(m, x):
+        seen.append(None)
+        return m(x)
+
+    X, Y = np.zeros((40, 1), dtype=np.float32), np.zeros((40, 1), dtype=np.float32)
+    history = tfstudy.train_all_positions(model, predict, X, Y, 2, 1e-2, 10, 0, 0.5)
+    assert len(history) == 2 and len(seen) == 8
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(2, 7), seed=st.integers(0, 2**16))
+def test_particle_transformer_is_permutation_equivariant(n, seed):
+    model = attention.ParticleTransformer(2, 3, d_model=8, n_heads=2, n_layers=2, d_ff=8, seed=1).double()
+    x = torch.randn(3, n, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(seed))
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed + 1))
+    with torch.no_grad():
+        torch.testing.assert_close(model(x[:, perm]), model(x)[:, perm], rtol=0, atol=1e-12)
+
+
+def test_pair_forces_sum_to_zero_and_are_the_gradient():
+    cfg = tfstudy.ParticleRun()
+    x, f = tfstudy.particle_data(cfg, 5, 0)
+    np.testing.assert_allclose(f.sum(axis=1), 0.0, atol=1e-12)  # Newton's third law
+    energy = lambda y: sum(  # noqa: E731
+        np.exp(-np.sum((y[i] - y[j]) ** 2) / (2 * cfg.sigma**2)) for i in range(len(y)) for j in range(i)
+    )
+    h, y = 1e-6, x[0].copy()
+    y[2, 1] += h
+    e_plus = energy(y)
+    y[2, 1] -= 2 * h
+    assert abs(-(e_plus - energy(y)) / (2 * h) - f[0, 2, 1]) < 1e-6
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    L=st.integers(1, 6),
+    S=st.integers(1, 6),
+    dz=st.integers(1, 5),
+    heads=st.sampled_from([1, 2]),
+    seed=st.integers(0, 2**16),
+)
+def test_cross_attention_equals_torch(L, S, dz, heads, seed):
+    torch.manual_seed(seed)
+    module = torch.nn.MultiheadAttention(4, heads, batch_first=True, kdim=dz, vdim=dz, dtype=torch.float64)
+    state = {k: v.numpy() for k, v in module.state_dict().items()}
+    if "in_proj_weight" in state:
+        W = state.pop("in_proj_weight")
+        state |= {"q_proj_weight": W[:4], "k_proj_weight": W[4:8], "v_proj_weight": W[8:]}
+    rng = np.random.default_rng(seed)
+    x, z = rng.normal(size=(2, L, 4)), rng.normal(size=(2, S, dz))
+    out, A = attention.cross_attention(x, z, state, heads)
+    ref, ref_w = module(torch.tensor(x), torch.tensor(z), torch.tensor(z), average_attn_weights=False)
+    np.testing.assert_allclose(out, ref.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(A, ref_w.detach().numpy(), atol=1e-12)
 
 
 @pytest.mark.parametrize("causal", [True, False])

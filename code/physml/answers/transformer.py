@@ -23,6 +23,11 @@ CAUSAL_L = 20
 PE_P, PE_J, PE_E = 3, 5, 8
 # exercise "Why scale the scores?": d_k = 64, entries of q and k with variance 1/2
 SCORE_DK, SCORE_VAR = 64, 0.5
+# exercise "Permutation equivariance": 4 elements of width 2, the permutation pi, N particles
+EQUI_X = [[1.0, 0.0], [0.0, 1.0], [-1.0, 0.5], [0.5, -1.0]]
+EQUI_PERM = [2, 0, 3, 1]  # the permuted input has row t = EQUI_X[EQUI_PERM[t]]
+EQUI_ROW = 1  # the row of the permuted output asked for
+EQUI_N = 6  # particles of the chapter's force task
 
 
 def _hand_attention() -> tuple[np.ndarray, np.ndarray]:
@@ -110,3 +115,27 @@ def _encoding_value():
 )
 def _score_variance():
     return float(SCORE_DK * SCORE_VAR * SCORE_VAR)
+
+
+@answer(
+    "tf-perm-row",
+    rtol=1e-6,
+    hint="Equivariance: row t of the output for the permuted input is row pi(t) of the output for the "
+    "original input. Attention with Q = K = V = X (no projections, no mask); give two numbers.",
+)
+def _perm_row():
+    x = np.array(EQUI_X)[None]
+    out, _ = attention.scaled_dot_product_attention(x[:, EQUI_PERM], x[:, EQUI_PERM], x[:, EQUI_PERM])
+    return out[0, EQUI_ROW]
+
+
+@answer(
+    "tf-orderings",
+    rtol=0.0,
+    atol=0.5,
+    hint="An MLP on the concatenated coordinates sees each configuration in one of N! orders of its labels.",
+)
+def _orderings():
+    import math
+
+    return math.factorial(EQUI_N)
