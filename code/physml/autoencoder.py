@@ -36,6 +36,7 @@ __all__ = [
     "mlp_autoencoder",
     "n_parameters",
     "reconstruction_loss",
+    "reconstruction_errors",
     "train_autoencoder",
     "encode",
     "reconstruct",
@@ -154,6 +155,24 @@ def reconstruction_loss(model: Autoencoder, X, X_target=None, device="cpu") -> f
     model.to(device).eval()
     with torch.no_grad():
         return float(_mse(model, _as_tensor(X, device, model), _as_tensor(target, device, model)).item())
+
+
+def reconstruction_errors(model: Autoencoder, X, device="cpu") -> np.ndarray:
+    r"""The squared reconstruction error of each row,
+    :math:`s_i = \lVert d(e(\boldsymbol x_i)) - \boldsymbol x_i\rVert^2`.
+
+    As an *anomaly score*: an autoencoder trained on normal data only rebuilds inputs like
+    them well, so a large :math:`s_i` flags an input unlike the training data (the chapter
+    "Autoencoders and principal component analysis" scores digits of a class left out of
+    training). Returns a NumPy array (n,).
+    """
+    _check_model(model)
+    X = _check_data(X, "X", _n_in(model))
+    device = as_device(device)
+    model.to(device).eval()
+    with torch.no_grad():
+        x = _as_tensor(X, device, model)
+        return ((model(x) - x) ** 2).sum(dim=1).cpu().numpy().astype(float)
 
 
 def train_autoencoder(

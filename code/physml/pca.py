@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_float_array, check_int
+from ._validate import as_float_array, check_int, check_scalar
 
-__all__ = ["PCAResult", "fit_pca", "project", "reconstruct", "principal_angles"]
+__all__ = ["PCAResult", "fit_pca", "project", "reconstruct", "principal_angles", "wiener_denoise"]
 
 
 @dataclass(frozen=True)
@@ -117,3 +117,40 @@ def principal_angles(A, B) -> np.ndarray:
     QB, _ = np.linalg.qr(B)
     cosines = np.linalg.svd(QA.T @ QB, compute_uv=False)
     return np.sort(np.arccos(np.clip(cosines, -1.0, 1.0)))
+
+
+def wiener_denoise(X_noisy, X_train, noise_std: float) -> np.ndarray:
+    r"""The linear minimum-mean-squared-error (Wiener) estimate of clean rows from ``X_noisy``.
+
+    For :math:`\tilde{\boldsymbol x} = \boldsymbol x + \sigma\boldsymbol\epsilon` with
+    :math:`\boldsymbol\epsilon\sim\mathcal N(\boldsymbol 0, \boldsymbol I)` independent of
+    :math:`\boldsymbol x`, the best estimate of :math:`\boldsymbol x` that is affine in
+    :math:`\tilde{\boldsymbol x}` is
+
+    .. math::
+        \hat{\boldsymbol x} = \bar{\boldsymbol x}
+        + \boldsymbol S(\boldsymbol S + \sigma^2\boldsymbol I)^{-1}
+        (\tilde{\boldsymbol x} - \bar{\boldsymbol x}),
+
+    with the mean :math:`\bar{\boldsymbol x}` and the sample covariance :math:`\boldsymbol S`
+    (divisor :math:`n-1`) of the clean rows ``X_train`` (n, p). In the principal basis it
+    shrinks the score along :math:`\boldsymbol v_j` by :math:`\lambda_j/(\lambda_j+\sigma^2)`
+    instead of keeping (1) or dropping (0) it as a PCA projection does. Used as the linear
+    baseline of the denoising autoencoder in the chapter "Autoencoders and principal component
+    analysis".
+    """
+    X_train = as_float_array(X_train, "X_train", ndim=2)
+    if X_train.shape[0] < 2 or X_train.shape[1] < 1:
+        raise ValueError(f"X_train must have at least two samples and one feature, got shape {X_train.shape}")
+    X_noisy = as_float_array(X_noisy, "X_noisy", ndim=2, nonempty=True)
+    if X_noisy.shape[1] != X_train.shape[1]:
+        raise ValueError(
+            f"X_noisy must have {X_train.shape[1]} columns (the features of X_train), got {X_noisy.shape[1]}"
+        )
+    noise_std = check_scalar(noise_std, "noise_std", minimum=0.0, maximum=1e100)
+    mean = X_train.mean(axis=0)
+    S = np.cov(X_train, rowvar=False).reshape(X_train.shape[1], X_train.shape[1])
+    A = S + float(noise_std) ** 2 * np.eye(S.shape[0])
+    # S (S + s^2 I)^{-1} y = (solve((S + s^2 I), S y^T))^T since both are symmetric and commute
+    gain = np.linalg.lstsq(A, S, rcond=None)[0] if noise_std == 0 else np.linalg.solve(A, S)
+    return mean + (X_noisy - mean) @ gain

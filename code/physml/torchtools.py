@@ -10,7 +10,8 @@ r"""PyTorch helpers shared by the chapter "Deep learning with PyTorch" and every
   measure a trained model;
 * :func:`save_model` and :func:`load_model` store and restore parameters;
 * :func:`mlp`, :class:`ResidualBlock` and :func:`deep_net` build the small models of the
-  chapter's experiments (dropout, batch normalisation, residual connections).
+  chapter's experiments (dropout, batch normalisation, residual connections);
+* :func:`profile_steps` records where the time of a few training steps goes.
 
 Everything runs unchanged on a GPU: pass ``device="cuda"``.
 """
@@ -630,8 +631,12 @@ class PlainBlock(ResidualBlock):
 
 
 def _check_hidden(h, linear: nn.Linear) -> None:
-    """A cheap check of a block's input (type, dtype and width only: this runs in every forward pass)."""
-    check_tensor(h, "h", features=linear.in_features, dtype=linear.weight.dtype)
+    """A cheap check of a block's input (type, dtype and width only: this runs in every forward pass).
+
+    Under ``torch.autocast`` (mixed precision) the hidden signal is in the lower precision
+    while the weights stay float32, so there any floating-point dtype is accepted."""
+    autocast = isinstance(h, torch.Tensor) and torch.is_autocast_enabled(h.device.type)
+    check_tensor(h, "h", features=linear.in_features, dtype="float" if autocast else linear.weight.dtype)
 
 
 def deep_net(
@@ -650,6 +655,49 @@ def deep_net(
         *[block(width, activation) for _ in range(depth)],
         nn.Linear(width, n_out),
     )
+
+
+def profile_steps(step: Callable[[], object], steps: int = 10, warmup: int = 2, device="cpu"):
+    r"""Run ``step()`` ``warmup`` times, then ``steps`` times under ``torch.profiler.profile``, and
+    return the profiler (``prof.key_averages()`` lists the operators with their times).
+
+    The warm-up calls pay for one-time costs (allocations, lazy initialisation) outside the
+    record. On a GPU (``device="cuda"``) the CUDA kernels are recorded as well. The profiler's
+    own start and stop messages, which its C++ library writes to the process's standard error,
+    are dropped; anything else written there is passed on. Used in the chapter "Deep learning
+    with PyTorch".
+    """
+    import sys
+    import tempfile
+
+    from torch.profiler import ProfilerActivity, profile
+
+    check_callable(step, "step")
+    steps = check_int(steps, "steps", minimum=1)
+    warmup = check_int(warmup, "warmup", minimum=0)
+    device = as_device(device)
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
+    for _ in range(warmup):
+        step()
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            with profile(activities=activities) as prof:
+                for _ in range(steps):
+                    step()
+                if device.type == "cuda":
+                    torch.cuda.synchronize(device)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            text = capture.read().decode(errors="replace")
+    rest = [line for line in text.splitlines() if not re.search(r"profiler_(start|stop)$", line)]
+    if rest:
+        print("\n".join(rest), file=sys.stderr)
+    return prof
 
 
 def n_parameters(model: nn.Module) -> int:

@@ -170,14 +170,6 @@ def _forecast(models) -> list[Q]:
     return qs
 
 
-def _torch_digits(key=None) -> list[Q]:
-    pre = () if key is None else (key,)
-    return [
-        Q(f"{key} final loss" if pre else "final loss", last(*pre, "history", "train_loss"), LOSS),
-        Q(f"{key} test accuracy" if pre else "test accuracy", at(*pre, "test_accuracy"), ACCURACY),
-    ]
-
-
 SPECS: dict[str, list[Q]] = {
     "autoencoder.linear_run": [
         Q("PCA error", at("pca_error"), SAME),
@@ -190,6 +182,14 @@ SPECS: dict[str, list[Q]] = {
         Q("plain error", at("plain_error"), LOSS),
         Q("denoised error", at("denoised_error"), LOSS),
         Q("plain final validation loss", last("plain_history", "val_loss"), LOSS),
+    ],
+    "autoencoder.latent_run": [
+        Q("PCA errors", at("pca_error"), SAME),
+        Q("held-out errors", at("val_error"), LOSS),
+    ],
+    "autoencoder.anomaly_run": [
+        Q("PCA AUCs", at("auc_pca"), SAME),
+        Q("autoencoder AUCs", at("auc_ae"), ACCURACY),
     ],
     "autoencoder.ising_run": [
         Q("magnetisations", at("M"), SAME),
@@ -393,8 +393,22 @@ SPECS: dict[str, list[Q]] = {
         Q("final loss", last("history", "train_loss"), FLOAT64),
         Q("test accuracy", at("accuracy"), Tol("close", abs=1 / 360)),
     ],
-    "pytorch.batch_norm_run": _torch_digits(False) + _torch_digits(True),
-    "pytorch.residual_run": _torch_digits(False) + _torch_digits(True),
+    "pytorch.batch_norm_run": [  # three seeds each without and with batch norm; first seed compared
+        q
+        for bn in (False, True)
+        for q in (
+            Q(f"batch norm {bn}: final loss", last(bn, 0, "history", "train_loss"), LOSS),
+            Q(f"batch norm {bn}: test accuracy", at(bn, 0, "test_accuracy"), ACCURACY),
+        )
+    ],
+    "pytorch.residual_run": [  # plain or residual, default or Xavier initialisation
+        q
+        for key in ((False, "default"), (False, "xavier"), (True, "default"), (True, "xavier"))
+        for q in (
+            Q(f"{key}: final loss", last(key, 0, "history", "train_loss"), LOSS),
+            Q(f"{key}: test accuracy", at(key, 0, "test_accuracy"), ACCURACY),
+        )
+    ],
     "pytorch.dropout_run": [  # the dropout masks of the third run are drawn on the device
         Q("plain final validation loss", last("plain", "history", "val_loss"), LOSS),
         Q("early-stopping best epoch", at("early", "history", "best_epoch"), Tol("close", abs=2)),

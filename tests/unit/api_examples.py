@@ -2631,6 +2631,13 @@ example(
     activation=Choice("tanh"),
 )
 example("physml.torchtools.n_parameters", model=_tt_model_kind)
+example(
+    "physml.torchtools.profile_steps",
+    step=Fn(Lazy(lambda: lambda: _tensor_of(4, 4).sum())),
+    steps=Size(2),
+    warmup=Int(1, minimum=0),
+    device=Device("cpu"),
+)
 
 # ----------------------------------------------------------------------------- physml.rbm
 
@@ -3197,6 +3204,12 @@ example(
     A=M(_PX[:, :2], extra=[Bad("other rows", _PX[:5, :2]), Bad("dependent columns", np.ones((6, 2)))]),
     B=M(_PX[:, 1:], extra=[Bad("dependent columns", np.zeros((6, 2)))]),
 )
+example(
+    "physml.pca.wiener_denoise",
+    X_noisy=M(_PX[:3], extra=[Bad("other width", _PX[:3, :2])]),
+    X_train=M(_PX, extra=[Bad("one sample", _PX[:1])]),
+    noise_std=NonNeg(0.3),
+)
 
 # ----------------------------------------------------------------------------- physml.unsupervised
 
@@ -3384,7 +3397,7 @@ example(
     output=Choice("sigmoid"),
 )
 example("physml.autoencoder.n_parameters", model=Obj(Lazy(_ae), wrong=[Lazy(_linear_model)]))
-for _name in ("encode", "reconstruct"):
+for _name in ("encode", "reconstruct", "reconstruction_errors"):
     example(f"physml.autoencoder.{_name}", model=_ae_kind, X=_aeX, device=Device("cpu"))
 example(
     "physml.autoencoder.reconstruction_loss",

@@ -190,7 +190,7 @@ def test_ddim_sampler_matches_its_propagated_moments_and_converges():
     assert np.all(np.abs(x.var(0) - np.diag(cov)) < 4 * np.sqrt(2.0 / n) * np.diag(cov))
     # more steps approach the data distribution (first-order convergence)
     errors = [abs(dm.ddim_moments(_MU, _COV, sched, s)[1][1, 1] - _COV[1, 1]) for s in (5, 10, 20, 40)]
-    assert all(b < a for a, b in zip(errors, errors[1:]))
+    assert all(b < a for a, b in zip(errors, errors[1:], strict=False))
 
 
 def test_ddim_bad_input():

@@ -349,3 +349,68 @@ def test_blocks_refuse_other_dtypes_and_widths(h, error, match):
             block(h)
     nan = torchtools.ResidualBlock(4)(torch.full((1, 4), float("nan")))  # a forward pass keeps IEEE NaN
     assert torch.isnan(nan).all()
+
+
+def test_init_weights_variances():
+    """torch's default nn.Linear weights have variance 1/(3 fan_in); Xavier's with gain g,
+    g^2 2/(fan_in + fan_out), zero biases (chapter "PyTorch", eq. pt-default-init)."""
+    torch.manual_seed(0)
+    layer = nn.Linear(400, 300)
+    var = layer.weight.var().item()
+    # sampling error of a variance of 120000 uniform numbers: sqrt(0.8/n) relative, about 0.3 %
+    assert var == pytest.approx(1 / (3 * 400), rel=0.02)
+    net = pt_study.init_weights(nn.Sequential(nn.Linear(400, 300)), "xavier", "tanh")
+    assert net[0].weight.var().item() == pytest.approx((5 / 3) ** 2 * 2 / 700, rel=0.02)
+    assert torch.count_nonzero(net[0].bias) == 0
+    with pytest.raises(ValueError, match="init"):
+        pt_study.init_weights(net, "lecun")
+    with pytest.raises(TypeError, match="net"):
+        pt_study.init_weights([1, 2], "xavier")
+
+
+def test_signal_spread_shrinks_by_a_third():
+    """In a deep plain tanh net with torch's default weights the image-dependent variance
+    shrinks per layer by about 1/3 (small-signal limit); with Xavier's it stays of order one."""
+    cfg = pt_study.ResidualRun()
+    X = pt_study.digits_split()[0]
+    torch.manual_seed(0)
+    s = pt_study.signal_spread(pt_study.residual_net(cfg, False), X)
+    assert len(s) == cfg.depth + 1
+    ratio = np.exp(np.mean(np.diff(np.log(s[5:] ** 2))))
+    assert 0.25 < ratio < 0.4
+    torch.manual_seed(0)
+    s = pt_study.signal_spread(pt_study.residual_net(cfg, False, "xavier"), X)
+    assert 0.3 < s[-1] < 1.5
+
+
+def test_blocks_under_autocast():
+    """Plain and residual blocks accept the bfloat16 signal of torch.autocast (float32 weights)
+    and still refuse a float64 input outside it."""
+    torch.manual_seed(0)
+    net = torchtools.deep_net(4, 8, 3, 2, residual=False)
+    x = torch.randn(5, 4)
+    with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+        out = net(x)
+    assert out.dtype == torch.bfloat16
+    torch.testing.assert_close(out.float(), net(x), rtol=0.05, atol=0.05)
+    with pytest.raises(TypeError, match="h"):
+        net[1](torch.zeros(2, 8, dtype=torch.float64))
+
+
+def test_profile_steps(capfd):
+    """profile_steps records the steps (not the warm-up) and leaves nothing on stderr."""
+    calls = []
+
+    def step():
+        calls.append(1)
+        return torch.ones(8, 8) @ torch.ones(8, 8)
+
+    prof = torchtools.profile_steps(step, steps=3, warmup=2)
+    assert len(calls) == 5
+    mm = [e for e in prof.key_averages() if e.key == "aten::mm"]
+    assert mm and mm[0].count == 3
+    assert "profiler_start" not in capfd.readouterr().err
+    with pytest.raises(ValueError, match="steps"):
+        torchtools.profile_steps(step, steps=0)
+    with pytest.raises(TypeError, match="step"):
+        torchtools.profile_steps(3)

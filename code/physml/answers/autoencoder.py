@@ -12,6 +12,8 @@ from ..selfcheck import answer
 HAND_X = [[2.0, 0.0], [0.0, 1.0], [-2.0, 0.0], [0.0, -1.0]]
 # exercise "Parameters of an autoencoder": the 8x8 digits through one hidden layer to a code
 PARAMS_P, PARAMS_HIDDEN, PARAMS_K = 64, 32, 8
+# exercise "The Wiener filter is the best linear denoiser": noise level on the four points
+WIENER_SIGMA = 1.0
 
 
 @answer(
@@ -59,3 +61,23 @@ def _mlp_params():
 )
 def _linear_params():
     return autoencoder.n_parameters(autoencoder.linear_autoencoder(PARAMS_P, 2))
+
+
+@answer(
+    "ae-wiener-mse",
+    rtol=1e-6,
+    atol=1e-9,
+    hint="Diagonalise the covariance: the Wiener filter multiplies the score along v_j by "
+    "lambda_j / (lambda_j + sigma^2), and its error on that direction is lambda_j sigma^2 / "
+    "(lambda_j + sigma^2); sum over j (covariance with divisor n - 1, sigma = 1).",
+)
+def _wiener_mse():
+    # the error of physml.pca.wiener_denoise's linear map A, from its action on the basis:
+    # C(A) = tr[(I - A) S (I - A)^T] + sigma^2 tr[A A^T]
+    X = np.array(HAND_X)
+    mean = X.mean(axis=0)
+    p = X.shape[1]
+    A = (pca.wiener_denoise(mean + np.eye(p), X, WIENER_SIGMA) - mean).T
+    S = np.cov(X, rowvar=False)
+    R = np.eye(p) - A
+    return float(np.trace(R @ S @ R.T) + WIENER_SIGMA**2 * np.trace(A @ A.T))

@@ -4,7 +4,9 @@
   (cheap and deterministic: computed here);
 * a linear autoencoder trained full-batch on the same digits, whose decoder columns must
   span PCA's subspace (largest principal angle below a stated bound);
-* a denoising MLP autoencoder on the digits against its noisy input;
+* a denoising MLP autoencoder on the digits against the Wiener filter (3 seeds);
+* kNN on the 2D autoencoder code against kNN on two PCA scores (3 seeds);
+* anomaly detection by reconstruction error against PCA's (each class left out in turn);
 * an MLP autoencoder with a one-dimensional code on Ising configurations sampled across
   T_c: the code follows the magnetisation per spin.
 
@@ -36,6 +38,10 @@ def linear_study(short: bool = False) -> dict:
 
 def digit_study(short: bool = False) -> dict:
     return study.digit_run(current(study.digit_run, short))
+
+
+def anomaly_study(short: bool = False) -> dict:
+    return study.anomaly_run(current(study.anomaly_run, short))
 
 
 def ising_study(short: bool = False) -> dict:
@@ -122,17 +128,62 @@ def _ising(short: bool):
 
 
 @reference_check(
-    "autoencoder.denoising",
+    "autoencoder.denoising-beats-wiener",
     chapter="autoencoder",
-    description="Denoising autoencoder: squared error of the denoised held-out digits "
-    "<= that of the noisy input",
-    reference_source="mean squared distance of the noisy held-out digits from the clean ones",
-    kind="at_most",
-    glued=("ae-denoised-error",),
+    description="Denoising autoencoder (16D code, 3 seeds): mean squared error of the denoised held-out "
+    "digits below that of the Wiener filter from the training covariance, the best linear denoiser",
+    reference_source="physml.pca.wiener_denoise on the same noisy test digits (short configuration, "
+    "6 epochs: against the noisy input itself)",
+    kind="beats",
+    better="lower",
+    margin=0.0,
+    glued=("ae-denoised-mean",),
     reference_kind="baseline",
     tolerance_from="target",
-    why="a denoiser must beat returning its noisy input: the claim itself, no margin",
+    why="the claim is only 'better than every linear denoiser on average over 3 seeds'; the Wiener "
+    "filter is the linear MMSE estimator for the training covariance",
 )
-def _denoising(short: bool):
+def _denoising_beats_wiener(short: bool):
     s = digit_study(short)
-    return s["denoised_error"], s["noisy_error"]
+    return s["denoised_errors"], (s["noisy_error"] if short else s["wiener_error"])
+
+
+@reference_check(
+    "autoencoder.knn-beats-pca",
+    chapter="autoencoder",
+    description="kNN (k = 5) accuracy on held-out digits from the 2D autoencoder code above that from "
+    "the first two PCA scores (3 seeds)",
+    reference_source="sklearn KNeighborsClassifier(5) on physml.pca scores, same training/held-out split "
+    "(short configuration, 6 epochs: against chance, 0.1)",
+    kind="beats",
+    better="higher",
+    margin=0.0,
+    glued=("ae-knn-ae-mean",),
+    reference_kind="baseline",
+    tolerance_from="target",
+    why="the claim is only 'the code separates the classes better than as many PCA scores', "
+    "measured by a classifier that never shaped the code",
+)
+def _knn_beats_pca(short: bool):
+    s = digit_study(short)
+    return s["knn_ae"], (0.1 if short else s["knn_pca"])
+
+
+@reference_check(
+    "autoencoder.anomaly-beats-pca",
+    chapter="autoencoder",
+    description="Anomaly detection by reconstruction error, each digit class left out of training in "
+    "turn (10 runs, seeds 4041-4050): mean ROC AUC of the 8D autoencoder above PCA-8's",
+    reference_source="reconstruction error of PCA with 8 components fitted to the same nine classes "
+    "(short configuration, 5 epochs: against a random score, AUC 0.5)",
+    kind="beats",
+    better="higher",
+    margin=0.0,
+    glued=("ae-auc-ae-mean",),
+    reference_kind="baseline",
+    tolerance_from="target",
+    why="the claim is only 'a better anomaly score than the linear one on average over the classes'",
+)
+def _anomaly_beats_pca(short: bool):
+    s = anomaly_study(short)
+    return s["auc_ae"], (0.5 if short else s["auc_pca"])

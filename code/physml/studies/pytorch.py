@@ -8,10 +8,11 @@
 * :func:`batch_norm_run`: a deep sigmoid network with plain SGD, without and with batch
   normalisation;
 * :func:`residual_run`: a deep tanh network with plain SGD, without and with skip
-  connections.
+  connections, from torch's default and from Xavier's initial weights.
 
-Each torch run seeds torch's global generator with ``torch.manual_seed(cfg.seed)`` before
-it builds its model (and ``torchtools.fit`` seeds it again for dropout); nothing here
+Each torch run seeds torch's global generator with ``torch.manual_seed(seed)`` (``cfg.seed``,
+or each of ``cfg.seeds`` in the batch-normalisation and residual experiments) before it
+builds its model (and ``torchtools.fit`` seeds it again for dropout); nothing here
 changes torch's global settings beyond that.
 """
 
@@ -113,10 +114,18 @@ class BatchNormRun(Settings):
     hidden_layers: int = setting(6, low=1, doc="hidden layers")
     lr: float = setting(0.05, low=0, doc="SGD learning rate")
     epochs: int = setting(12, low=1, doc="passes over the training images")
-    seed: int = setting(0, low=0, doc="seed of the initial weights (torch's default) and the batch order")
+    seeds: tuple[int, ...] = setting(
+        (0, 1, 2),
+        low=0,
+        doc="seeds of the initial weights (torch's default) and the batch order, one run each",
+    )
     device: str = setting("cpu", doc='torch device ("cuda" on a GPU)')
 
     SHORT = {"epochs": 2}
+
+    def validate(self):
+        if len(self.seeds) < 1:
+            raise ValueError("BatchNormRun.seeds must name at least one seed")
 
     def sizes(self) -> list[int]:
         return [64] + [self.width] * self.hidden_layers + [10]
@@ -125,70 +134,107 @@ class BatchNormRun(Settings):
 @study("pytorch", BatchNormRun)
 def batch_norm_run(cfg: BatchNormRun) -> dict:
     """A deep sigmoid network trained with plain SGD, without (``False``) and with (``True``)
-    ``BatchNorm1d`` before each activation, from torch's default initial weights."""
-    runs = {}
-    for bn in (False, True):
-        run = train_digits(
-            lambda bn=bn: torchtools.mlp(cfg.sizes(), "sigmoid", batch_norm=bn),
-            lambda params: torch.optim.SGD(params, lr=cfg.lr),
-            cfg.epochs,
-            seed=cfg.seed,
-            device=cfg.device,
-        )
-        run["model"] = run["model"].cpu()
-        runs[bn] = run
+    ``BatchNorm1d`` before each activation, from torch's default initial weights: a list of
+    runs, one per seed, for each."""
+    runs = {False: [], True: []}
+    for seed in cfg.seeds:
+        for bn in (False, True):
+            run = train_digits(
+                lambda bn=bn: torchtools.mlp(cfg.sizes(), "sigmoid", batch_norm=bn),
+                lambda params: torch.optim.SGD(params, lr=cfg.lr),
+                cfg.epochs,
+                seed=seed,
+                device=cfg.device,
+            )
+            run["model"] = run["model"].cpu()
+            runs[bn].append(run)
     return runs
 
 
+INITS = ("default", "xavier")
+
+
 class ResidualRun(Settings):
-    """Settings of the residual-connection experiment (plain SGD)."""
+    """Settings of the depth experiment: plain and residual tanh networks, torch's default and
+    Xavier's initial weights (plain SGD)."""
 
     width: int = setting(32, low=1, doc="units per layer")
     depth: int = setting(20, low=1, doc="plain or residual blocks between the input and output layers")
     activation: str = setting("tanh", doc='activation of the blocks ("tanh", "sigmoid", "relu")')
-    init: str = setting(
-        "default",
-        doc='initial weights: "default" (torch.nn.Linear: uniform in ±1/sqrt(fan_in), variance '
-        '1/(3 fan_in)) or "xavier" (normal, variance 2/(fan_in + fan_out), zero biases)',
-    )
     lr: float = setting(0.05, low=0, doc="SGD learning rate")
     epochs: int = setting(12, low=1, doc="passes over the training images")
-    seed: int = setting(0, low=0, doc="seed of the initial weights and the batch order")
+    seeds: tuple[int, ...] = setting((0, 1, 2), low=0, doc="seeds of the initial weights and the batch order")
     device: str = setting("cpu", doc='torch device ("cuda" on a GPU)')
 
     SHORT = {"epochs": 2}
 
     def validate(self):
-        if self.init not in ("default", "xavier"):
-            raise ValueError(f'ResidualRun.init must be "default" or "xavier", got {self.init!r}')
+        if len(self.seeds) < 1:
+            raise ValueError("ResidualRun.seeds must name at least one seed")
 
 
-def residual_net(cfg: ResidualRun, residual: bool) -> nn.Sequential:
-    """The network of the experiment, with torch's default initial weights or Xavier's."""
-    net = torchtools.deep_net(64, cfg.width, cfg.depth, 10, residual=residual, activation=cfg.activation)
-    if cfg.init == "xavier":
+def init_weights(net: nn.Module, init: str = "default", activation: str = "tanh") -> nn.Module:
+    r"""Give every ``nn.Linear`` of ``net`` its initial weights, in place, and return ``net``.
+
+    ``"default"`` keeps torch's own initialisation (``kaiming_uniform_`` with ``a = sqrt(5)``:
+    weights and biases uniform in :math:`\pm 1/\sqrt{M_{l-1}}`, weight variance
+    :math:`1/(3M_{l-1})`); ``"xavier"`` draws the weights uniform with variance
+    :math:`g^2\,2/(M_{l-1}+M_l)`, :math:`g` = ``nn.init.calculate_gain(activation)``
+    (5/3 for tanh), and sets the biases to zero. Used in the chapter "Deep learning with PyTorch".
+    """
+    if init not in INITS:
+        raise ValueError(f"init must be one of {INITS}, got {init!r}")
+    if not isinstance(net, nn.Module):
+        raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
+    if init == "xavier":
+        gain = nn.init.calculate_gain(activation)
         for layer in net.modules():
             if isinstance(layer, nn.Linear):
-                nn.init.xavier_normal_(layer.weight)
+                nn.init.xavier_uniform_(layer.weight, gain=gain)
                 nn.init.zeros_(layer.bias)
     return net
 
 
+def residual_net(cfg: ResidualRun, residual: bool, init: str = "default") -> nn.Sequential:
+    """The network of the experiment, with torch's default initial weights or Xavier's."""
+    net = torchtools.deep_net(64, cfg.width, cfg.depth, 10, residual=residual, activation=cfg.activation)
+    return init_weights(net, init, cfg.activation)
+
+
 @study("pytorch", ResidualRun)
 def residual_run(cfg: ResidualRun) -> dict:
-    """A deep network trained with plain SGD, without (``False``) and with (``True``) skip connections."""
+    """A deep network trained with plain SGD: plain or residual (``False``/``True``) times torch's
+    default or Xavier's initial weights, one run per seed: ``runs[(residual, init)]`` is a list."""
     runs = {}
     for res in (False, True):
-        run = train_digits(
-            lambda res=res: residual_net(cfg, res),
-            lambda params: torch.optim.SGD(params, lr=cfg.lr),
-            cfg.epochs,
-            seed=cfg.seed,
-            device=cfg.device,
-        )
-        run["model"] = run["model"].cpu()
-        runs[res] = run
+        for init in INITS:
+            runs[res, init] = []
+            for seed in cfg.seeds:
+                run = train_digits(
+                    lambda res=res, init=init: residual_net(cfg, res, init),
+                    lambda params: torch.optim.SGD(params, lr=cfg.lr),
+                    cfg.epochs,
+                    seed=seed,
+                    device=cfg.device,
+                )
+                run["model"] = run["model"].cpu()
+                runs[res, init].append(run)
     return runs
+
+
+def signal_spread(net: nn.Sequential, X, device="cpu") -> np.ndarray:
+    r"""Standard deviation over the images of each unit, averaged over the units, after the input
+    layer and after every block of a :func:`torchtools.deep_net`: the part of the signal that
+    depends on the input, layer by layer (chapter "Deep learning with PyTorch")."""
+    device = torchtools.as_device(device)
+    h = torch.as_tensor(np.asarray(X), dtype=torch.float32, device=device)
+    spreads = []
+    net = net.to(device)
+    with torch.no_grad():
+        for layer in list(net)[:-1]:
+            h = layer(h)
+            spreads.append(h.std(dim=0).mean().item())
+    return np.array(spreads)
 
 
 # --------------------------------------------------------------------------- dropout
