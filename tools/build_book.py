@@ -76,7 +76,9 @@ if _pkg is not None:
     for _name, _mod in list(_sys.modules.items()):
         _file = getattr(_mod, "__file__", None)
         if (_name == "physml" or _name.startswith("physml.")) and _file:
-            _files.append(_os.path.relpath(_file, _root))
+            _rel = _os.path.relpath(_file, _root)
+            if not _rel.startswith(".."):  # not a module generated elsewhere under a physml name
+                _files.append(_rel)
 print("PHYSML-DEPENDENCIES " + _json.dumps(sorted(set(_files))))
 """
 DEPENDENCY_MARK = "PHYSML-DEPENDENCIES "
