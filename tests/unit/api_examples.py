@@ -1363,6 +1363,42 @@ example(
     min_fraction=Real(0.1, minimum=0.0, maximum=1.0),
 )
 
+# ----------------------------------------------------------------------------- physml.digit_benchmark
+
+_DIGIT_ROWS = np.full((3, 64), 8.0)
+example(
+    "physml.digit_benchmark.to_features",
+    pixels=Arr(_DIGIT_ROWS, extra=[Bad("not 64 pixels", np.ones((3, 10)))]),
+    features=Choice("binary"),
+)
+example("physml.digit_benchmark.split", features=Choice("grey"))
+example("physml.digit_benchmark.bandwidth", features=Choice("grey"))
+example(
+    "physml.digit_benchmark.score",
+    samples=Arr(np.tile(np.arange(64.0) % 17, (6, 1)), extra=[Bad("not 64 pixels", np.ones((6, 10)))]),
+    features=Choice("grey"),
+    seed=Int(0, minimum=0),
+)
+example(
+    "physml.digit_benchmark.baseline_samples",
+    kind=Choice("gaussian"),
+    n=Size(5),
+    seed=Int(0, minimum=0),
+    features=Choice("grey"),
+)
+example(
+    "physml.digit_benchmark.baseline_scores",
+    seeds=Iterable((0,), extra=[Bad("empty", ()), Bad("negative seed", (-1,))]),
+    features=Choice("binary"),
+)
+example(
+    "physml.digit_benchmark.bernoulli_mixture_nll",
+    n_components=Size(2),
+    seed=Int(0, minimum=0),
+    n_iter=Size(3),
+    alpha=Rate(1.0),
+)
+
 # ----------------------------------------------------------------------------- physml.stats
 
 _SERIES = _rng.normal(size=64)
