@@ -162,3 +162,213 @@ def double_descent_run(cfg: DoubleDescentRun) -> dict:
                 pred = np.maximum(0.0, X_test @ W[:, :p]) @ a
                 errors[s, k] = np.mean((pred - y_test) ** 2) / np.var(y_test)
     return {"widths": widths, "errors": errors}
+
+
+# --------------------------------------------------------------------------- Ising phases from raw spins
+
+
+class IsingPhaseRun(Settings):
+    """Settings of the raw-spin phase classifier: an MLP with one tanh hidden layer on the L x L
+    spins of the classification chapter's Ising data (same temperatures, same Monte Carlo seed)."""
+
+    L: int = setting(16, low=2, doc="linear lattice size, L x L spins")
+    samples: int = setting(200, low=4, doc="configurations per temperature")
+    hidden: int = setting(16, low=1, doc="hidden tanh units")
+    epochs: int = setting(60, low=1, doc="passes over the training configurations")
+    lr: float = setting(1e-3, low=0, doc="Adam learning rate")
+    l2: float = setting(1e-3, low=0, doc="L2 penalty of the weights")
+    batch_size: int = setting(32, low=1, doc="configurations per mini-batch")
+    seeds: tuple[int, ...] = setting(
+        (2026, 2027, 2028), low=0, doc="one network per seed (weights and batches)"
+    )
+    data_seed: int = setting(
+        2019, low=0, doc="seed of the Monte Carlo chains and the split (the classification chapter's)"
+    )
+
+    SHORT = {"samples": 40, "epochs": 40}
+
+    def validate(self):
+        if len(self.seeds) < 1:
+            raise ValueError("IsingPhaseRun.seeds must hold at least one seed")
+
+
+def _ising_sets(cfg: IsingPhaseRun) -> dict:
+    """Training, test and near-critical sets of raw spins, as in the classification chapter."""
+    from .. import data, ising
+    from .classification import IsingRun
+
+    temps = IsingRun()
+    pool = ising.sample(cfg.L, temps.ordered_T + temps.disordered_T, cfg.samples, seed=cfg.data_seed)
+    critical = ising.sample(cfg.L, temps.critical_T, cfg.samples, seed=cfg.data_seed + 1)
+    idx = np.arange(len(pool.labels))
+    split = data.train_test_split(idx, test_size=temps.test_size, seed=cfg.data_seed)
+    tr, te = (a.astype(np.int64) for a in split)
+
+    def flat(spins):
+        return spins.reshape(len(spins), -1).astype(float)
+
+    return {
+        "train": (flat(pool.spins[tr]), pool.labels[tr].astype(int), pool.temperatures[tr]),
+        "test": (flat(pool.spins[te]), pool.labels[te].astype(int), pool.temperatures[te]),
+        "near-critical": (flat(critical.spins), critical.labels.astype(int), critical.temperatures),
+    }
+
+
+def uniform_overlap(weights: np.ndarray) -> np.ndarray:
+    r"""|cos| of the angle between each hidden unit's weight vector and the all-ones vector.
+
+    A unit with :math:`|\cos| = 1` computes (a function of) the magnetisation
+    :math:`M = \sum_i s_i`; a random direction in :math:`N` dimensions has
+    :math:`|\cos|` of order :math:`1/\sqrt N`.
+    """
+    w = np.asarray(weights, dtype=float)
+    return np.abs(w.sum(axis=0)) / (np.sqrt(w.shape[0]) * np.linalg.norm(w, axis=0))
+
+
+@study("neural_networks", IsingPhaseRun)
+def ising_phase_run(cfg: IsingPhaseRun) -> dict:
+    """Train one raw-spin MLP per seed; compare with logistic regression on the raw spins, on
+    |m| and on the energy (bond products), all fitted to the same training set (Newton, lambda 1e-3).
+    Returns accuracies per seed and set, per-temperature accuracies, and each network's overlaps."""
+    from threadpoolctl import threadpool_limits
+
+    from .. import classification
+    from .classification import FEATURES
+
+    sets = _ising_sets(cfg)
+    X, y, _ = sets["train"]
+    side = int(round(np.sqrt(X.shape[1])))
+    mlp_acc, overlaps, nets = {k: [] for k in sets}, [], []
+    with threadpool_limits(limits=1, user_api="blas"):
+        for seed in cfg.seeds:
+            net = MLP(
+                [X.shape[1], cfg.hidden, 2],
+                hidden_activation="tanh",
+                output_activation="softmax",
+                loss="cross_entropy",
+                l2=cfg.l2,
+                seed=seed,
+            )
+            net.fit(X, y, Adam(cfg.lr), epochs=cfg.epochs, batch_size=cfg.batch_size, seed=seed)
+            for name, (Xs, ys, _) in sets.items():
+                mlp_acc[name].append(float(np.mean(net.predict(Xs) == ys)))
+            overlaps.append(uniform_overlap(net.weights[0]))
+            nets.append(net)
+        baselines = {}
+        for name, features in FEATURES.items():
+            model = classification.fit_logistic_newton(features(X.reshape(-1, side, side)), y, 1e-3)
+            baselines[name] = {
+                k: classification.accuracy(ys, model.predict(features(Xs.reshape(-1, side, side))))
+                for k, (Xs, ys, _) in sets.items()
+            }
+    by_T = {}
+    Xe = np.concatenate([sets["test"][0], sets["near-critical"][0]])
+    ye = np.concatenate([sets["test"][1], sets["near-critical"][1]])
+    Te = np.concatenate([sets["test"][2], sets["near-critical"][2]])
+    temps = np.unique(Te)
+    by_T["T"] = temps
+    pred = np.array([net.predict(Xe) for net in nets])
+    by_T["mlp"] = np.array([[np.mean(p[Te == t] == ye[Te == t]) for t in temps] for p in pred])
+    abs_m = classification.fit_logistic_newton(FEATURES["|m|"](X.reshape(-1, side, side)), y, 1e-3)
+    pm = abs_m.predict(FEATURES["|m|"](Xe.reshape(-1, side, side)))
+    by_T["|m|"] = np.array([np.mean(pm[Te == t] == ye[Te == t]) for t in temps])
+    return {
+        "mlp": {k: np.array(v) for k, v in mlp_acc.items()},
+        "baselines": baselines,
+        "overlaps": overlaps,
+        "nets": nets,
+        "by_T": by_T,
+        "n_near_critical": len(sets["near-critical"][1]),
+        "n_spins": X.shape[1],
+    }
+
+
+# --------------------------------------------------------------------------- depth against width
+
+
+def tent_power(x, k: int) -> np.ndarray:
+    r"""The tent map :math:`g(x) = 1 - |2x - 1|` applied ``k`` times: :math:`2^{k-1}` teeth on [0, 1].
+
+    :math:`g^k` is piecewise linear with :math:`2^k` pieces; a ReLU network with one hidden layer
+    needs at least :math:`2^k - 1` hidden units to represent it (one per kink), a network of depth
+    :math:`k` and width 2 represents it exactly (:func:`tent_network`).
+    """
+    x = np.asarray(x, dtype=float)
+    for _ in range(k):
+        x = 1.0 - np.abs(2.0 * x - 1.0)
+    return x
+
+
+def tent_network(k: int) -> MLP:
+    r"""The exact ReLU network of depth ``k`` and width 2 computing :func:`tent_power`.
+
+    One tent is :math:`g(x) = 2\,\mathrm{relu}(x) - 4\,\mathrm{relu}(x - \tfrac12)` on [0, 1]; each hidden
+    layer computes the two ReLUs of the previous layer's tent, so the weights of layer
+    :math:`l > 1` fold the previous tent into the next layer's two pre-activations.
+    """
+    W1, b1 = np.array([[1.0, 1.0]]), np.array([0.0, -0.5])
+    g = np.array([2.0, -4.0])  # g(x) = 2 relu(x) - 4 relu(x - 1/2)
+    W_mid, b_mid = np.outer(g, [1.0, 1.0]), np.array([0.0, -0.5])
+    weights = [W1] + [W_mid] * (k - 1) + [g[:, None]]
+    biases = [b1] + [b_mid] * (k - 1) + [np.zeros(1)]
+    return MLP.from_weights(weights, biases, hidden_activation="relu")
+
+
+class DepthWidthRun(Settings):
+    """Settings of the depth-against-width study: ReLU networks with about the same number of
+    parameters fitted to the k-fold tent map by Adam, one network per seed."""
+
+    k: int = setting(3, low=1, doc="tent-map compositions (2^k linear pieces)")
+    architectures: tuple[tuple[int, ...], ...] = setting(
+        ((1, 48, 1), (1, 7, 7, 7, 1)), doc="layer sizes of the networks compared (about 140 parameters each)"
+    )
+    n_train: int = setting(400, low=2, doc="training inputs, uniform on [0, 1]")
+    epochs: int = setting(300, low=1, doc="passes over the training set")
+    batch_size: int = setting(64, low=1, doc="inputs per mini-batch")
+    lr: float = setting(1e-2, low=0, doc="Adam learning rate")
+    seeds: tuple[int, ...] = setting((2026, 2027, 2028, 2029, 2030), low=0, doc="one network per seed")
+
+    SHORT = {"epochs": 20, "seeds": (2026, 2027, 2028)}
+
+    def validate(self):
+        for a in self.architectures:
+            if len(a) < 3 or a[0] != 1 or a[-1] != 1:
+                raise ValueError("DepthWidthRun.architectures must start with 1 input and end with 1 output")
+
+
+@study("neural_networks", DepthWidthRun)
+def depth_width_run(cfg: DepthWidthRun) -> dict:
+    """Relative test error (MSE / variance of the target on a fine grid) of every architecture and seed.
+
+    The first layer's kinks -b/w are spread uniformly over [0, 1] at the start (biases set from the
+    He-initialised weights), the same for every architecture; with zero biases all kinks of the first
+    layer would start at x = 0 and the one-hidden-layer network could hardly move them apart."""
+    rng = np.random.default_rng(cfg.seeds[0])
+    x = rng.random((cfg.n_train, 1))
+    y = tent_power(x, cfg.k)
+    x_test = np.linspace(0.0, 1.0, 2001)[:, None]
+    y_test = tent_power(x_test, cfg.k).ravel()
+    errors = np.zeros((len(cfg.architectures), len(cfg.seeds)))
+    best = {}
+    for a, sizes in enumerate(cfg.architectures):
+        for s, seed in enumerate(cfg.seeds):
+            net = MLP(list(sizes), hidden_activation="relu", init="he", seed=seed)
+            kinks = np.random.default_rng(seed + 1).random(sizes[1])
+            net.biases[0][:] = -net.weights[0][0] * kinks
+            net.fit(x, y, Adam(cfg.lr), epochs=cfg.epochs, batch_size=cfg.batch_size, seed=seed)
+            pred = np.ravel(net.predict(x_test))
+            errors[a, s] = np.mean((pred - y_test) ** 2) / np.var(y_test)
+            if s == int(np.argmin(errors[a, : s + 1])):
+                best[a] = pred
+    exact = np.ravel(tent_network(cfg.k).predict(x_test))
+    return {
+        "errors": errors,
+        "n_parameters": [MLP(list(sz)).n_parameters for sz in cfg.architectures],
+        "x_test": x_test.ravel(),
+        "y_test": y_test,
+        "best_predictions": best,
+        "exact_network_error": float(np.max(np.abs(exact - y_test))),
+        "exact_network_parameters": tent_network(cfg.k).n_parameters,
+        "x_train": x.ravel(),
+        "y_train": y.ravel(),
+    }
