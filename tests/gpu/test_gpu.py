@@ -264,6 +264,23 @@ SPECS: dict[str, list[Q]] = {
         Q("MMD² of samples", at("mmd2"), spread()),
         Q("judge coverage", at("judge", "coverage"), spread(0.1)),
     ],
+    "flows.toy_run": [  # the flow trains on the device; the Monte Carlo KL is evaluated in float64
+        Q("KL of the Gaussian baseline", at("kl_gauss"), SAME),
+        Q("KL(p || flow)", at("kl_flow"), spread()),
+        Q("final training NLL", last("history", "train_nll"), LOSS),
+        Q("CPU seconds of training", at("seconds"), INFO),
+    ],
+    "flows.boltzmann_run": [  # reverse KL: samples of the flow are drawn on the device
+        Q("exact ln Z by quadrature", at("warm", "exact", "log_z"), SAME),
+        Q("importance-sampling ln Z", at("warm", "log_z"), spread()),
+        Q("effective sample size", at("warm", "ess"), spread()),
+        Q("final reverse-KL loss", last("warm", "history", "loss"), LOSS),
+    ],
+    "flows.digits_run": [  # dequantisation noise and batches are drawn on the device
+        Q("held-out NLL of the Gaussian, first seed", at("nll_gauss", 0), SAME),
+        Q("held-out NLL of the flow, first seed", at("nll", 0), spread()),
+        Q("MMD² of the samples, first seed", at("mmd", 0), spread()),
+    ],
     "gnn.cluster_run": [  # float64 message passing; initial weights and batches drawn on the CPU
         Q("parameters", at("n_parameters"), SAME),
         Q("edges", at("n_edges"), SAME),

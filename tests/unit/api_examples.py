@@ -6368,3 +6368,102 @@ example(
     x=T(Lazy(lambda: _t(np.zeros((2, 3)))), wrong=[np.zeros((2, 3))], finite=True),
     segments=Int(2, minimum=0),
 )
+
+
+# ----------------------------------------------------------------------------- physml.flows
+
+
+def _fl():
+    from physml import flows
+
+    return flows
+
+
+_FX = np.random.default_rng(21).normal(size=(6, 2))
+_FMASK = np.array([1.0, 0.0])
+
+
+def _flow():
+    import torch
+
+    torch.manual_seed(0)
+    return _fl().RealNVP(2, 2, (4,))
+
+
+def _dw_log_density(x):
+    return -_fl().double_well_energy(x)
+
+
+_fx_t = T(Lazy(lambda: _t(_FX)), wrong=[_FX], **_net_t)
+_flow_kind = Obj(Lazy(_flow), wrong=[Lazy(_made), Lazy(_linear_model)])
+_hidden_kind = Each([Size(4)])
+_fmask = V(
+    _FMASK,
+    extra=[
+        Bad("not binary", np.array([0.5, 0.0])),
+        Bad("all passed", np.ones(2)),
+        Bad("none passed", np.zeros(2)),
+    ],
+)
+example("physml.flows.alternating_masks", dim=Int(4, minimum=2), n_layers=Size(3))
+example("physml.flows.AffineCoupling", mask=_fmask, hidden=_hidden_kind, scale_bound=Rate(2.0))
+instance("physml.flows.AffineCoupling", lambda: _fl().AffineCoupling(_FMASK, (4,)))
+example("physml.flows.AffineCoupling.scale_shift", x=Any(Lazy(lambda: _t(_FX))))
+example("physml.flows.AffineCoupling.forward", x=_fx_t)
+example("physml.flows.AffineCoupling.inverse", z=_fx_t)
+example(
+    "physml.flows.RealNVP",
+    dim=Int(2, minimum=2),
+    n_layers=Size(2),
+    hidden=_hidden_kind,
+    scale_bound=Rate(2.0),
+    masks=Any(None),
+)
+instance("physml.flows.RealNVP", _flow)
+example("physml.flows.RealNVP.forward", x=_fx_t)
+example("physml.flows.RealNVP.inverse", z=_fx_t)
+example("physml.flows.RealNVP.log_prob", x=_fx_t)
+example("physml.flows.RealNVP.sample", n=Size(3), seed=Int(0, minimum=0))
+example(
+    "physml.flows.fit_flow",
+    flow=_flow_kind,
+    train=M(_FX, extra=[Bad("other width", np.ones((6, 3)))]),
+    val=M(_FX[:3], optional=True, extra=[Bad("other width", np.ones((3, 3)))]),
+    epochs=Size(1),
+    lr=Rate(1e-3),
+    batch_size=Size(3),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+    num_threads=Size(1, optional=True),
+)
+example(
+    "physml.flows.fit_reverse_kl",
+    flow=_flow_kind,
+    log_density=Fn(_dw_log_density),
+    steps=Size(2),
+    batch_size=Int(4, minimum=2),
+    lr=Rate(1e-3),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+    num_threads=Size(1, optional=True),
+)
+_lw = V([0.1, -0.3, 0.5, 0.0])
+example(
+    "physml.flows.importance_log_weights",
+    same_rows=[("log_p", "log_q")],
+    log_p=_lw,
+    log_q=V([0.0, 0.1, 0.2, 0.3]),
+)
+example("physml.flows.effective_sample_size", log_w=_lw)
+example(
+    "physml.flows.reweighted_mean", same_rows=[("values", "log_w")], values=V([1.0, 2.0, 0.5, 3.0]), log_w=_lw
+)
+example(
+    "physml.flows.log_partition", log_w=V([0.1, -0.3, 0.5, 0.0], extra=[Bad("one weight", np.array([0.1]))])
+)
+example(
+    "physml.flows.double_well_energy",
+    x=M(_FX, extra=[Bad("three columns", np.ones((3, 3)))]),
+    barrier=NonNeg(2.0),
+    tilt=Real(0.5),
+)
