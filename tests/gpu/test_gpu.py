@@ -264,6 +264,20 @@ SPECS: dict[str, list[Q]] = {
         Q("MMD² of samples", at("mmd2"), spread()),
         Q("judge coverage", at("judge", "coverage"), spread(0.1)),
     ],
+    "ebm.ula_run": [  # the Langevin noise is drawn on the device
+        Q("exact ULA variance, largest step", at("rows", -1, "exact"), SAME),
+        Q("chains' variance, largest step", at("rows", -1, "variance"), spread()),
+    ],
+    "ebm.pcd_run": [  # chains, restarts and batches are drawn on the device
+        Q("KL divergence (nats)", at("kl", 0), spread()),
+        Q("ln Z by quadrature", at("log_z"), spread()),
+        Q("CPU seconds of training", at("seconds"), INFO),
+    ],
+    "ebm.dsm_run": [  # the denoising noise and batches are drawn on the device
+        Q("relative score error", at("relative_error"), spread()),
+        Q("DSM loss on held-out noise", at("loss", 0), spread()),
+        Q("CPU seconds of training", at("seconds"), INFO),
+    ],
     "flows.toy_run": [  # the flow trains on the device; the Monte Carlo KL is evaluated in float64
         Q("KL of the Gaussian baseline", at("kl_gauss"), SAME),
         Q("KL(p || flow)", at("kl_flow"), spread()),

@@ -2814,6 +2814,106 @@ example(
     schedule=Fn(Lazy(_schedule("ExponentialDecay", 0.9)), optional=True),
 )
 
+# ----------------------------------------------------------------------------- physml.ebm
+
+_EX = np.array([[0.1, -0.2], [0.5, 0.3], [-0.4, 0.8], [1.0, 0.0], [0.2, 0.2]])
+
+
+def _energy_net():
+    import torch
+
+    from physml import ebm
+
+    torch.manual_seed(0)
+    return ebm.EnergyNet(2, width=8, depth=1)
+
+
+def _quad_energy(x):
+    return (x * x).sum(-1) / 2
+
+
+def _scalar_energy(x):
+    return (x * x).sum()
+
+
+_energy_kind = Fn(_quad_energy, extra=[Bad("one energy for all rows", _scalar_energy)])
+_enet_kind = Obj(Lazy(_energy_net), wrong=[Lazy(_binary_rbm)])
+example("physml.ebm.EnergyNet", dim=Size(2), width=Size(8), depth=Size(1), confine=Rate(4.0))
+instance("physml.ebm.EnergyNet", _energy_net)
+example(
+    "physml.ebm.EnergyNet.forward",
+    x=T(Lazy(lambda: _t(_EX)), wrong=[_EX, Lazy(lambda: _t(_EX[:, :1]))], width=True, model_dtype=True),
+)
+example(
+    "physml.ebm.langevin",
+    energy=_energy_kind,
+    x=M(_EX),
+    step_size=Rate(0.01),
+    n_steps=Int(3, minimum=0),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+)
+example(
+    "physml.ebm.ula_gaussian_variance",
+    sigma=Rate(1.0),
+    step_size=Rate(0.1, extra=[Bad("2 sigma^2 or more", 2.0)]),
+)
+example(
+    "physml.ebm.fit_pcd",
+    model=_enet_kind,
+    data=M(_EX, extra=[Bad("other width", _EX[:, :1])]),
+    steps=Size(2),
+    batch_size=Size(2, extra=[Bad("more than the chains", 50)]),
+    n_chains=Size(4),
+    langevin_steps=Size(2),
+    step_size=Rate(0.01),
+    restart=Real(0.1, minimum=0.0, maximum=1.0),
+    lr=Rate(1e-3),
+    alpha=NonNeg(0.01),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+)
+example(
+    "physml.ebm.dsm_loss",
+    model=_enet_kind,
+    x=T(
+        Lazy(lambda: _t(_EX)),
+        wrong=[_EX, Lazy(lambda: _t(_EX[:, :1]))],
+        width=True,
+        model_dtype=True,
+        finite=True,
+    ),
+    sigma=Rate(0.3),
+    seed=Int(0, minimum=0),
+)
+example(
+    "physml.ebm.fit_dsm",
+    model=_enet_kind,
+    data=M(_EX, extra=[Bad("other width", _EX[:, :1])]),
+    sigma=Rate(0.3),
+    steps=Size(2),
+    batch_size=Size(3),
+    lr=Rate(1e-3),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+)
+example(
+    "physml.ebm.grid_log_partition",
+    energy=_energy_kind,
+    bounds=V([-3.0, 3.0], extra=[Bad("reversed", np.array([3.0, -3.0])), Bad("three numbers", np.zeros(3))]),
+    n_grid=Int(20, minimum=2),
+    device=Device("cpu"),
+)
+record("physml.ebm.AISResult", log_z=0.0, error=0.1, log_weights=np.zeros(3), ess=3.0)
+example(
+    "physml.ebm.ais_log_partition",
+    rbm=Obj(Lazy(_binary_rbm), wrong=[Lazy(_gauss_rbm)]),
+    n_runs=Int(5, minimum=2),
+    n_betas=Int(4, minimum=2),
+    seed=Rng(0),
+    base_bias=V(np.zeros(4), optional=True, extra=[Bad("other length", np.zeros(3))]),
+)
+
 # ----------------------------------------------------------------------------- physml.vae
 
 _VX = _rng.random((6, 4))

@@ -14,12 +14,17 @@ from ..studies import boltzmann as study
 from ..validation import reference_check
 
 ISING_LOW, ISING_HIGH = 0, -1  # the first and last temperature (the short configuration has only these)
-# energy per spin at T = 1.5: across training seeds the RBM lands 0.01 to 0.11 above the data
-ISING_SYSTEMATIC_LOW = {False: 0.12, True: 0.15}
-# |M| per spin at T = 3.5: the RBM reaches about 0.03
-ISING_SYSTEMATIC_HIGH = {False: 0.05, True: 0.1}
-# nats per digit: two implementations of the same algorithm with different random streams
-DIGIT_SYSTEMATIC = {False: 0.5, True: 1.5}
+# The short configuration trains 40 epochs instead of 150: not converged above T_c. Its allowances
+# (stated with the short configuration, never used by the book's run) only ask for the right ballpark.
+SHORT_SYSTEMATIC = {"energy-low": 0.15, "energy-high": 0.3, "absm-high": 0.1}
+
+
+def _seed_mean(row: dict, name: str) -> tuple[float, float, float]:
+    """Mean over the training seeds of the RBM's observable, its error (seed spread / sqrt(seeds), which
+    contains the chains' noise, combined with the Monte Carlo data's blocking error) and the data's value."""
+    values = row[f"seed_{name}"]
+    sigma = np.hypot(values.std(ddof=1) / np.sqrt(len(values)), row[f"mc_{name}_error"])
+    return float(values.mean()), float(sigma), row[f"mc_{name}"]
 
 
 def _run(run, short: bool):
@@ -63,66 +68,117 @@ def _cd_long(short: bool):
 @reference_check(
     "boltzmann.ising-energy-low-t",
     chapter="boltzmann",
-    description="Energy per spin of the RBM's Gibbs chains at T = 1.5 equals the Monte Carlo data's",
-    reference_source="Metropolis data of physml.ising (6x6); systematic 0.12 = the spread of the RBM's "
-    "energy across training seeds; short: fewer samples and chains",
+    description="Energy per spin of the RBMs' Gibbs chains at T = 1.5, averaged over 4 training seeds, "
+    "equals the Monte Carlo data's",
+    reference_source="Metropolis data of physml.ising (6x6); error = spread over the training seeds "
+    "/ sqrt(4) "
+    "with the data's blocking error; short: 40 epochs, 3 seeds, allowance 0.15",
     kind="stat",
-    systematic=ISING_SYSTEMATIC_LOW[False],
-    short_systematic=ISING_SYSTEMATIC_LOW[True],
-    glued=("bm-ising-e-low",),
+    k=3.0,
+    short_systematic=SHORT_SYSTEMATIC["energy-low"],
+    glued=("bm-ising-e-low-seeds",),
     reference_kind="exact",
-    tolerance_from="after",
-    why="0.12 per spin (was 0.03) widened after runs with other seeds landed up to 0.11 above",
+    tolerance_from="sigma",
+    why="3 standard errors of the mean over training seeds (which holds the chains' noise too); no allowance",
 )
 def _ising_low(short: bool):
-    row = _run(study.ising_run, short)["rows"][ISING_LOW]
-    sigma = np.hypot(row["rbm_energy_error"], row["mc_energy_error"])
-    return row["rbm_energy"], sigma, row["mc_energy"]
+    return _seed_mean(_run(study.ising_run, short)["rows"][ISING_LOW], "energy")
+
+
+@reference_check(
+    "boltzmann.ising-energy-high-t",
+    chapter="boltzmann",
+    description="Energy per spin of the RBMs' Gibbs chains at T = 3.5 (above T_c), averaged over 4 training "
+    "seeds, equals the Monte Carlo data's",
+    reference_source="Metropolis data of physml.ising (6x6); error = spread over the training seeds "
+    "/ sqrt(4) "
+    "with the data's blocking error; short: 40 epochs, 3 seeds, allowance 0.3",
+    kind="stat",
+    k=3.0,
+    short_systematic=SHORT_SYSTEMATIC["energy-high"],
+    glued=("bm-ising-e-high-seeds",),
+    reference_kind="exact",
+    tolerance_from="sigma",
+    why="3 standard errors of the mean over training seeds (which holds the chains' noise too); no allowance",
+    known_failure="150 epochs of PCD-1 close most of the former 30 % gap above T_c but not all: the RBMs "
+    "still underestimate the nearest-neighbour correlation, by about 0.03 per spin (5 %), 4 standard errors",
+)
+def _ising_high_energy(short: bool):
+    return _seed_mean(_run(study.ising_run, short)["rows"][ISING_HIGH], "energy")
 
 
 @reference_check(
     "boltzmann.ising-absm-high-t",
     chapter="boltzmann",
-    description="|M| per spin of the RBM's Gibbs chains at T = 3.5 equals the Monte Carlo data's",
-    reference_source="Metropolis data of physml.ising (6x6); systematic 0.05 = the RBM's approximation "
-    "above T_c; short: fewer samples and chains",
+    description="|M| per spin of the RBMs' Gibbs chains at T = 3.5, averaged over 4 training seeds, equals "
+    "the Monte Carlo data's",
+    reference_source="Metropolis data of physml.ising (6x6); error = spread over the training seeds "
+    "/ sqrt(4) "
+    "with the data's blocking error; short: 40 epochs, 3 seeds, allowance 0.1",
     kind="stat",
-    systematic=ISING_SYSTEMATIC_HIGH[False],
-    short_systematic=ISING_SYSTEMATIC_HIGH[True],
-    glued=("bm-ising-m-high",),
+    k=3.0,
+    short_systematic=SHORT_SYSTEMATIC["absm-high"],
+    glued=("bm-ising-m-high-seeds",),
     reference_kind="exact",
-    tolerance_from="after",
-    why="0.05 per spin (was 0.15) taken from what the model reaches (about 0.03)",
+    tolerance_from="sigma",
+    why="3 standard errors of the mean over training seeds (which holds the chains' noise too); no allowance",
 )
 def _ising_high(short: bool):
-    row = _run(study.ising_run, short)["rows"][ISING_HIGH]
-    sigma = np.hypot(row["rbm_absm_error"], row["mc_absm_error"])
-    return row["rbm_absm"], sigma, row["mc_absm"]
+    return _seed_mean(_run(study.ising_run, short)["rows"][ISING_HIGH], "absm")
 
 
 @reference_check(
     "boltzmann.digits-vs-sklearn",
     chapter="boltzmann",
     description="Held-out pseudo-log-likelihood of our PCD RBM equals that of sklearn's BernoulliRBM "
-    "trained with the same settings",
-    reference_source="sklearn.neural_network.BernoulliRBM, same function of its parameters; "
-    "systematic 0.5 nats; short: 4 epochs",
+    "trained with the same settings (mean over 3 training seeds)",
+    reference_source="sklearn.neural_network.BernoulliRBM, same function of its parameters; error = spread "
+    "of the per-seed differences / sqrt(3); short: 4 epochs",
     kind="stat",
-    systematic=DIGIT_SYSTEMATIC[False],
-    short_systematic=DIGIT_SYSTEMATIC[True],
-    glued=("bm-digits-pll",),
+    k=3.0,
+    short_systematic=0.1,
+    glued=("bm-digits-pll-seeds",),
     reference_kind="library",
-    tolerance_from="after",
-    why="3 paired errors plus 0.5 nats (1.5 short) for other random streams: no derivation of the 0.5",
+    tolerance_from="sigma",
+    why="3 standard errors of the mean paired difference over training seeds (the implementations draw "
+    "different random numbers); no allowance (short: 0.1 nats, 4 epochs)",
+    known_failure="our RBM's held-out PLL is about 0.1 nats per digit (0.5 %) higher than BernoulliRBM's "
+    "on every seed, more than the seed-to-seed error allows: the two are not the same algorithm to this "
+    "precision (scikit-learn keeps its mini-batches in a fixed order and starts its persistent chains "
+    "from h = 0; ours reshuffles every epoch and starts them at the data)",
 )
 def _digits(short: bool):
     d = _run(study.digit_run, short)
-    diff = d["pll"] - d["sklearn_pll"]
+    diff = d["seed_pll"] - d["seed_sklearn_pll"]
     return (
-        float(d["pll"].mean()),
+        float(d["seed_pll"].mean()),
         float(diff.std(ddof=1) / np.sqrt(len(diff))),
-        float(d["sklearn_pll"].mean()),
+        float(d["seed_sklearn_pll"].mean()),
     )
+
+
+@reference_check(
+    "boltzmann.digit-samples-beat-gaussian",
+    chapter="boltzmann",
+    description="Benchmark MMD² (binary digits) of our RBM's Gibbs samples is below the single Gaussian's, "
+    "over 3 seeds",
+    reference_source="physml.digit_benchmark.baseline_scores(seeds, 'binary')['gaussian'], same seeds, "
+    "540 samples each",
+    kind="beats",
+    better="lower",
+    margin=0.0,
+    reference_kind="baseline",
+    tolerance_from="target",
+    why="the part's target: every digit model beats the single-Gaussian baseline on held-out MMD² "
+    "(short: 4 epochs, only within 0.05 of it)",
+    known_failure="20 epochs of PCD-1 with 64 hidden units give samples (1000 Gibbs steps from random "
+    "pixels) "
+    "with MMD² of 0.01 to 0.05, worse than the Gaussian's 0.001 to 0.002; the energy-based-models chapter "
+    "judges a better-trained RBM by its likelihood instead",
+)
+def _digits_beat_gaussian(short: bool):
+    d = _run(study.digit_run, short)
+    return d["seed_mmd2"], d["baselines"]["gaussian"] + (0.05 if short else 0.0)
 
 
 @reference_check(

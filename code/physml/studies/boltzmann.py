@@ -6,20 +6,21 @@
   the exact gradient;
 * :func:`ising_run`: *Ising* configurations of ``physml.ising.sample`` on a 6x6 lattice at
   five temperatures, one RBM per temperature trained with persistent CD; energy and |M| per
-  spin of long Gibbs chains against the Monte Carlo data, and the spread over training seeds;
-* :func:`digit_run`: the binarised 8x8 *digits*, an RBM trained like scikit-learn's
-  ``BernoulliRBM`` with the same settings, both judged by the pseudo-log-likelihood of
-  held-out digits.
+  spin of long Gibbs chains against the Monte Carlo data, with further training seeds at the
+  lowest and highest temperature;
+* :func:`digit_run`: the binary 8x8 *digits* of ``physml.digit_benchmark``, RBMs trained like
+  scikit-learn's ``BernoulliRBM`` with the same settings (three seeds), both judged by the
+  pseudo-log-likelihood of held-out digits; the benchmark MMD² of our RBMs' samples against
+  the Gaussian baselines.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 from sklearn.neural_network import BernoulliRBM
 from threadpoolctl import threadpool_limits
 
+from .. import digit_benchmark as db
 from .. import ising, optim, stats
 from ..experiment import Settings, setting, study
 from ..rbm import BinaryRBM, binary_states, fit, spins_to_binary
@@ -218,26 +219,44 @@ def gibbs_observables(
 
 
 class IsingRun(Settings):
-    """Settings of the Ising RBMs: data, training by PCD-1, Gibbs chains and the seed spread."""
+    """Settings of the Ising RBMs: data, training by PCD-1, Gibbs chains and the training seeds."""
 
     L: int = setting(6, low=2, doc="side of the periodic L x L lattice")
     temperatures: tuple[float, ...] = setting(
         (1.5, 2.0, round(ising.ONSAGER_TC, 2), 2.6, 3.5), low=0, doc="temperatures, one RBM each"
     )
     n: int = setting(2000, low=2, doc="Monte Carlo configurations per temperature")
-    hidden: int = setting(36, low=1, doc="hidden units")
-    epochs: int = setting(40, low=1, doc="passes over the data")
+    hidden: int = setting(72, low=1, doc="hidden units (72 = one per bond of the 6x6 lattice)")
+    epochs: int = setting(150, low=1, doc="passes over the data")
     batch_size: int = setting(50, low=1, doc="mini-batch size (and persistent chains)")
-    lr: float = setting(0.2, low=0, doc="plain gradient ascent, cosine decay to lr / 20")
+    lr: float = setting(0.5, low=0, doc="plain gradient ascent, cosine decay to lr * lr_floor")
+    lr_floor: float = setting(
+        0.01,
+        low=0,
+        high=1,
+        doc="final learning rate as a fraction of lr (a long, slow tail lets the chains catch up)",
+    )
+    init_scale: float = setting(0.1, low=0, doc="standard deviation of the initial weights")
     chains: int = setting(300, low=2, doc="Gibbs chains of each trained RBM (started at training data)")
     burn_in: int = setting(200, low=0, doc="Gibbs steps before recording")
     records: int = setting(40, low=1, doc="records per chain")
     spacing: int = setting(5, low=1, doc="Gibbs steps between records")
     monitor: int = setting(200, low=1, doc="training configurations whose pseudo-log-likelihood is recorded")
-    spread_seeds: int = setting(3, low=0, doc="other training seeds at the lowest temperature")
+    extra_seeds: int = setting(
+        3,
+        low=0,
+        doc="further training seeds at the lowest and the highest temperature (the checks average them)",
+    )
     seed: int = setting(2026, low=0, doc="seed of the data, initial weights, batches and chains")
 
-    SHORT = {"temperatures": (1.5, 3.5), "n": 1000, "chains": 100, "records": 20, "spread_seeds": 0}
+    SHORT = {
+        "temperatures": (1.5, 3.5),
+        "n": 1000,
+        "chains": 100,
+        "records": 20,
+        "epochs": 40,
+        "extra_seeds": 2,
+    }
 
     def validate(self):
         if not self.temperatures or min(self.temperatures) <= 0:
@@ -249,19 +268,20 @@ class IsingRun(Settings):
 
 
 def train_ising_rbm(cfg: IsingRun, x: np.ndarray, seed: int):
-    """Train one Ising RBM by PCD-1 (plain gradient ascent, cosine-decayed rate) and run its Gibbs chains.
+    """Train one Ising RBM by PCD-1 (plain gradient ascent, rate decayed by a cosine from ``cfg.lr`` to
+    ``cfg.lr * cfg.lr_floor``) and run its Gibbs chains.
 
     Returns the model, its training history, the per-chain averages of energy and |M| per
     spin (chains, 2) and the chains' last state. The chains start at training configurations
     (so that both ordered states are represented below T_c)."""
-    rbm = BinaryRBM.random(x.shape[1], cfg.hidden, seed=seed)
+    rbm = BinaryRBM.random(x.shape[1], cfg.hidden, seed=seed, scale=cfg.init_scale)
     hist = fit(
         rbm,
         x,
         epochs=cfg.epochs,
         batch_size=cfg.batch_size,
         optimizer=optim.GradientDescent(cfg.lr),
-        schedule=optim.CosineDecay(cfg.lr, cfg.epochs, minimum=cfg.lr / 20),
+        schedule=optim.CosineDecay(cfg.lr, cfg.epochs, minimum=cfg.lr * cfg.lr_floor),
         k=1,
         persistent=True,
         seed=seed,
@@ -278,13 +298,16 @@ def ising_run(cfg: IsingRun) -> dict:
 
     The Monte Carlo means carry blocking errors. The RBM's chains run ``cfg.burn_in`` steps
     and are then recorded ``cfg.records`` times; chains are independent, so the error is the
-    spread of the per-chain averages over sqrt(chains). ``"spread"`` holds the RBM's energy
-    per spin at the lowest temperature for ``cfg.spread_seeds`` other training seeds (the
-    same data and settings): how much of the agreement there is the training run's luck."""
+    spread of the per-chain averages over sqrt(chains). At the lowest and the highest
+    temperature ``cfg.extra_seeds`` further RBMs are trained on the same data with other seeds
+    (other initial weights, batches and chains): ``row["seed_energy"]`` and ``row["seed_absm"]``
+    hold the energy and |M| per spin of all of them (the book's seed first), so that a check can
+    compare their mean with the data, with the spread over training seeds as its error."""
     with threadpool_limits(limits=1):
         data = ising.sample(cfg.L, cfg.temperatures, cfg.n, seed=cfg.seed)
+        temps = np.unique(data.temperatures)
         rows = []
-        for t, T in enumerate(np.unique(data.temperatures)):
+        for t, T in enumerate(temps):
             x = spins_to_binary(symmetry_copies(data.spins[data.temperatures == T], cfg.seed + t))
             rbm, hist, per_chain, last = train_ising_rbm(cfg, x, cfg.seed + t)
             row = {
@@ -300,13 +323,14 @@ def ising_run(cfg: IsingRun) -> dict:
                 row[f"mc_{name}"], row[f"mc_{name}_error"] = b.mean, b.error
                 row[f"rbm_{name}"] = float(per_chain[:, j].mean())
                 row[f"rbm_{name}_error"] = float(per_chain[:, j].std(ddof=1) / np.sqrt(len(per_chain)))
+            if t in (0, len(temps) - 1):
+                seeds = [per_chain.mean(axis=0)]
+                for s in range(1, cfg.extra_seeds + 1):
+                    seeds.append(train_ising_rbm(cfg, x, cfg.seed + t + 1000 * s)[2].mean(axis=0))
+                row["seed_energy"] = np.array([v[0] for v in seeds])
+                row["seed_absm"] = np.array([v[1] for v in seeds])
             rows.append(row)
-        T = data.temperatures.min()
-        spread = []
-        for s in range(1, cfg.spread_seeds + 1):
-            x = spins_to_binary(symmetry_copies(data.spins[data.temperatures == T], cfg.seed + 1000 * s))
-            spread.append(train_ising_rbm(cfg, x, cfg.seed + 1000 * s)[2][:, 0].mean())
-        return {"L": cfg.L, "rows": rows, "spread": np.array(spread)}
+        return {"L": cfg.L, "rows": rows}
 
 
 # --------------------------------------------------------------------------- digits
@@ -319,64 +343,88 @@ class DigitRun(Settings):
     lr: float = setting(0.05, low=0, doc="learning rate of plain gradient ascent (both models)")
     batch_size: int = setting(20, low=1, doc="mini-batch size and persistent chains (both models)")
     epochs: int = setting(20, low=1, doc="passes over the training digits (both models)")
-    n_samples: int = setting(16, low=1, doc="Gibbs chains sampled from our RBM")
+    seeds: int = setting(3, low=1, doc="training seeds seed, seed + 1, ... (one pair of models each)")
+    n_samples: int = setting(
+        540, low=3, doc="Gibbs chains sampled from each of our RBMs (the benchmark's 540)"
+    )
     gibbs_steps: int = setting(1000, low=1, doc="Gibbs steps of the samples, from random pixels")
-    seed: int = setting(2026, low=0, doc="seed of the split, initial weights, batches, chains and samples")
+    seed: int = setting(2026, low=0, doc="first seed of initial weights, batches, chains and samples")
 
-    SHORT = {"epochs": 4}
+    SHORT = {"epochs": 4, "gibbs_steps": 100}
 
 
-def digit_data(seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The 8x8 digits binarised at half the maximum grey level, split 80/20 into training and held-out
-    sets."""
-    X = (load_digits().data / 16.0 > 0.5).astype(float)
-    train, test = train_test_split(X, test_size=0.2, random_state=seed)
+def digit_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The binary digits of the part's benchmark (``physml.digit_benchmark``, pixels above half the maximum
+    grey level): 1257 training and 540 held-out images, the same split for every seed."""
+    train, test = db.split("binary")[:2]
     return train, test
+
+
+def _digit_pair(cfg: DigitRun, train: np.ndarray, test: np.ndarray, seed: int) -> dict:
+    """Our RBM and BernoulliRBM trained with the same settings and ``seed``; their held-out PLLs."""
+    rbm = BinaryRBM.random(train.shape[1], cfg.hidden, seed=seed)
+    hist = fit(
+        rbm,
+        train,
+        epochs=cfg.epochs,
+        batch_size=cfg.batch_size,
+        optimizer=optim.GradientDescent(cfg.lr),
+        k=1,
+        persistent=True,
+        seed=seed,
+        monitor=test,
+    )
+    sk = BernoulliRBM(
+        n_components=cfg.hidden,
+        learning_rate=cfg.lr,
+        batch_size=cfg.batch_size,
+        n_iter=cfg.epochs,
+        random_state=seed,
+    ).fit(train)
+    sk_rbm = BinaryRBM(sk.intercept_visible_, sk.intercept_hidden_, sk.components_.T)
+    rng = np.random.default_rng(seed)
+    start = (rng.random((cfg.n_samples, train.shape[1])) < 0.5).astype(float)
+    samples = rbm.gibbs(start, cfg.gibbs_steps, rng)
+    return {
+        "rbm": rbm,
+        "sklearn": sk,
+        "history": np.array(hist.monitor),
+        "pll": rbm.pseudo_log_likelihood(test),
+        "sklearn_pll": sk_rbm.pseudo_log_likelihood(test),
+        "samples": samples,
+        "mmd2": db.score(samples, "binary", seed=seed),
+    }
 
 
 @study("boltzmann", DigitRun)
 def digit_run(cfg: DigitRun) -> dict:
-    """Our PCD-1 RBM and scikit-learn's BernoulliRBM with the same settings on the binarised digits.
+    """Our PCD-1 RBM and scikit-learn's BernoulliRBM with the same settings on the benchmark's binary digits.
 
     Both use ``cfg.hidden`` hidden units, plain gradient ascent with ``cfg.lr``, mini-batches
     of ``cfg.batch_size`` and as many persistent chains, ``cfg.epochs`` epochs. Both are judged
-    by the same function: the full pseudo-log-likelihood of held-out digits. scikit-learn's
-    own ``score_samples`` (one random flipped pixel, times 64) is kept too."""
+    by the same function: the full pseudo-log-likelihood of the 540 held-out digits. One pair of
+    models per seed ``cfg.seed, cfg.seed + 1, ...``; the first pair is also returned at the top
+    level (its history, samples, and scikit-learn's own ``score_samples``). Each of our RBMs is
+    sampled by ``cfg.n_samples`` Gibbs chains from random pixels and scored by the benchmark's
+    binary MMD² (``physml.digit_benchmark.score``), beside the Gaussian and Gaussian-mixture
+    baselines for as many seeds."""
     with threadpool_limits(limits=1):
-        train, test = digit_data(cfg.seed)
-        rbm = BinaryRBM.random(train.shape[1], cfg.hidden, seed=cfg.seed)
-        hist = fit(
-            rbm,
-            train,
-            epochs=cfg.epochs,
-            batch_size=cfg.batch_size,
-            optimizer=optim.GradientDescent(cfg.lr),
-            k=1,
-            persistent=True,
-            seed=cfg.seed,
-            monitor=test,
-        )
-        sk = BernoulliRBM(
-            n_components=cfg.hidden,
-            learning_rate=cfg.lr,
-            batch_size=cfg.batch_size,
-            n_iter=cfg.epochs,
-            random_state=cfg.seed,
-        ).fit(train)
-        sk_rbm = BinaryRBM(sk.intercept_visible_, sk.intercept_hidden_, sk.components_.T)
-        ours, theirs = rbm.pseudo_log_likelihood(test), sk_rbm.pseudo_log_likelihood(test)
+        train, test = digit_data()
+        pairs = [_digit_pair(cfg, train, test, cfg.seed + s) for s in range(cfg.seeds)]
+        first = pairs[0]
+        sk = first["sklearn"]
         sk.random_state = np.random.RandomState(cfg.seed)  # one random pixel per digit, fresh on each call
         sk_score = sk.score_samples(test)
-        rng = np.random.default_rng(cfg.seed)
-        start = (rng.random((cfg.n_samples, train.shape[1])) < 0.5).astype(float)
-        samples = rbm.gibbs(start, cfg.gibbs_steps, rng)
+        baselines = db.baseline_scores(tuple(range(cfg.seeds)), "binary")
         return {
-            "rbm": rbm,
-            "sklearn": sk,
-            "history": np.array(hist.monitor),
-            "pll": ours,
-            "sklearn_pll": theirs,
+            **first,
             "sklearn_score": sk_score,
-            "samples": samples,
             "test": test,
+            "pairs": pairs,
+            "seed_pll": np.array([p["pll"].mean() for p in pairs]),
+            "seed_sklearn_pll": np.array([p["sklearn_pll"].mean() for p in pairs]),
+            "seed_mmd2": np.array([p["mmd2"].value for p in pairs]),
+            "seed_mmd2_error": np.array([p["mmd2"].error for p in pairs]),
+            "baselines": {k: np.array([r.value for r in v]) for k, v in baselines.items()},
+            "baseline_errors": {k: np.array([r.error for r in v]) for k, v in baselines.items()},
         }
