@@ -131,16 +131,6 @@ def test_predict_and_accuracy():
     assert cl.accuracy([0, 1, 1, 0], [0, 1, 0, 0]) == 0.75
 
 
-def test_ridge_theory_matches_direct_formula():
-    X, theta_true, _ = study.ridge_setting()
-    n, p = X.shape
-    lam = 0.3
-    bias, cov = study.ridge_theory(lam)
-    mean = np.linalg.solve(X.T @ X + n * lam * np.eye(p), X.T @ X @ theta_true)
-    np.testing.assert_allclose(bias, mean - theta_true, atol=1e-12)
-    assert np.all(np.linalg.eigvalsh(cov) > 0)
-
-
 def test_bond_features_are_flip_symmetric_and_give_the_energy():
     from physml import ising
 

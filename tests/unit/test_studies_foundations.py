@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from physml import experiment, intro
-from physml.studies import classification, introduction, linear_algebra, regression
+from physml.studies import introduction, linear_algebra, regression
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +63,7 @@ def test_franke_data_default_is_the_book_data_and_settings_carry_it():
     noisier = regression.franke_matrices(3, regression.DegreeRun(noise=0.3))
     assert not np.array_equal(book[2], noisier[2])
     with pytest.raises(TypeError, match="FrankeData"):
-        regression.franke_split(classification.RidgeRun())
+        regression.franke_split(regression.RidgeRun())
 
 
 def test_bootstrap_variance_run_is_near_one_with_a_positive_error():
@@ -74,7 +74,17 @@ def test_bootstrap_variance_run_is_near_one_with_a_positive_error():
 
 
 def test_ridge_setting_follows_the_settings():
-    X, theta, sigma = classification.ridge_setting(classification.RidgeRun(n=20, theta_true=(1.0, 2.0)))
+    X, theta, sigma = regression.ridge_setting(regression.RidgeRun(n=20, theta_true=(1.0, 2.0)))
     assert X.shape == (20, 2) and theta.tolist() == [1.0, 2.0]
     with pytest.raises(ValueError, match="theta_true"):
-        classification.RidgeRun(theta_true=())
+        regression.RidgeRun(theta_true=())
+
+
+def test_ridge_theory_matches_direct_formula():
+    X, theta_true, _ = regression.ridge_setting()
+    n, p = X.shape
+    lam = 0.3
+    bias, cov = regression.ridge_theory(lam)
+    mean = np.linalg.solve(X.T @ X + n * lam * np.eye(p), X.T @ X @ theta_true)
+    np.testing.assert_allclose(bias, mean - theta_true, atol=1e-12)
+    assert np.all(np.linalg.eigvalsh(cov) > 0)

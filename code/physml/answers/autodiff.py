@@ -70,3 +70,55 @@ def _lj_forces():
                 r2 = d @ d
                 forces[i] += 24.0 * (2.0 * r2**-7 - r2**-4) * d
     return forces
+
+
+# exercise "The Laplacian from Hessian-vector products": psi(x) = exp(-|x|^2 / 2) in n dimensions
+LAPLACIAN_X = (0.3, -0.7, 1.1, 0.2, -0.4)
+
+
+@answer(
+    "autodiff-laplacian",
+    rtol=1e-9,
+    hint="For psi = exp(-r^2 / 2) in n dimensions, d^2 psi / dx_i^2 = (x_i^2 - 1) psi; sum over i. With "
+    "autodiff: the i-th diagonal element of the Hessian is e_i . (H e_i), one Hessian-vector product each.",
+)
+def _laplacian():
+    x = np.array(LAPLACIAN_X)
+    r2 = float(x @ x)
+    return (r2 - len(x)) * math.exp(-r2 / 2)
+
+
+def lj_cluster_energy(positions: np.ndarray) -> float:
+    """Lennard-Jones energy sum_{i<j} 4 (r^-12 - r^-6) of one cluster, positions (n, 3) (reduced units)."""
+    i, j = np.triu_indices(len(positions), 1)
+    r2 = np.sum((positions[i] - positions[j]) ** 2, axis=1)
+    return float(np.sum(4.0 * (r2**-6 - r2**-3)))
+
+
+@answer(
+    "autodiff-project-energy",
+    rtol=1e-8,
+    hint="Relax cluster_positions() (physml.studies.autodiff) downhill with the forces from autodiff until "
+    "the largest force is below 1e-8; the answer is the energy of the relaxed cluster (four atoms).",
+)
+def _project_energy():
+    from scipy.optimize import minimize
+
+    start = cluster_positions()
+    result = minimize(
+        lambda p: lj_cluster_energy(p.reshape(-1, 3)),
+        start.ravel(),
+        method="BFGS",
+        jac=lambda p: -_forces(p.reshape(-1, 3)).ravel(),
+        options={"gtol": 1e-11},
+    )
+    return lj_cluster_energy(result.x.reshape(-1, 3))
+
+
+def _forces(positions: np.ndarray) -> np.ndarray:
+    forces = np.zeros_like(positions)
+    for a in range(len(positions)):
+        d = positions[a] - np.delete(positions, a, axis=0)
+        r2 = np.sum(d * d, axis=1)
+        forces[a] = np.sum((24.0 * (2.0 * r2**-7 - r2**-4))[:, None] * d, axis=0)
+    return forces

@@ -83,3 +83,47 @@ def _softmax_delta():
 def _sigmoid_bound():
     z = np.linspace(-5.0, 5.0, 100001)  # the maximum sits at z = 0, which lies on this grid
     return float(sigmoid_derivative(z).max()) ** 10
+
+
+# exercise "Xavier's variance": a layer of n_in = 64 inputs and n_out = 100 outputs
+XAVIER_N_IN, XAVIER_N_OUT = 64, 100
+
+
+@answer(
+    "nn-xavier-std",
+    rtol=1e-9,
+    hint="Xavier's uniform initialisation draws w ~ U(-a, a) with a = sqrt(6 / (n_in + n_out)); the "
+    "variance of U(-a, a) is a^2 / 3.",
+)
+def _xavier_std():
+    a = np.sqrt(6.0 / (XAVIER_N_IN + XAVIER_N_OUT))
+    return float(a / np.sqrt(3.0))
+
+
+# project: the period of a pendulum at large amplitude, T / T_0 = (2 / pi) K(sin^2(theta_0 / 2))
+PENDULUM_N, PENDULUM_RANGE, PENDULUM_NOISE, PENDULUM_SEED = 40, (0.1, 2.8), 0.01, 1673
+PROJECT_THETA = 2.0  # rad, the amplitude of the milestone
+
+
+def period_ratio(theta0) -> np.ndarray:
+    """Exact T(theta_0) / T_0 of a simple pendulum, (2/pi) K(m) with m = sin^2(theta_0/2) (scipy's ellipk)."""
+    from scipy.special import ellipk
+
+    return 2.0 / np.pi * ellipk(np.sin(np.asarray(theta0, dtype=float) / 2.0) ** 2)
+
+
+def pendulum_measurements(seed: int = PENDULUM_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """Amplitudes (rad) and measured period ratios T / T_0 with Gaussian noise (seeded)."""
+    rng = np.random.default_rng(seed)
+    theta0 = np.sort(rng.uniform(*PENDULUM_RANGE, size=PENDULUM_N))
+    return theta0, period_ratio(theta0) + PENDULUM_NOISE * rng.standard_normal(PENDULUM_N)
+
+
+@answer(
+    "nn-project-period",
+    rtol=1e-8,
+    hint="T / T_0 = (2 / pi) K(m) with the parameter m = sin^2(theta_0 / 2) (scipy.special.ellipk takes m, "
+    "not the modulus k = sin(theta_0 / 2)); theta_0 = 2 rad.",
+)
+def _project_period():
+    return float(period_ratio(PROJECT_THETA))

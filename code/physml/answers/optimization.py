@@ -78,3 +78,79 @@ def _adam_bias():
 )
 def _momentum_steps():
     return np.log(MOMENTUM_FACTOR) / -np.log(np.sqrt(MOMENTUM_MU))
+
+
+# exercise "The noise floor of SGD": C(theta) = lambda theta^2 / 2, per-step gradient noise of variance s^2
+FLOOR_ETA, FLOOR_LAMBDA, FLOOR_S2 = 0.1, 1.0, 1.0
+
+
+@answer(
+    "opt-noise-floor-var",
+    rtol=1e-9,
+    hint="The stationary variance v of e_{k+1} = (1 - eta lambda) e_k - eta xi_k solves "
+    "v = (1 - eta lambda)^2 v + eta^2 s^2.",
+)
+def _noise_floor_var():
+    return FLOOR_ETA * FLOOR_S2 / (FLOOR_LAMBDA * (2.0 - FLOOR_ETA * FLOOR_LAMBDA))
+
+
+# exercise "Steps of gradient descent": the chapter's Ridge cost, error reduced by this factor
+STEPS_FACTOR = 1e-6
+
+
+@answer(
+    "opt-gd-steps-bound",
+    rtol=0.0,
+    atol=0.5,
+    hint="With eta = 1/L the error contracts at least by (1 - mu/L) = (1 - 1/kappa) per step; take the "
+    "smallest integer k with (1 - 1/kappa)^k <= 1e-6, kappa of the Hessian of study.ridge().",
+)
+def _gd_steps_bound():
+    from ..studies import optimization as study
+
+    lam = np.linalg.eigvalsh(study.ridge().hessian())
+    kappa = lam.max() / lam.min()
+    return int(np.ceil(np.log(STEPS_FACTOR) / np.log(1.0 - 1.0 / kappa)))
+
+
+# project: the Lennard-Jones parameters epsilon and sigma from noisy pair energies (reduced units)
+LJ_EPSILON, LJ_SIGMA = 1.2, 1.05  # the truth
+LJ_N, LJ_RANGE, LJ_NOISE, LJ_SEED = 200, (1.0, 2.5), 0.05, 1924
+LJ_START = (0.6, 1.15)  # (epsilon, sigma) where every optimiser of the project starts
+
+
+def lj_energy(theta, r) -> np.ndarray:
+    """Pair energy 4 epsilon [(sigma/r)^12 - (sigma/r)^6] for theta = (epsilon, sigma)."""
+    epsilon, sigma = theta
+    x = (sigma / np.asarray(r, dtype=float)) ** 6
+    return 4.0 * epsilon * (x * x - x)
+
+
+def lj_data(seed: int = LJ_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """Distances and noisy pair energies of the project (seeded)."""
+    rng = np.random.default_rng(seed)
+    r = rng.uniform(*LJ_RANGE, size=LJ_N)
+    return r, lj_energy((LJ_EPSILON, LJ_SIGMA), r) + LJ_NOISE * rng.standard_normal(LJ_N)
+
+
+def lj_fit() -> np.ndarray:
+    """Least-squares (epsilon, sigma) of the project's data, by scipy.optimize.least_squares."""
+    from scipy.optimize import least_squares
+
+    r, energies = lj_data()
+    result = least_squares(
+        lambda th: lj_energy(th, r) - energies, LJ_START, xtol=1e-15, ftol=1e-15, gtol=1e-15
+    )
+    return result.x
+
+
+@answer(
+    "opt-project-sigma",
+    rtol=0.0,
+    atol=1e-6,
+    hint="Minimise the mean squared error between 4 epsilon [(sigma/r)^12 - (sigma/r)^6] and the energies of "
+    "answers.optimization.lj_data() over (epsilon, sigma) to a gradient norm below 1e-10; the answer is "
+    "sigma.",
+)
+def _project_sigma():
+    return float(lj_fit()[1])

@@ -5,8 +5,6 @@ r"""The runs of the classification chapter, with their settings in view.
   solvers, with :math:`C = 1/(2n\lambda)`;
 * :func:`softmax_run`: softmax regression of the iris data by our Newton and gradient
   descent and by scikit-learn's multinomial fit;
-* :func:`ridge_run`: the bias and variance of Ridge on a fixed Gaussian design, simulated
-  over many noise draws and computed from the exact formulas;
 * :func:`ising_run`: ordered against disordered 2D Ising configurations from
   ``physml.ising.sample``, classified with three sets of features (after Mehta et al.,
   Phys. Rep. 810, 1 (2019)).
@@ -122,107 +120,6 @@ def softmax_run(cfg: SoftmaxRun) -> dict:
         theta[0] -= theta[0].mean()
         out["sklearn lbfgs"] = (theta, int(sk.n_iter_[0]))
     return out
-
-
-# --------------------------------------------------------------------------- Ridge by simulation
-
-
-class RidgeRun(Settings):
-    """Settings of the Ridge simulation: a fixed Gaussian design, many noise draws."""
-
-    n: int = setting(50, low=2, doc="samples n of the fixed design")
-    theta_true: tuple[float, ...] = setting((2.0, -1.0, 0.5, 1.5, -0.5), doc="true parameters theta*")
-    noise: float = setting(0.5, low=1e-12, doc="noise sigma")
-    lam: float = setting(0.05, low=1e-12, doc="lambda of the two checks")
-    log10_lambda_min: float = setting(-3.0, doc="smallest lambda of the figure, 10^this")
-    log10_lambda_max: float = setting(1.0, doc="largest lambda of the figure, 10^this")
-    n_lambdas: int = setting(9, low=1, doc="lambdas of the figure")
-    replicas: int = setting(4000, low=2, doc="noise draws M per lambda")
-    seed: int = setting(11, low=0, doc="seed of the design and of the noise")
-
-    SHORT = {"replicas": 400}
-
-    def validate(self):
-        if not self.theta_true:
-            raise ValueError("RidgeRun.theta_true must hold at least one parameter")
-
-
-def ridge_setting(cfg: RidgeRun | None = None):
-    """The fixed design X (n x p, p = len(theta_true)), the true parameters theta* and the noise."""
-    cfg = RidgeRun() if cfg is None else cfg
-    rng = np.random.default_rng(cfg.seed)
-    X = rng.standard_normal((cfg.n, len(cfg.theta_true)))
-    return X, np.array(cfg.theta_true), cfg.noise
-
-
-def ridge_theory(lam: float, cfg: RidgeRun | None = None):
-    r"""Mean and covariance of the Ridge estimator for the fixed design (exact).
-
-    With :math:`\boldsymbol A = \boldsymbol X^T\boldsymbol X + n\lambda\boldsymbol I`:
-    :math:`\mathbb E[\hat{\boldsymbol\theta}]
-    = \boldsymbol A^{-1}\boldsymbol X^T\boldsymbol X\boldsymbol\theta^*`,
-    bias :math:`-n\lambda\boldsymbol A^{-1}\boldsymbol\theta^*`,
-    :math:`\operatorname{Cov} = \sigma^2\boldsymbol A^{-1}\boldsymbol X^T\boldsymbol X\boldsymbol A^{-1}`.
-    """
-    X, theta_true, sigma = ridge_setting(cfg)
-    n, p = X.shape
-    A_inv = np.linalg.inv(X.T @ X + n * lam * np.eye(p))
-    bias = -n * lam * A_inv @ theta_true
-    cov = sigma**2 * A_inv @ X.T @ X @ A_inv
-    return bias, cov
-
-
-def ridge_simulation(cfg: RidgeRun, lam: float) -> np.ndarray:
-    """Ridge estimates from ``cfg.replicas`` independent noise draws on the fixed design, (M, p).
-
-    Each lambda has its own stream of draws, ``default_rng([seed, 0, round(1e6 lambda)])``.
-    """
-    X, theta_true, sigma = ridge_setting(cfg)
-    n, p = X.shape
-    rng = np.random.default_rng([cfg.seed, 0, int(round(1e6 * lam))])
-    Y = (X @ theta_true)[:, None] + sigma * rng.standard_normal((n, cfg.replicas))
-    return np.linalg.solve(X.T @ X + n * lam * np.eye(p), X.T @ Y).T
-
-
-def ridge_bias_estimate(cfg: RidgeRun, thetas: np.ndarray, lam: float):
-    """Simulated bias along the predicted bias direction: (value, standard error, formula)."""
-    _, theta_true, _ = ridge_setting(cfg)
-    bias, _ = ridge_theory(lam, cfg)
-    u = bias / np.linalg.norm(bias)
-    proj = (thetas - theta_true) @ u
-    return float(proj.mean()), float(proj.std(ddof=1) / np.sqrt(proj.size)), float(np.linalg.norm(bias))
-
-
-def ridge_variance_estimate(cfg: RidgeRun, thetas: np.ndarray, lam: float):
-    """Simulated total variance sum_j Var(theta_j): (value, standard error, formula)."""
-    M = thetas.shape[0]
-    sq = np.sum((thetas - thetas.mean(axis=0)) ** 2, axis=1) * M / (M - 1)
-    _, cov = ridge_theory(lam, cfg)
-    return float(sq.mean()), float(sq.std(ddof=1) / np.sqrt(M)), float(np.trace(cov))
-
-
-@study("classification", RidgeRun)
-def ridge_run(cfg: RidgeRun) -> dict:
-    r"""Squared bias and total variance of Ridge along a lambda grid, simulated and exact, and
-    the bias along its predicted direction and the total variance at ``cfg.lam`` with their
-    standard errors (``bias``, ``variance``: (value, standard error, formula))."""
-    _, theta_true, _ = ridge_setting(cfg)
-    lambdas = np.logspace(cfg.log10_lambda_min, cfg.log10_lambda_max, cfg.n_lambdas)
-    out = {k: [] for k in ("bias2_theory", "var_theory", "bias2_sim", "var_sim")}
-    for lam in lambdas:
-        bias, cov = ridge_theory(lam, cfg)
-        thetas = ridge_simulation(cfg, lam)
-        out["bias2_theory"].append(bias @ bias)
-        out["var_theory"].append(np.trace(cov))
-        out["bias2_sim"].append(np.sum((thetas.mean(axis=0) - theta_true) ** 2))
-        out["var_sim"].append(np.sum(thetas.var(axis=0, ddof=1)))
-    thetas = ridge_simulation(cfg, cfg.lam)
-    return {
-        "lambdas": lambdas,
-        **{k: np.array(v) for k, v in out.items()},
-        "bias": ridge_bias_estimate(cfg, thetas, cfg.lam),
-        "variance": ridge_variance_estimate(cfg, thetas, cfg.lam),
-    }
 
 
 # --------------------------------------------------------------------------- Ising phases

@@ -100,6 +100,53 @@ class SGDRun(Settings):
     seed: int = setting(1, low=0, doc="seed of the batch order")
 
 
+def sgd_noise_prediction(cfg: SGDRun, shuffled: bool = True) -> float:
+    r"""Root of the expected squared distance from the Ridge minimum at the end of the decayed SGD run
+    of ``cfg`` (a prediction from the noise-floor model of the chapter "Optimization").
+
+    Linear-noise model of the chapter's noise floor: within an epoch (rate :math:`\eta` fixed) the error
+    obeys :math:`\boldsymbol e_{k+1} = \boldsymbol A\boldsymbol e_k - \eta\boldsymbol\xi_k`,
+    :math:`\boldsymbol A = \boldsymbol I-\eta\boldsymbol H`, where :math:`\boldsymbol\xi_k` is the
+    mean per-sample gradient at the minimum over batch :math:`k`. The batches of an epoch partition a
+    random permutation of the n samples, so (finite population, covariance :math:`\boldsymbol\Sigma_g`)
+    :math:`\operatorname{Cov}(\boldsymbol\xi_k) = \boldsymbol\Sigma_g(n-m_k)/(m_k(n-1))` and
+    :math:`\operatorname{Cov}(\boldsymbol\xi_k, \boldsymbol\xi_l) = -\boldsymbol\Sigma_g/(n-1)`: the
+    noise of one epoch nearly cancels. With ``shuffled=False`` the batches are independent draws with
+    replacement instead (covariance :math:`\boldsymbol\Sigma_g/m_k`, none between batches). The mean and
+    covariance of the error are propagated exactly
+    through the run's schedule, :math:`E\lVert\boldsymbol e_T\rVert^2 = \lVert\bar{\boldsymbol e}_T\rVert^2
+    + \operatorname{tr}\boldsymbol P_T` (the part of the noise proportional to the error itself is
+    second order near the minimum and left out)."""
+    prob = ridge()
+    theta_star = ridge().closed_form()
+    n, p = prob.n, prob.p
+    per_sample = np.array([prob.gradient(theta_star, np.array([i])) for i in range(n)])
+    sigma_g = np.cov(per_sample.T, ddof=0)
+    H = prob.hessian()
+    sizes = [min(cfg.batch_size, n - start) for start in range(0, n, cfg.batch_size)]
+    schedule = optim.InverseTimeDecay(cfg.lr, decay=cfg.decay)
+    mean, P = -theta_star, np.zeros((p, p))  # every run starts at theta = 0
+    for epoch in range(cfg.epochs):
+        eta = schedule(epoch)
+        A = np.eye(p) - eta * H
+        powers = [np.eye(p)]
+        for _ in sizes:
+            powers.append(A @ powers[-1])
+        B = powers[len(sizes) - 1 :: -1]  # B_k = A^(K-1-k) carries the noise of batch k to the epoch's end
+        if shuffled:
+            S = sum(B)
+            noise = -S @ sigma_g @ S.T / (n - 1)
+            weights = [(n - m) / (m * (n - 1)) + 1 / (n - 1) for m in sizes]
+        else:
+            noise, weights = np.zeros((p, p)), [1.0 / m for m in sizes]
+        for Bk, w in zip(B, weights, strict=True):
+            noise += w * Bk @ sigma_g @ Bk.T
+        AK = powers[-1]
+        mean = AK @ mean
+        P = AK @ P @ AK.T + eta**2 * noise
+    return float(np.sqrt(mean @ mean + np.trace(P)))
+
+
 @study("optimization", SGDRun)
 def sgd_run(cfg: SGDRun) -> dict[str, optim.OptimizationResult]:
     """Mini-batch SGD on the Ridge cost, compared with full-batch gradient descent, per epoch."""
