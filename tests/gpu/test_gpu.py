@@ -264,6 +264,22 @@ SPECS: dict[str, list[Q]] = {
         Q("MMD² of samples", at("mmd2"), spread()),
         Q("judge coverage", at("judge", "coverage"), spread(0.1)),
     ],
+    "generative_benchmark.benchmark_run": [  # torch models train on the device; the RBM is NumPy
+        Q("exact F/N at T = 2.27", at("exact", 2.27, "free_energy"), SAME),
+        Q("RBM exact KL (NumPy)", at("models", 2.27, "RBM", "kl"), SAME),
+        Q("MADE exact KL", at("models", 2.27, "MADE", "kl"), spread()),
+        Q("VAN exact KL", at("models", 2.27, "VAN", "kl"), spread()),
+        Q("VAN exact F_q/N", at("models", 2.27, "VAN", "free_energy_exact_q"), spread()),
+        Q("VAE IWAE NLL", at("models", 2.27, "VAE", "nll"), spread()),
+        Q("DDPM energy per spin", at("models", 2.27, "DDPM", "obs", "energy"), spread()),
+        Q("VAN CPU seconds", at("models", 2.27, "VAN", "fit_s"), INFO),
+    ],
+    "generative_benchmark.large_run": [  # Metropolis samples on the CPU, the networks on the device
+        Q("exact F/N (Kaufman)", at("exact", "free_energy"), SAME),
+        Q("Metropolis energy per spin", at("reference", "energy"), SAME),
+        Q("MADE energy per spin", at("MADE", "obs", "energy"), spread()),
+        Q("VAN sampled F_q/N", at("VAN", "free_energy_sampled"), spread()),
+    ],
     "ebm.ula_run": [  # the Langevin noise is drawn on the device
         Q("exact ULA variance, largest step", at("rows", -1, "exact"), SAME),
         Q("chains' variance, largest step", at("rows", -1, "variance"), spread()),

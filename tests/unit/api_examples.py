@@ -4226,6 +4226,116 @@ example(
     seed=Int(0, minimum=0),
 )
 
+# ----------------------------------------------------------------------------- physml.ising_benchmark
+
+
+def _ib():
+    from physml import ising_benchmark
+
+    return ising_benchmark
+
+
+def _van(z2=True):
+    import torch
+
+    torch.manual_seed(0)
+    return _ib().VAN(4, (5,), z2=z2)
+
+
+_IB_L = Int(2, minimum=2, extra=[Bad("too large to enumerate", 5)])
+_IB_T = Real(2.27, minimum=0.0, include_min=False)
+_IB_SPINS = np.array([[[1, -1], [1, 1]], [[-1, -1], [1, -1]], [[1, 1], [1, 1]], [[-1, 1], [1, -1]]])
+_IB_LOGP = np.log(np.full(16, 1.0 / 16))
+_van_kind = Obj(Lazy(_van), wrong=[Lazy(_made), Lazy(lambda: _ib().VAN(9, (5,)))])
+_ib_bits = M(_ABITS, extra=[Bad("not binary", _ABITS + 0.5), Bad("other width", _ABITS[:, :3])])
+
+example("physml.ising_benchmark.boltzmann_log_probs", L=_IB_L, T=_IB_T)
+example("physml.ising_benchmark.exact_samples", n=Size(3), L=_IB_L, T=_IB_T, seed=Rng(0))
+example("physml.ising_benchmark.exact_reference", L=_IB_L, T=_IB_T)
+example("physml.ising_benchmark.ExactReference", L=_IB_L, T=_IB_T)
+example("physml.ising_benchmark.kaufman_log_partition", L=Int(3, minimum=2), T=_IB_T)
+example(
+    "physml.ising_benchmark.kaufman_thermodynamics",
+    L=Int(3, minimum=2),
+    T=_IB_T,
+    h=Real(1e-4, minimum=0.0, maximum=0.01, include_min=False),
+)
+example(
+    "physml.ising_benchmark.observables",
+    spins=Arr(
+        _IB_SPINS, ndim=3, extra=[Bad("not +-1", np.zeros((4, 2, 2))), Bad("one sample", _IB_SPINS[:1])]
+    ),
+    T=_IB_T,
+    n_blocks=Int(2, minimum=2, extra=[Bad("more blocks than samples", 5)]),
+)
+example(
+    "physml.ising_benchmark.exact_kl",
+    log_p=V(_IB_LOGP, extra=[Bad("not normalised", _IB_LOGP + 1.0)]),
+    log_q=V(_IB_LOGP - 0.0, extra=[short(_IB_LOGP)]),
+)
+example(
+    "physml.ising_benchmark.model_observables",
+    log_q=V(_IB_LOGP, extra=[Bad("not normalised", _IB_LOGP + 1.0), short(_IB_LOGP)]),
+    L=Int(2, minimum=2, extra=[Bad("other lattice", 3)]),
+    T=_IB_T,
+)
+example(
+    "physml.ising_benchmark.spins_from_signs",
+    x=M(np.array([[0.3, -1.2, 0.0, 2.0]]), extra=[Bad("other width", np.ones((1, 3)))]),
+    L=Int(2, minimum=1, extra=[Bad("other width", 3)]),
+)
+_ib_rbm = Obj(Lazy(_binary_rbm), wrong=[Lazy(_made)])
+example("physml.ising_benchmark.fit_rbm_exact", rbm=_ib_rbm, x=_ib_bits, steps=Size(2), lr=Rate(0.05))
+example("physml.ising_benchmark.rbm_log_prob", rbm=_ib_rbm, x=_ib_bits)
+example("physml.ising_benchmark.rbm_sample", rbm=_ib_rbm, n=Size(3), n_steps=Size(2), seed=Rng(0))
+example(
+    "physml.ising_benchmark.iwae_log_likelihood",
+    model=Obj(Lazy(_vae), wrong=[Lazy(lambda: _vae("gaussian")), Lazy(_made)]),
+    x=_ib_bits,
+    n_importance=Size(3),
+    seed=Int(0, minimum=0),
+)
+example(
+    "physml.ising_benchmark.VAN",
+    n_spins=Int(4, minimum=2),
+    hidden_sizes=Each([Size(5)], empty_ok=True),
+    z2=Flag(True),
+)
+instance("physml.ising_benchmark.VAN", _van)
+example(
+    "physml.ising_benchmark.VAN.forward",
+    x=T(Lazy(lambda: _t(_ABITS)), wrong=[_ABITS, Lazy(lambda: _t(_ABITS[:, :3]))], **_net_t),
+)
+example("physml.ising_benchmark.VAN.log_prob", x=_ib_bits)
+example("physml.ising_benchmark.VAN.sample", n=Size(3), seed=Int(0, minimum=0))
+example(
+    "physml.ising_benchmark.train_van",
+    model=_van_kind,
+    L=Int(2, minimum=2, extra=[Bad("other lattice", 3)]),
+    T=_IB_T,
+    steps=Size(2),
+    batch_size=Int(4, minimum=2),
+    lr=Rate(1e-2),
+    beta_anneal=Decay(0.9),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+    num_threads=Size(1, optional=True),
+)
+example(
+    "physml.ising_benchmark.variational_free_energy",
+    model=_van_kind,
+    L=Int(2, minimum=2, extra=[Bad("other lattice", 3)]),
+    T=_IB_T,
+    n=Int(8, minimum=2),
+    seed=Int(0, minimum=0),
+)
+example(
+    "physml.ising_benchmark.exact_variational_free_energy",
+    model=_van_kind,
+    L=Int(2, minimum=2, extra=[Bad("other lattice", 3)]),
+    T=_IB_T,
+)
+
 # ----------------------------------------------------------------------------- physml.gan
 
 
