@@ -14,8 +14,10 @@ with :math:`\alpha_t = 1-\beta_t` and :math:`\bar\alpha_t = \prod_{s\le t}\alpha
 
 * :func:`linear_betas`, :func:`cosine_betas` and :class:`Schedule` (the noise schedule);
 * :func:`q_sample` (closed-form noising) and :func:`forward_steps` (step by step);
-* :class:`NoisePredictor`, a small MLP with a sinusoidal time embedding;
-* :func:`ddpm_loss`, :func:`fit_ddpm` (Adam, NaN stop) and :func:`sample_ddpm`;
+* :class:`NoisePredictor`, a small MLP with a sinusoidal time embedding, and
+  :class:`ResidualNoisePredictor`, a wider one with residual blocks that the time conditions;
+* :func:`ddpm_loss`, :func:`fit_ddpm` (Adam, warm-up, EMA of the weights, NaN stop),
+  :func:`sample_ddpm` (ancestral) and :func:`sample_ddim` (deterministic);
 * :func:`gaussian_optimal_eps`, the exact optimal noise predictor for Gaussian data.
 
 Torch code takes a ``device`` argument (CPU by default) and runs unchanged on CUDA.
@@ -44,6 +46,8 @@ from ._validate import (
 from .nn.torch_twin import torch_threads
 from .progress import progress
 from .torchtools import as_device, make_generator
+
+_FLOAT32_MAX = float(torch.finfo(torch.float32).max)  # a larger clip or gamma means "none" in float32
 
 # --------------------------------------------------------------------------- schedules
 
@@ -239,6 +243,66 @@ class NoisePredictor(nn.Module):
         _check_steps(t, "t", x.shape[0], self.T)
 
 
+class _ResidualBlock(nn.Module):
+    r"""One residual block of :class:`ResidualNoisePredictor`.
+
+    :math:`\boldsymbol h + W_2\,\mathrm{SiLU}\bigl(W_1\,\mathrm{SiLU}(\mathrm{LN}(\boldsymbol h))
+    + U\boldsymbol e_t\bigr)`.
+    """
+
+    def __init__(self, width: int):
+        super().__init__()
+        self.norm = nn.LayerNorm(width)
+        self.lin1 = nn.Linear(width, width)
+        self.time = nn.Linear(width, width)
+        self.lin2 = nn.Linear(width, width)
+
+    def forward(self, h: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
+        z = self.lin1(nn.functional.silu(self.norm(h))) + self.time(e)
+        return h + self.lin2(nn.functional.silu(z))
+
+
+class ResidualNoisePredictor(NoisePredictor):
+    r"""A residual MLP :math:`\boldsymbol\epsilon_\theta(\boldsymbol x_t, t)` for images as vectors.
+
+    The sinusoidal features of :math:`t` (:func:`time_embedding`) pass through a layer
+    :math:`\boldsymbol e_t = \mathrm{SiLU}(V\,\mathrm{emb}(t))`; the input is lifted to ``width``
+    units, :math:`\boldsymbol h_0 = W_{\text{in}}\boldsymbol x_t`, and each of ``blocks`` residual blocks adds
+
+    .. math::
+
+        \boldsymbol h_{k+1} = \boldsymbol h_k
+        + W_2\,\mathrm{SiLU}\bigl(W_1\,\mathrm{SiLU}(\mathrm{LN}(\boldsymbol h_k)) + U\boldsymbol e_t\bigr),
+
+    so that every block sees the noise level (LN: layer normalisation). The output layer
+    :math:`W_{\text{out}}\,\mathrm{SiLU}(\mathrm{LN}(\boldsymbol h))` starts at zero: the untrained
+    network predicts no noise. Chapter "Diffusion models", the digits.
+    """
+
+    def __init__(self, dim: int, T: int, width: int = 256, blocks: int = 2, n_frequencies: int = 8):
+        nn.Module.__init__(self)
+        self.dim = check_int(dim, "dim", minimum=1)
+        self.T = check_int(T, "T", minimum=1)
+        self.n_frequencies = check_int(n_frequencies, "n_frequencies", minimum=1)
+        width = check_int(width, "width", minimum=1)
+        blocks = check_int(blocks, "blocks", minimum=1)
+        self.embed = nn.Sequential(nn.Linear(2 * self.n_frequencies, width), nn.SiLU())
+        self.lift = nn.Linear(self.dim, width)
+        self.blocks = nn.ModuleList(_ResidualBlock(width) for _ in range(blocks))
+        self.head = nn.Sequential(nn.LayerNorm(width), nn.SiLU(), nn.Linear(width, self.dim))
+        nn.init.zeros_(self.head[-1].weight)
+        nn.init.zeros_(self.head[-1].bias)
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """The predicted noise of the batch ``x`` (n, dim) at the steps ``t`` (n integers in 1..T)."""
+        self._check_inputs(x, t)
+        e = self.embed(_time_embedding(t, self.T, self.n_frequencies))
+        h = self.lift(x)
+        for block in self.blocks:
+            h = block(h, e)
+        return self.head(h)
+
+
 class GaussianNoisePredictor(NoisePredictor):
     r"""The exact optimal noise predictor of Gaussian data :math:`\mathcal N(\boldsymbol\mu, \Sigma)`.
 
@@ -282,22 +346,28 @@ def ddpm_loss(model: NoisePredictor, x0: torch.Tensor, alpha_bars: torch.Tensor,
     return _ddpm_loss(model, x0, alpha_bars, generator)
 
 
-def _ddpm_loss(model: NoisePredictor, x0: torch.Tensor, alpha_bars: torch.Tensor, generator) -> torch.Tensor:
+def _ddpm_loss(
+    model: NoisePredictor, x0: torch.Tensor, alpha_bars: torch.Tensor, generator, weights=None
+) -> torch.Tensor:
     r"""The simplified DDPM objective, the chapter's eq. (eq-dif-loss), per coordinate.
 
     .. math::
 
         \mathbb E_{t,\boldsymbol x_0,\boldsymbol\epsilon}\,
-        \lVert\boldsymbol\epsilon - \boldsymbol\epsilon_\theta(\boldsymbol x_t, t)\rVert^2 / d
+        w_t\lVert\boldsymbol\epsilon - \boldsymbol\epsilon_\theta(\boldsymbol x_t, t)\rVert^2 / d
 
 
     ``t`` uniform in :math:`1..T`, :math:`\boldsymbol\epsilon \sim \mathcal N(0, I)`, :math:`\boldsymbol x_t`
-    from :func:`q_sample`; the mean is over the batch and the :math:`d` coordinates.
+    from :func:`q_sample`; the mean is over the batch and the :math:`d` coordinates. The weights
+    :math:`w_t` (a tensor of T values, ``weights[t-1]``) are 1 unless given.
     """
     n = x0.shape[0]
     t = torch.randint(1, len(alpha_bars) + 1, (n,), generator=generator, device=x0.device)
     noise = torch.randn(x0.shape, generator=generator, device=x0.device)
-    return ((noise - model(_q_sample(x0, t, noise, alpha_bars), t)) ** 2).mean()
+    err = (noise - model(_q_sample(x0, t, noise, alpha_bars), t)) ** 2
+    if weights is None:
+        return err.mean()
+    return (weights[t - 1] * err.mean(dim=1)).mean()
 
 
 def _check_model(model) -> NoisePredictor:
@@ -317,12 +387,28 @@ def fit_ddpm(
     seed: int = 0,
     device="cpu",
     num_threads: int | None = 1,
+    warmup: int = 0,
+    ema: float = 0.0,
+    min_snr: float | None = None,
 ) -> dict:
     r"""Train ``model`` on ``data`` (n, d) with Adam on :func:`ddpm_loss` for ``steps`` mini-batches.
 
-    Mini-batches are drawn with replacement; the learning rate decays linearly to zero
-    (a cosine or linear decay makes the last iterates less noisy). Returns
-    ``{"loss": [...]}``, the loss of every step. A NaN or infinite loss stops training.
+    Mini-batches are drawn with replacement; the learning rate rises linearly over the first
+    ``warmup`` steps and then decays linearly to zero (a decay makes the last iterates less
+    noisy). With ``ema`` :math:`= \gamma > 0` the function keeps an exponential moving average
+    of the weights,
+
+    .. math::
+
+        \bar\theta \leftarrow \gamma_k\,\bar\theta + (1-\gamma_k)\,\theta, \qquad
+        \gamma_k = \min\bigl(\gamma, (1+k)/(10+k)\bigr),
+
+    (Ho et al. 2020 sample with such an average) and loads :math:`\bar\theta` into ``model``
+    at the end. With ``min_snr`` :math:`= \gamma` the loss of step :math:`t` is weighted by
+    :math:`w_t = \min(\mathrm{SNR}_t, \gamma)/\mathrm{SNR}_t`,
+    :math:`\mathrm{SNR}_t = \bar\alpha_t/(1-\bar\alpha_t)`
+    (the min-SNR weighting of Hang et al. 2023), which lowers the weight of the nearly clean steps.
+    Returns ``{"loss": [...]}``, the loss of every step. A NaN or infinite loss stops training.
     """
     model = _check_model(model)
     schedule = _check_schedule(schedule)
@@ -336,25 +422,43 @@ def fit_ddpm(
     lr = check_learning_rate(lr)
     device = as_device(device)
     seed = check_int(seed, "seed", minimum=0)
+    warmup = check_int(warmup, "warmup", minimum=0)
+    ema = check_scalar(ema, "ema", minimum=0.0, maximum=1.0, include_max=False)
     threads = torch_threads(num_threads, "num_threads")  # checks num_threads before training
     torch.manual_seed(seed)
     model.to(device)
     X_t = torch.as_tensor(X, dtype=torch.float32, device=device)
     alpha_bars = schedule.tensors(device)["alpha_bars"]
+    weights = None
+    if min_snr is not None:
+        min_snr = min(check_scalar(min_snr, "min_snr", minimum=0.0, include_min=False), _FLOAT32_MAX)
+        snr = alpha_bars / (1 - alpha_bars)
+        weights = torch.clamp(snr, max=min_snr) / snr
     gen = make_generator(seed, device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    decay = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 1.0 - k / steps)
+    decay = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda k: min(1.0, (k + 1) / (warmup + 1)) * (1.0 - k / steps)
+    )
+    params = [p for p in model.parameters() if p.requires_grad]
+    averaged = [p.detach().clone() for p in params] if ema > 0 else None
     history: dict = {"loss": []}
     with threads:
         for step in progress(range(steps), desc="steps"):
             idx = torch.randint(0, len(X_t), (batch_size,), generator=gen, device=device)
-            loss = _ddpm_loss(model, X_t[idx], alpha_bars, gen)
+            loss = _ddpm_loss(model, X_t[idx], alpha_bars, gen, weights)
             check_finite_loss(loss.item(), step)
             opt.zero_grad()
             loss.backward()
             opt.step()
             decay.step()
+            if averaged is not None:
+                with torch.no_grad():
+                    torch._foreach_lerp_(averaged, params, 1.0 - min(ema, (1 + step) / (10 + step)))
             history["loss"].append(loss.item())
+    if averaged is not None:
+        with torch.no_grad():
+            for p, a in zip(params, averaged, strict=True):
+                p.copy_(a)
     return history
 
 
@@ -362,23 +466,46 @@ def fit_ddpm(
 
 
 @torch.no_grad()
-def sample_ddpm(model: NoisePredictor, schedule: Schedule, n: int, seed: int = 0, device="cpu") -> np.ndarray:
+def sample_ddpm(
+    model: NoisePredictor,
+    schedule: Schedule,
+    n: int,
+    seed: int = 0,
+    device="cpu",
+    clip: float | None = None,
+    variance: str = "beta_tilde",
+) -> np.ndarray:
     r"""Ancestral sampling of the learnt reverse process, from :math:`\boldsymbol x_T \sim \mathcal N(0, I)`.
 
     .. math::
 
         \boldsymbol x_{t-1} = \frac{1}{\sqrt{\alpha_t}}\Bigl(\boldsymbol x_t
         - \frac{\beta_t}{\sqrt{1-\bar\alpha_t}}
-        \boldsymbol\epsilon_\theta(\boldsymbol x_t, t)\Bigr) + \tilde\sigma_t\boldsymbol z, \qquad
-        \tilde\sigma_t^2 = \frac{1-\bar\alpha_{t-1}}{1-\bar\alpha_t}\beta_t,
+        \boldsymbol\epsilon_\theta(\boldsymbol x_t, t)\Bigr) + \sigma_t\boldsymbol z, \qquad
+        \sigma_t^2 = \tilde\beta_t = \frac{1-\bar\alpha_{t-1}}{1-\bar\alpha_t}\beta_t
+        \ \ (\texttt{variance="beta_tilde"})\ \text{or}\ \beta_t\ \ (\texttt{"beta"}),
 
-    with :math:`\boldsymbol z \sim \mathcal N(0, I)` and no noise in the last step. Returns (n, d).
+    with :math:`\boldsymbol z \sim \mathcal N(0, I)` and no noise in the last step. With ``clip``
+    :math:`= c` the mean is taken in its :math:`\boldsymbol x_0`-form instead, with the predicted
+    clean sample clipped to the data range :math:`[-c, c]` (as Ho et al.'s code does for images),
+
+    .. math::
+
+        \hat{\boldsymbol x}_0 = \mathrm{clip}\Bigl(\frac{\boldsymbol x_t - \sqrt{1-\bar\alpha_t}\,
+        \boldsymbol\epsilon_\theta}{\sqrt{\bar\alpha_t}}, -c, c\Bigr),\qquad
+        \boldsymbol\mu = \frac{\sqrt{\bar\alpha_{t-1}}\,\beta_t}{1-\bar\alpha_t}\,\hat{\boldsymbol x}_0
+        + \frac{\sqrt{\alpha_t}(1-\bar\alpha_{t-1})}{1-\bar\alpha_t}\,\boldsymbol x_t ,
+
+    which equals the first form when nothing is clipped. Returns (n, d).
     """
     model = _check_model(model)
     schedule = _check_schedule(schedule)
     if schedule.T != model.T:
         raise ValueError(f"schedule has T = {schedule.T} but the model was built for T = {model.T}")
     n = check_int(n, "n", minimum=1)
+    if clip is not None:
+        clip = min(check_scalar(clip, "clip", minimum=0.0, include_min=False), _FLOAT32_MAX)
+    variance = check_choice(variance, "variance", ("beta_tilde", "beta"))
     device = as_device(device)
     model.to(device)
     s = schedule.tensors(device)
@@ -386,13 +513,16 @@ def sample_ddpm(model: NoisePredictor, schedule: Schedule, n: int, seed: int = 0
     x = torch.randn(n, model.dim, generator=gen, device=device)
     for t in range(schedule.T, 0, -1):
         beta, alpha, ab = s["betas"][t - 1], s["alphas"][t - 1], s["alpha_bars"][t - 1]
+        ab_prev = s["alpha_bars"][t - 2] if t > 1 else torch.ones((), device=device)
         eps = model(x, torch.full((n,), t, device=device, dtype=torch.long))
-        x = (x - beta / (1 - ab).sqrt() * eps) / alpha.sqrt()
+        if clip is None:
+            x = (x - beta / (1 - ab).sqrt() * eps) / alpha.sqrt()
+        else:
+            x0 = ((x - (1 - ab).sqrt() * eps) / ab.sqrt()).clamp(-clip, clip)
+            x = ab_prev.sqrt() * beta / (1 - ab) * x0 + alpha.sqrt() * (1 - ab_prev) / (1 - ab) * x
         if t > 1:
-            ab_prev = s["alpha_bars"][t - 2]
-            x = x + ((1 - ab_prev) / (1 - ab) * beta).sqrt() * torch.randn(
-                x.shape, generator=gen, device=device
-            )
+            var = (1 - ab_prev) / (1 - ab) * beta if variance == "beta_tilde" else beta
+            x = x + var.sqrt() * torch.randn(x.shape, generator=gen, device=device)
     return x.cpu().numpy().astype(float)
 
 
@@ -521,7 +651,13 @@ def _ddim_steps(schedule: Schedule, steps: int) -> np.ndarray:
 
 
 def sample_ddim(
-    model: NoisePredictor, schedule: Schedule, n: int, steps: int, seed: int = 0, device="cpu"
+    model: NoisePredictor,
+    schedule: Schedule,
+    n: int,
+    steps: int,
+    seed: int = 0,
+    device="cpu",
+    clip: float | None = None,
 ) -> np.ndarray:
     r"""Deterministic DDIM sampling (Song et al. 2021, :math:`\eta = 0`) on ``steps`` of the T steps.
 
@@ -537,7 +673,11 @@ def sample_ddim(
             + \sqrt{1-\bar\alpha_{t'}}\,\boldsymbol\epsilon_\theta,
 
     a discretisation of the probability-flow ODE; the last step returns :math:`\hat{\boldsymbol x}_0`.
-    The only randomness is :math:`\boldsymbol x_T`. Returns (n, d).
+    The only randomness is :math:`\boldsymbol x_T`. With ``clip`` :math:`= c`, :math:`\hat{\boldsymbol x}_0`
+    is clipped to :math:`[-c, c]` and the noise recomputed from it,
+    :math:`\boldsymbol\epsilon = (\boldsymbol x_t
+    - \sqrt{\bar\alpha_t}\hat{\boldsymbol x}_0)/\sqrt{1-\bar\alpha_t}`.
+    Returns (n, d).
     """
     model = _check_model(model)
     schedule = _check_schedule(schedule)
@@ -545,6 +685,8 @@ def sample_ddim(
         raise ValueError(f"schedule has T = {schedule.T} but the model was built for T = {model.T}")
     n = check_int(n, "n", minimum=1)
     taus = _ddim_steps(schedule, steps)
+    if clip is not None:
+        clip = min(check_scalar(clip, "clip", minimum=0.0, include_min=False), _FLOAT32_MAX)
     device = as_device(device)
     model.to(device)
     ab = schedule.tensors(device)["alpha_bars"]
@@ -554,6 +696,9 @@ def sample_ddim(
         for k, t in enumerate(taus):
             eps = model(x, torch.full((n,), int(t), device=device, dtype=torch.long))
             x0 = (x - (1 - ab[t - 1]).sqrt() * eps) / ab[t - 1].sqrt()
+            if clip is not None:
+                x0 = x0.clamp(-clip, clip)
+                eps = (x - ab[t - 1].sqrt() * x0) / (1 - ab[t - 1]).sqrt()
             if k + 1 == len(taus):
                 x = x0
             else:

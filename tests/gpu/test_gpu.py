@@ -241,10 +241,10 @@ SPECS: dict[str, list[Q]] = {
         Q("mean loss, last 50 steps", at("history", "loss", tail=50), spread()),
         Q("MMD² of samples", at("mmd2"), spread()),
     ],
-    "diffusion.digits_run": [
-        Q("MMD² baseline", at("baseline"), SAME),
+    "diffusion.digits_run": [  # first seed's network; the baselines are NumPy
+        Q("MMD² of the Gaussian baseline, first seed", at("baselines", "gaussian", 0), SAME),
         Q("mean loss, last 50 steps", at("history", "loss", tail=50), spread()),
-        Q("MMD² of samples", at("mmd2"), spread()),
+        Q("MMD² of samples, first seed", at("mmd2", 0), spread()),
         Q("judge coverage", at("judge", "coverage"), spread(0.1)),
     ],
     "gan.ring_run": [  # latent draws and batches are drawn on the device

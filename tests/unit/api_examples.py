@@ -4588,6 +4588,19 @@ example(
 )
 instance("physml.diffusion.NoisePredictor", _noise_predictor)
 example("physml.diffusion.NoisePredictor.forward", x=_x0_t, t=_steps_kind)
+example(
+    "physml.diffusion.ResidualNoisePredictor",
+    dim=Size(2),
+    T=Size(5),
+    width=Size(8),
+    blocks=Size(1),
+    n_frequencies=Size(2),
+)
+instance(
+    "physml.diffusion.ResidualNoisePredictor",
+    lambda: _dm().ResidualNoisePredictor(2, 5, width=8, blocks=1, n_frequencies=2),
+)
+example("physml.diffusion.ResidualNoisePredictor.forward", x=_x0_t, t=_steps_kind)
 example("physml.diffusion.GaussianNoisePredictor", mu=_mu_kind2, cov=_cov_kind, schedule=_sched_kind)
 instance(
     "physml.diffusion.GaussianNoisePredictor", lambda: _dm().GaussianNoisePredictor(_DMU, _DCOV, _schedule5())
@@ -4615,6 +4628,9 @@ example(
     seed=Int(0, minimum=0),
     device=Device("cpu"),
     num_threads=Size(1, optional=True),
+    warmup=Int(1, minimum=0),
+    ema=Real(0.9, minimum=0.0, maximum=1.0, include_max=False),
+    min_snr=Rate(5.0, optional=True),
 )
 example(
     "physml.diffusion.sample_ddpm",
@@ -4623,6 +4639,8 @@ example(
     n=Size(3),
     seed=Int(0, minimum=0),
     device=Device("cpu"),
+    clip=Rate(1.0, optional=True),
+    variance=Choice("beta_tilde"),
 )
 example(
     "physml.diffusion.gaussian_noised_moments",
@@ -4638,6 +4656,7 @@ example(
     steps=Int(2, minimum=1, extra=[Bad("more than T", 6)]),
     seed=Int(0, minimum=0),
     device=Device("cpu"),
+    clip=Rate(1.0, optional=True),
 )
 example(
     "physml.diffusion.ddim_moments",

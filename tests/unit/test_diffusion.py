@@ -200,3 +200,67 @@ def test_ddim_bad_input():
         dm.sample_ddim(model, sched, 10, 6)
     with pytest.raises(ValueError, match="steps"):
         dm.ddim_moments(_MU, _COV, sched, 0)
+
+
+def test_clipped_x0_form_equals_the_eps_form_when_nothing_is_clipped():
+    # with a huge clip nothing is clipped: the x0-form of the mean is the eps-form (float32 rounding)
+    model = dm.GaussianNoisePredictor([0.5, -0.5], [[1.0, 0.3], [0.3, 0.5]], SCHED)
+    a = dm.sample_ddpm(model, SCHED, 500, seed=3)
+    b = dm.sample_ddpm(model, SCHED, 500, seed=3, clip=1e6)
+    assert np.allclose(a, b, atol=1e-4)
+    c = dm.sample_ddpm(model, SCHED, 500, seed=3, clip=0.2)
+    assert np.abs(c).max() <= 0.2 * (1 + 1e-4)  # the last step returns the clipped x0 (float32)
+    d1 = dm.sample_ddim(model, SCHED, 500, 10, seed=3)
+    d2 = dm.sample_ddim(model, SCHED, 500, 10, seed=3, clip=1e6)
+    assert np.allclose(d1, d2, atol=1e-4)
+
+
+def test_beta_variance_matches_its_propagation():
+    mu, cov = [0.5, -0.5], [[1.0, 0.3], [0.3, 0.5]]
+    model = dm.GaussianNoisePredictor(mu, cov, SCHED)
+    x = dm.sample_ddpm(model, SCHED, 20_000, seed=4, variance="beta")
+    var = dm.ancestral_moments(mu, cov, SCHED, "beta")[1][1, 1]
+    assert abs(x[:, 1].var(ddof=1) - var) < 4 * var * np.sqrt(2 / (len(x) - 1))
+
+
+def test_residual_predictor_starts_at_zero_and_trains_with_ema():
+    torch.manual_seed(0)
+    model = dm.ResidualNoisePredictor(2, 50, width=16, blocks=2)
+    x = torch.randn(5, 2)
+    assert torch.all(model(x, torch.full((5,), 7)) == 0)  # the output layer starts at zero
+    data = np.random.default_rng(0).normal(size=(200, 2))
+    h1 = dm.fit_ddpm(model, data, SCHED, steps=30, batch_size=32, warmup=5, ema=0.9, min_snr=5.0, seed=1)
+    torch.manual_seed(0)
+    again = dm.ResidualNoisePredictor(2, 50, width=16, blocks=2)
+    h2 = dm.fit_ddpm(again, data, SCHED, steps=30, batch_size=32, warmup=5, ema=0.9, min_snr=5.0, seed=1)
+    assert h1["loss"] == h2["loss"]
+    for p, q in zip(model.parameters(), again.parameters(), strict=True):
+        assert torch.equal(p, q)
+    assert np.all(np.isfinite(dm.sample_ddim(model, SCHED, 10, 5, seed=0, clip=3.0)))
+
+
+def test_ema_is_the_average_of_the_iterates():
+    # with ema the model ends at the moving average, which differs from the last iterate
+    torch.manual_seed(0)
+    a = dm.ResidualNoisePredictor(2, 50, width=8, blocks=1)
+    torch.manual_seed(0)
+    b = dm.ResidualNoisePredictor(2, 50, width=8, blocks=1)
+    data = np.random.default_rng(1).normal(size=(100, 2))
+    dm.fit_ddpm(a, data, SCHED, steps=20, batch_size=16, seed=2)
+    dm.fit_ddpm(b, data, SCHED, steps=20, batch_size=16, seed=2, ema=0.9)
+    assert any(not torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+
+
+def test_new_options_bad_input():
+    model = dm.ResidualNoisePredictor(2, 50, width=8, blocks=1)
+    data = np.zeros((10, 2))
+    with pytest.raises(ValueError, match="ema"):
+        dm.fit_ddpm(model, data, SCHED, steps=1, ema=1.0)
+    with pytest.raises(ValueError, match="min_snr"):
+        dm.fit_ddpm(model, data, SCHED, steps=1, min_snr=0.0)
+    with pytest.raises(ValueError, match="clip"):
+        dm.sample_ddpm(model, SCHED, 2, clip=-1.0)
+    with pytest.raises(ValueError, match="variance"):
+        dm.sample_ddpm(model, SCHED, 2, variance="exact")
+    with pytest.raises(ValueError, match="blocks"):
+        dm.ResidualNoisePredictor(2, 50, blocks=0)

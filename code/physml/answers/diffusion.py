@@ -43,3 +43,15 @@ def _variance():
 )
 def _optimal_eps():
     return float(dm.gaussian_optimal_eps([[OPT_X]], OPT_T, [0.0], [[DATA_VAR]], _schedule())[0, 0])
+
+
+@answer(
+    "dif-project-var",
+    rtol=1e-6,
+    hint="Propagate P_{t-1} = a_t^2 P_t + beta_tilde_t from P_T = 1 "
+    "with a_t = (1 - beta_t / C_t) / sqrt(alpha_t), "
+    "C_t = alpha_bar_t s^2 + 1 - alpha_bar_t, on dm.cosine_betas(100).",
+)
+def _project_var():
+    sched = dm.Schedule(dm.cosine_betas(100))
+    return float(dm.ancestral_moments([0.0], [[DATA_VAR]], sched, "beta_tilde")[1][0, 0])

@@ -139,3 +139,50 @@ def _exact_sampler_fine(short: bool):
 def _ddim(short: bool):
     row = _run(study.ddim_run, short)["rows"][0]
     return row["var"].value, row["var"].error, row["propagated"]
+
+
+def _digit_options(baseline: str, known_failure: str = "") -> dict:
+    """Options of the two beats checks of the digit DDPM (one per baseline of the digit benchmark)."""
+    name = {"gaussian": "a single Gaussian (full covariance)", "mixture": "a 10-component Gaussian mixture"}
+    return dict(
+        chapter="diffusion",
+        description="DDPM digits (residual MLP, DDIM sampling; 3 seeds): benchmark MMD² against the "
+        f"held-out digits below that of {name[baseline]} fitted to the same training digits (same seeds)",
+        reference_source=f"physml.digit_benchmark.baseline_scores(seeds)['{baseline}'] (fixed bandwidth, 540 "
+        "samples per seed); short configuration (150 steps): against Gaussian noise x_T mapped to pixels",
+        kind="beats",
+        better="lower",
+        margin=0.0,
+        glued=("dif-dig-mmd-mean",),
+        reference_kind="baseline",
+        tolerance_from="target",
+        why="the claim, stated before the run, is only 'a lower mean MMD² than the baseline over the same "
+        "three seeds' (issue 21), on the benchmark shared by every digit model of the part",
+        known_failure=known_failure,
+    )
+
+
+def _digits_vs(baseline: str, short: bool):
+    run = _run(study.digits_run, short)
+    model = [m.value for m in run["mmd2"]]
+    if short:
+        return model, run["noise_mmd2"].value
+    return model, [b.value for b in run["baselines"][baseline]]
+
+
+@reference_check("diffusion.digits-beats-gaussian", **_digit_options("gaussian"))
+def _digits_beats_gaussian(short: bool):
+    return _digits_vs("gaussian", short)
+
+
+@reference_check(
+    "diffusion.digits-beats-mixture",
+    **_digit_options(
+        "mixture",
+        known_failure="within the page's budget (2400 training steps per seed) the DDPM's mean MMD² "
+        "stays above the mixture's; four times the steps (study.DigitsRun(steps=4 * 2400), a run the "
+        "reader can make) bring it below",
+    ),
+)
+def _digits_beats_mixture(short: bool):
+    return _digits_vs("mixture", short)
