@@ -555,3 +555,351 @@ def lyapunov_exponent(
         log_growth += np.log(d / d0)
         partner = y + (partner - y) * (d0 / d)[:, None]
     return log_growth / (n_renorm * renorm_every * dt)
+
+
+# --- forecast horizons, linear maps and reservoirs -------------------------------------------
+
+
+def valid_time(predicted, true, threshold: float) -> np.ndarray:
+    r"""Steps of a forecast before its error first exceeds ``threshold``, one per trajectory:
+
+    .. math:: k_i = \min\{k : e_i(k) > \Delta\},\qquad
+        e_i(k) = \Big(\frac1d\sum_j (\hat x_{i,k,j} - x_{i,k,j})^2\Big)^{1/2},
+
+    counted from 0 (an error above :math:`\Delta` at the first predicted step gives 0). A
+    trajectory that stays below :math:`\Delta` for the whole forecast gets its length (the
+    value is censored there). Used in the chapter for the distribution of forecast horizons.
+    """
+    p = as_float_array(predicted, "predicted", ndim=3)
+    y = as_float_array(true, "true", ndim=3)
+    if p.shape != y.shape:
+        raise ValueError(f"predicted and true must have the same shape, got {p.shape} and {y.shape}")
+    if p.shape[0] == 0 or p.shape[1] == 0 or p.shape[2] == 0:
+        raise ValueError(f"predicted must not be empty, got shape {p.shape}")
+    threshold = check_scalar(threshold, "threshold", minimum=0.0, include_min=False)
+    above = np.sqrt(np.mean((p - y) ** 2, axis=2)) > threshold
+    return np.where(above.any(axis=1), np.argmax(above, axis=1), p.shape[1])
+
+
+def dmd_eigenvalues(series) -> np.ndarray:
+    r"""Eigenvalues of the dynamic-mode-decomposition operator of snapshot pairs (chapter "Recurrent
+    neural networks"):
+
+    .. math:: \boldsymbol A = \arg\min_{\boldsymbol A}\sum_{i,t}
+        \lVert\boldsymbol z_{i,t+1} - \boldsymbol A\boldsymbol z_{i,t}\rVert^2
+        = \boldsymbol Z_1\boldsymbol Z_0^{+},
+
+    for trajectories ``series`` of shape ``(n, T, d)`` (or ``(T, d)``), sorted by modulus.
+    For a linear flow :math:`\dot{\boldsymbol z} = \boldsymbol L\boldsymbol z` sampled every
+    :math:`\Delta t` they are :math:`e^{\mu\Delta t}` for the eigenvalues :math:`\mu` of
+    :math:`\boldsymbol L`.
+    """
+    s = as_float_array(series, "series", ndim=(2, 3))
+    if s.ndim == 2:
+        s = s[None]
+    if s.shape[0] == 0 or s.shape[1] < 2 or s.shape[2] == 0:
+        raise ValueError(f"series must hold trajectories of at least 2 states, got shape {s.shape}")
+    Z0, Z1 = s[:, :-1].reshape(-1, s.shape[2]), s[:, 1:].reshape(-1, s.shape[2])
+    A = np.linalg.lstsq(Z0, Z1, rcond=None)[0].T
+    mu = np.linalg.eigvals(A)
+    return mu[np.lexsort((mu.imag, np.abs(mu)))]
+
+
+class LinearForecaster:
+    r"""The linear baseline: dynamic mode decomposition on delay coordinates (with control).
+
+    The window :math:`(\boldsymbol x_{t-w+1},\dots,\boldsymbol x_t)`, flattened into the delay
+    vector :math:`\boldsymbol z_t` and extended by a constant 1, is mapped linearly to the next
+    state,
+
+    .. math:: \hat{\boldsymbol x}_{t+1} = \boldsymbol\Theta^T \begin{pmatrix}\boldsymbol z_t\\ 1\end{pmatrix},
+        \qquad \boldsymbol\Theta = \arg\min \lVert \boldsymbol Y - \boldsymbol Z\boldsymbol\Theta\rVert^2,
+
+    solved with the pseudo-inverse of :math:`\boldsymbol Z` truncated to ``rank`` singular values
+    (all of them above ``rcond`` times the largest when ``rank`` is None). Known inputs (a drive)
+    in the window enter linearly: this is DMD with control on delay coordinates, the honest
+    linear baseline of the chapter "Recurrent neural networks".
+    """
+
+    def __init__(self, rank: int | None = None, rcond: float = 1e-10):
+        self.rank = None if rank is None else check_int(rank, "rank", minimum=1)
+        self.rcond = check_scalar(
+            rcond, "rcond", minimum=0.0, maximum=1.0, include_min=False, include_max=False
+        )
+
+    def _features(self, X: np.ndarray) -> np.ndarray:
+        return np.concatenate([X.reshape(len(X), -1), np.ones((len(X), 1))], axis=1)
+
+    def _check_fitted(self):
+        if not hasattr(self, "coef_"):
+            from ._validate import NotFittedError
+
+            raise NotFittedError("this LinearForecaster is not fitted yet: call fit(X, Y) first")
+
+    def _check_X(self, X, name: str) -> np.ndarray:
+        X = as_float_array(X, name, ndim=3)
+        if X.shape[0] == 0:
+            raise ValueError(f"{name} must hold at least one window, got shape {X.shape}")
+        if X.shape[1:] != (self.window_, self.n_in_):
+            raise ValueError(
+                f"{name} must hold windows of shape {(self.window_, self.n_in_)} like the fit, "
+                f"got {X.shape[1:]}"
+            )
+        return X
+
+    def fit(self, X, Y) -> LinearForecaster:
+        """Fit on windows ``X`` (N, w, n_in) and next states ``Y`` (N, n_out), n_out <= n_in."""
+        X = as_float_array(X, "X", ndim=3)
+        Y = as_float_array(Y, "Y", ndim=2)
+        if X.shape[0] == 0 or X.shape[1] == 0 or X.shape[2] == 0:
+            raise ValueError(f"X must hold at least one non-empty window, got shape {X.shape}")
+        if Y.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"X and Y must have the same number of samples, got {X.shape[0]} and {Y.shape[0]}"
+            )
+        if not 1 <= Y.shape[1] <= X.shape[2]:
+            raise ValueError(
+                f"Y must have between 1 and {X.shape[2]} columns (X's features), got {Y.shape[1]}"
+            )
+        Z = self._features(X)
+        U, S, Vt = np.linalg.svd(Z, full_matrices=False)
+        keep = S > self.rcond * S[0] if S[0] > 0 else np.zeros_like(S, dtype=bool)
+        if self.rank is not None:
+            keep[self.rank :] = False
+        self.coef_ = Vt[keep].T @ ((U[:, keep].T @ Y) / S[keep, None])
+        self.window_, self.n_in_, self.n_out = X.shape[1], X.shape[2], Y.shape[1]
+        self.rank_ = int(keep.sum())
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        """The next state after each window ``X`` (N, w, n_in)."""
+        self._check_fitted()
+        return self._features(self._check_X(X, "X")) @ self.coef_
+
+    def forecast(self, history, n_steps: int, inputs=None) -> np.ndarray:
+        """Roll the map out autoregressively like :func:`forecast`: shape (N, n_steps, n_out)."""
+        self._check_fitted()
+        hist = self._check_X(history, "history")
+        n_steps = check_int(n_steps, "n_steps", minimum=1)
+        inputs = _check_inputs(inputs, hist.shape[0], n_steps, self.n_in_ - self.n_out)
+        window, preds = hist.copy(), []
+        for k in range(n_steps):
+            nxt = self._features(window) @ self.coef_
+            preds.append(nxt)
+            if inputs is not None:
+                nxt = np.concatenate([nxt, inputs[:, k]], axis=1)
+            window = np.concatenate([window[:, 1:], nxt[:, None]], axis=1)
+        return np.stack(preds, axis=1)
+
+
+def _check_inputs(inputs, n: int, n_steps: int, n_extra: int):
+    """The known external inputs of a forecast, shape (n, n_steps, n_extra), or None when there are none."""
+    if not n_extra:
+        if inputs is not None:
+            raise ValueError("inputs must be None: the model predicts all its input features")
+        return None
+    if inputs is None:
+        raise ValueError(f"inputs must give the {n_extra} external input(s) at the predicted times")
+    inputs = as_float_array(inputs, "inputs", ndim=3)
+    if inputs.shape != (n, n_steps, n_extra):
+        raise ValueError(f"inputs must have shape {(n, n_steps, n_extra)}, got {inputs.shape}")
+    return inputs
+
+
+class EchoStateNetwork:
+    r"""An echo-state network (reservoir computing) for autonomous dynamics, numpy only.
+
+    A fixed random reservoir of ``n_reservoir`` tanh units is driven by the input
+    :math:`\boldsymbol u_t` (the standardised state),
+
+    .. math:: \boldsymbol r_t = \tanh(\boldsymbol A\boldsymbol r_{t-1}
+        + \boldsymbol W_\mathrm{in}\boldsymbol u_t), \qquad
+        \hat{\boldsymbol u}_{t+1} = \boldsymbol W_\mathrm{out}\,\tilde{\boldsymbol r}_t,
+
+    with :math:`\boldsymbol A` Gaussian, scaled to spectral radius ``spectral_radius``,
+    :math:`\boldsymbol W_\mathrm{in}` uniform in :math:`[-s, s]` (``input_scale``), and the
+    features :math:`\tilde{\boldsymbol r}_t` the reservoir state with every second unit squared
+    (to break the symmetry :math:`\boldsymbol r\to-\boldsymbol r`), the input and a constant.
+    Only the read-out is trained, by ridge regression on the teacher-forced states:
+
+    .. math:: \boldsymbol W_\mathrm{out}^T = (\tilde{\boldsymbol R}^T\tilde{\boldsymbol R}
+        + \beta n\boldsymbol 1)^{-1}\tilde{\boldsymbol R}^T\boldsymbol U_{+1} .
+
+    The first ``washout`` states of each trajectory (the reservoir forgetting its zero start)
+    are left out. To forecast, the reservoir is driven by the history and then fed its own
+    predictions (Pathak et al. 2018). Chapter "Recurrent neural networks".
+    """
+
+    def __init__(
+        self,
+        n_reservoir: int = 200,
+        spectral_radius: float = 0.4,
+        input_scale: float = 0.5,
+        ridge: float = 1e-9,
+        washout: int = 50,
+        seed=0,
+    ):
+        self.n_reservoir = check_int(n_reservoir, "n_reservoir", minimum=1)
+        self.spectral_radius = check_scalar(spectral_radius, "spectral_radius", minimum=0.0, maximum=1e3)
+        self.input_scale = check_scalar(input_scale, "input_scale", minimum=0.0, maximum=1e3)
+        self.ridge = check_scalar(ridge, "ridge", minimum=0.0, maximum=1e6)
+        self.washout = check_int(washout, "washout", minimum=0)
+        from ._validate import as_rng
+
+        as_rng(seed)  # checked here, used by fit
+        self.seed = seed
+
+    def _build(self, d: int) -> None:
+        from ._validate import as_rng
+
+        rng, N = as_rng(self.seed), self.n_reservoir
+        A = rng.normal(size=(N, N))
+        radius = np.max(np.abs(np.linalg.eigvals(A)))
+        self.A_ = (A * (self.spectral_radius / radius if radius > 0 else 0.0)).astype(np.float32)
+        self.W_in_ = rng.uniform(-self.input_scale, self.input_scale, size=(N, d)).astype(np.float32)
+
+    def _drive(self, u: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Reservoir states for inputs u (n, T, d) from state r (n, N): all states and the last."""
+        out = np.empty((*u.shape[:2], self.n_reservoir), dtype=np.float32)
+        u32 = u.astype(np.float32)
+        for t in range(u.shape[1]):
+            r = np.tanh(r @ self.A_.T + u32[:, t] @ self.W_in_.T)
+            out[:, t] = r
+        return out, r
+
+    @staticmethod
+    def _features(r: np.ndarray, u: np.ndarray) -> np.ndarray:
+        rr = r.astype(np.float64)
+        rr[..., 1::2] **= 2
+        return np.concatenate([rr, u, np.ones((*u.shape[:-1], 1))], axis=-1)
+
+    def _check_fitted(self):
+        if not hasattr(self, "W_out_"):
+            from ._validate import NotFittedError
+
+            raise NotFittedError("this EchoStateNetwork is not fitted yet: call fit(series) first")
+
+    def _check_series(self, series, name: str, min_length: int = 1) -> np.ndarray:
+        s = as_float_array(series, name, ndim=3)
+        if s.shape[0] == 0 or s.shape[2] == 0 or s.shape[1] < min_length:
+            raise ValueError(
+                f"{name} must hold trajectories of at least {min_length} states, got shape {s.shape}"
+            )
+        if hasattr(self, "W_out_") and s.shape[2] != self.n_features_:
+            raise ValueError(f"{name} must have {self.n_features_} features like the fit, got {s.shape[2]}")
+        return s
+
+    def fit(self, series) -> EchoStateNetwork:
+        """Train the read-out on trajectories ``series`` (n, T, d) by ridge regression."""
+        s = self._check_series(series, "series", self.washout + 2)
+        if hasattr(self, "W_out_") and s.shape[2] != self.n_features_:
+            del self.W_out_
+        self._build(s.shape[2])
+        R, _ = self._drive(s[:, :-1], np.zeros((len(s), self.n_reservoir), dtype=np.float32))
+        F = self._features(R, s[:, :-1])[:, self.washout :].reshape(-1, self.n_reservoir + s.shape[2] + 1)
+        Y = s[:, self.washout + 1 :].reshape(-1, s.shape[2])
+        G = F.T @ F + self.ridge * len(F) * np.eye(F.shape[1])
+        self.W_out_ = np.linalg.lstsq(G, F.T @ Y, rcond=None)[0]
+        self.n_features_ = s.shape[2]
+        return self
+
+    def predict(self, series) -> np.ndarray:
+        """Teacher-forced one-step predictions: entry t is the prediction of state t + 1 from the
+        states 0..t of ``series`` (n, T, d) (the first ``washout`` are the reservoir's spin-up)."""
+        self._check_fitted()
+        s = self._check_series(series, "series")
+        R, _ = self._drive(s, np.zeros((len(s), self.n_reservoir), dtype=np.float32))
+        return self._features(R, s) @ self.W_out_
+
+    def forecast(self, history, n_steps: int) -> np.ndarray:
+        """Drive the reservoir with ``history`` (n, T, d), then run it on its own predictions for
+        ``n_steps`` steps: shape (n, n_steps, d)."""
+        self._check_fitted()
+        s = self._check_series(history, "history")
+        n_steps = check_int(n_steps, "n_steps", minimum=1)
+        _, r = self._drive(s, np.zeros((len(s), self.n_reservoir), dtype=np.float32))
+        u = self._features(r, s[:, -1]) @ self.W_out_
+        preds = [u]
+        for _ in range(n_steps - 1):
+            r = np.tanh(r @ self.A_.T + u.astype(np.float32) @ self.W_in_.T)
+            u = self._features(r, u) @ self.W_out_
+            preds.append(u)
+        out = np.stack(preds, axis=1)
+        if not np.all(np.isfinite(out)):
+            raise FloatingPointError(
+                "the forecast became NaN or infinite (reduce spectral_radius or input_scale)"
+            )
+        return out
+
+
+def train_rollout(
+    model: nn.Module,
+    series,
+    window: int,
+    n_rollout: int,
+    steps: int,
+    lr: float = 1e-3,
+    batch_size: int = 64,
+    seed: int = 0,
+    device="cpu",
+    clip: float = 1.0,
+) -> list[float]:
+    r"""Train a forecaster on the error of its own ``n_rollout``-step roll-outs (free running).
+
+    Each sample is a stretch of ``window + n_rollout`` states of ``series`` (n, T, n_in); the
+    model reads the first ``window`` true states and then, for ``n_rollout`` steps, its own
+    predictions (with the known inputs, columns ``n_out:`` of the series, appended):
+
+    .. math:: C = \frac{1}{K}\sum_{k=1}^{K}\lVert\hat{\boldsymbol x}_{t+k} - \boldsymbol x_{t+k}\rVert^2 ,
+
+    back-propagated through the whole roll-out. ``n_rollout = 1`` is teacher forcing (one-step
+    training on true windows). Adam for ``steps`` updates on random stretches, the gradient
+    norm clipped at ``clip``. Returns the loss of each update. Chapter "Recurrent neural networks".
+    """
+    torchtools._check_model(model)
+    n_out = _n_out(model)
+    s = as_float_array(series, "series", ndim=3)
+    window = check_int(window, "window", minimum=1)
+    n_rollout = check_int(n_rollout, "n_rollout", minimum=1)
+    steps = check_int(steps, "steps", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    clip = check_scalar(clip, "clip", minimum=0.0, include_min=False)
+    if s.shape[0] == 0 or s.shape[1] < window + n_rollout:
+        raise ValueError(
+            f"series must hold trajectories of at least window + n_rollout = {window + n_rollout} states, "
+            f"got shape {s.shape}"
+        )
+    X, Y = make_windows(s, window + n_rollout - 1)
+    X = np.concatenate([X, Y[:, None]], axis=1)
+    _check_windows(model, X[:, :window], "series")
+    _probe_forecaster(model, X[:, :window], X[:, 0, :n_out])
+    check_learning_rate(lr)
+    seed = torchtools._check_seed(seed)
+    device = torchtools.as_device(device)
+    model.to(device).train()
+    param = next(model.parameters())
+    data = torch.as_tensor(X, dtype=param.dtype, device=device)
+    gen = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for step in range(steps):
+        idx = torch.randint(len(data), (min(batch_size, len(data)),), generator=gen).to(device)
+        batch = data[idx]
+        win, loss = batch[:, :window], 0.0
+        for k in range(n_rollout):
+            pred = model(win)
+            target = batch[:, window + k]
+            loss = loss + nn.functional.mse_loss(pred, target[:, :n_out])
+            nxt = torch.cat([pred, target[:, n_out:]], dim=1)
+            win = torch.cat([win[:, 1:], nxt[:, None]], dim=1)
+        loss = loss / n_rollout
+        from ._validate import check_finite_loss
+
+        check_finite_loss(float(loss.detach()), step)
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), clip)
+        opt.step()
+        losses.append(float(loss.detach()))
+    model.eval()
+    return losses

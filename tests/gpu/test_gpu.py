@@ -463,6 +463,13 @@ SPECS: dict[str, list[Q]] = {
     ],
     "rnn.oscillator_run": _forecast(_FORECASTERS["oscillator"]),
     "rnn.lorenz_run": _forecast(_FORECASTERS["lorenz"]),
+    "rnn.training_run": [  # teacher forcing against roll-out training, 3 seeds from one start
+        Q("linear map error", at("linear"), SAME),
+        Q("persistence error", at("persistence"), SAME),
+        Q("one-step LSTM errors (seeds)", at("mean_error", "one-step training"), spread()),
+        Q("teacher-forcing errors (seeds)", at("mean_error", "+ teacher forcing"), spread()),
+        Q("roll-out errors (seeds)", at("mean_error", "+ roll-out"), spread()),
+    ],
     "transformer.oscillator_run": [  # both models over three seeds, each picking its rate on validation
         Q("persistence error", at("mean_error", "persistence"), SAME),
         Q("transformer forecast error (seeds)", at("mean_error", "transformer"), spread()),

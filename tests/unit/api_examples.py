@@ -4099,6 +4099,76 @@ example(
     d0=Rate(1e-8),
     seed=Int(0, minimum=0),
 )
+example(
+    "physml.rnn.valid_time",
+    predicted=Arr(_RSEQ, ndim=3),
+    true=Arr(_RSEQ + 0.1, ndim=3, extra=[Bad("other shape", _RSEQ[:2])]),
+    threshold=Rate(0.3),
+)
+example(
+    "physml.rnn.dmd_eigenvalues",
+    series=Arr(_RSERIES, ndim=(2, 3), extra=[Bad("one state", _RSERIES[:, :1])]),
+)
+
+
+def _linear_forecaster():
+    return _rnn_mod().LinearForecaster().fit(_RSEQ, _RSEQ[:, -1, :1])
+
+
+def _esn():
+    return _rnn_mod().EchoStateNetwork(10, washout=2, seed=0).fit(_RSERIES)
+
+
+example("physml.rnn.LinearForecaster", rank=Size(3, optional=True), rcond=Fraction(1e-10))
+instance("physml.rnn.LinearForecaster", _linear_forecaster)
+example(
+    "physml.rnn.LinearForecaster.fit",
+    same_rows=[("X", "Y")],
+    X=Arr(_RSEQ, ndim=3),
+    Y=M(_RSEQ[:, -1, :1], extra=[Bad("more columns than features", np.ones((3, 3)))]),
+)
+_rlin_X = Arr(_RSEQ, ndim=3, extra=[Bad("other window", _RSEQ[:, :3])])
+example("physml.rnn.LinearForecaster.predict", X=_rlin_X)
+example(
+    "physml.rnn.LinearForecaster.forecast",
+    history=_rlin_X,
+    n_steps=Size(2),
+    inputs=Arr(np.zeros((3, 2, 1)), ndim=3, extra=[Bad("other shape", np.zeros((3, 1, 1)))]),
+)
+example(
+    "physml.rnn.EchoStateNetwork",
+    n_reservoir=Size(10),
+    spectral_radius=NonNeg(0.4),
+    input_scale=NonNeg(0.5),
+    ridge=NonNeg(1e-6),
+    washout=Int(2, minimum=0),
+    seed=Rng(0),
+)
+instance("physml.rnn.EchoStateNetwork", _esn)
+example(
+    "physml.rnn.EchoStateNetwork.fit",
+    series=Arr(_RSERIES, ndim=3, extra=[Bad("too short", _RSERIES[:, :3])]),
+)
+_resn_series = Arr(_RSERIES, ndim=3, extra=[Bad("other features", _RSERIES[:, :, :1])])
+example("physml.rnn.EchoStateNetwork.predict", series=_resn_series)
+example("physml.rnn.EchoStateNetwork.forecast", history=_resn_series, n_steps=Size(2))
+example(
+    "physml.rnn.train_rollout",
+    model=_rnn_model,
+    series=Arr(
+        _RSERIES,
+        ndim=3,
+        extra=[Bad("too short", _RSERIES[:, :4]), Bad("other features", _RSERIES[:, :, :1])],
+    ),
+    window=Size(3),
+    n_rollout=Size(2),
+    steps=Size(1),
+    lr=Rate(1e-3),
+    batch_size=Size(2),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+    clip=Rate(1.0),
+)
 
 # ----------------------------------------------------------------------------- physml.autoregressive
 

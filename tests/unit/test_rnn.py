@@ -192,3 +192,111 @@ def test_oscillator_rhs_at_the_float_edge():
         rnn.damped_driven_oscillator_rhs(0.5, np.ones((1, 2))),
         [[1.0, -0.2 - 1.0 + np.cos(0.4)]],
     )
+
+
+# --- forecast horizons, the linear map, reservoirs and roll-out training ------------------------
+
+
+def test_valid_time_by_hand():
+    true = np.zeros((2, 4, 2))
+    pred = true.copy()
+    pred[0, 2:] = 1.0  # error 1 from step 2 on
+    assert rnn.valid_time(pred, true, 0.5).tolist() == [2, 4]  # the second never fails: censored at 4
+    pred[1, 0, 0] = 0.6  # RMS over the two components: 0.6 / sqrt(2) = 0.42 < 0.5
+    assert rnn.valid_time(pred, true, 0.5).tolist() == [2, 4]
+
+
+def test_dmd_eigenvalues_of_a_rotation():
+    theta = 0.3
+    R = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]]) * 0.9
+    z = [np.array([1.0, 0.5])]
+    for _ in range(20):
+        z.append(R @ z[-1])
+    mu = rnn.dmd_eigenvalues(np.array(z))
+    np.testing.assert_allclose(
+        np.sort_complex(mu), np.sort_complex(0.9 * np.exp([-1j * theta, 1j * theta])), atol=1e-12
+    )
+
+
+def test_linear_forecaster_is_exact_on_a_linear_recursion():
+    """x_{t+1} = 1.6 x_t - 0.8 x_{t-1} + 0.1: a window of 2 and a constant make it exact."""
+    x = [1.0, 0.3]
+    for _ in range(60):
+        x.append(1.6 * x[-1] - 0.8 * x[-2] + 0.1)
+    series = np.array(x)[None, :, None]
+    X, Y = rnn.make_windows(series[:, :40], 2)
+    model = rnn.LinearForecaster().fit(X, Y)
+    pred = model.forecast(series[:, 38:40], 20)
+    np.testing.assert_allclose(pred[0, :, 0], series[0, 40:60, 0], atol=1e-8)
+    with pytest.raises(ValueError, match="history"):
+        model.forecast(series[:, :3], 2)
+
+
+def test_unfitted_estimators_say_fit():
+    import physml
+
+    with pytest.raises(physml.NotFittedError, match="fit"):
+        rnn.LinearForecaster().predict(np.zeros((1, 2, 1)))
+    with pytest.raises(physml.NotFittedError, match="fit"):
+        rnn.EchoStateNetwork(5).forecast(np.zeros((1, 3, 2)), 2)
+
+
+def test_esn_readout_is_ridge_regression_and_reproducible():
+    from sklearn.linear_model import Ridge
+
+    traj = rnn.integrate(rnn.lorenz_rhs, np.array([[1.0, 1.0, 20.0], [-3.0, 2.0, 25.0]]), 0.01, 400)
+    series = np.swapaxes(traj[100::2], 0, 1) / 10.0
+    esn = rnn.EchoStateNetwork(30, ridge=1e-6, washout=10, seed=4).fit(series)
+    R, _ = esn._drive(series[:, :-1], np.zeros((2, 30), dtype=np.float32))
+    F = esn._features(R, series[:, :-1])[:, 10:].reshape(-1, 30 + 3 + 1)
+    Y = series[:, 11:].reshape(-1, 3)
+    ridge = Ridge(alpha=1e-6 * len(F), fit_intercept=False).fit(F, Y)
+    np.testing.assert_allclose(esn.W_out_, ridge.coef_.T, atol=1e-6)
+    again = rnn.EchoStateNetwork(30, ridge=1e-6, washout=10, seed=4).fit(series)
+    np.testing.assert_array_equal(esn.forecast(series[:, :50], 5), again.forecast(series[:, :50], 5))
+    assert esn.predict(series).shape == series.shape
+
+
+def test_train_rollout_lowers_the_loss_and_is_reproducible():
+    t = np.arange(80) * 0.2
+    series = np.stack([np.sin(t), np.cos(t)], axis=-1)[None]
+    losses = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        model = rnn.SequenceForecaster(2, 6)
+        losses.append(rnn.train_rollout(model, series, 5, 3, 40, lr=1e-2, batch_size=8, seed=1))
+    assert losses[0] == losses[1]
+    assert np.mean(losses[0][-5:]) < np.mean(losses[0][:5])
+
+
+def test_gru_reset_gate_placement_matches_torch():
+    """nn.GRU applies the reset gate after the recurrent product: r * (W_hn h + b_hn), as the chapter says."""
+    torch.manual_seed(0)
+    gru = torch.nn.GRU(3, 4, batch_first=True).double()
+    x, h = torch.randn(2, 1, 3, dtype=torch.float64), torch.randn(1, 2, 4, dtype=torch.float64)
+    W_ir, W_iz, W_in = gru.weight_ih_l0.chunk(3)
+    W_hr, W_hz, W_hn = gru.weight_hh_l0.chunk(3)
+    b_ir, b_iz, b_in = gru.bias_ih_l0.chunk(3)
+    b_hr, b_hz, b_hn = gru.bias_hh_l0.chunk(3)
+    xt, ht = x[:, 0], h[0]
+    r = torch.sigmoid(xt @ W_ir.T + b_ir + ht @ W_hr.T + b_hr)
+    z = torch.sigmoid(xt @ W_iz.T + b_iz + ht @ W_hz.T + b_hz)
+    n_torch = torch.tanh(xt @ W_in.T + b_in + r * (ht @ W_hn.T + b_hn))
+    n_cho = torch.tanh(xt @ W_in.T + b_in + (r * ht) @ W_hn.T + b_hn)
+    expected = (1 - z) * n_torch + z * ht
+    out, _ = gru(x, h)
+    torch.testing.assert_close(out[:, 0], expected)
+    assert not torch.allclose((1 - z) * n_cho + z * ht, expected)
+
+
+@pytest.mark.parametrize(
+    "check", ["rnn.horizon-law", "rnn.lstm-model-limited", "rnn.esn-beats-lstm", "rnn.dmd-eigenvalues"]
+)
+def test_short_chaos_and_baseline_checks(check):
+    assert validation.run_check(check, short=True).passed
+
+
+@pytest.mark.parametrize("check", ["rnn.lstm-vs-linear-oscillator", "rnn.rollout-beats-teacher-forcing"])
+def test_known_failures_are_evaluated(check):
+    result = validation.run_check(check, short=True)
+    assert np.all(np.isfinite(np.asarray(result.value, dtype=float)))

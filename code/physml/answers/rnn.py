@@ -83,3 +83,72 @@ def _forecast_time():
 )
 def _rk4_ratio():
     return 2.0**4
+
+
+# exercise "A bound on the BPTT Jacobian": ||W||_2 and the target size of the signal
+BPTT_NORM, BPTT_TARGET = 0.8, 1e-6
+# exercise "Errors at every step": one-step error, threshold, sampling step (Lorenz, standardised)
+STEP_EPS, STEP_DELTA, STEP_DT = 1e-3, 0.3, 0.02
+# exercise "DMD of the oscillator": damping and sampling step of the chapter's oscillator
+DMD_GAMMA, DMD_DT = 0.1, 0.1
+# project "A reservoir forecaster": reservoir size and seed of the milestone
+PROJECT_RESERVOIR, PROJECT_SEED = 100, 0
+
+
+@answer(
+    "rnn-bptt-steps",
+    rtol=0.0,
+    atol=0.5,
+    hint="The bound is (max|phi'| ||W||)^k with max|tanh'| = 1; "
+    "solve 0.8^k <= 1e-6 for the smallest integer k.",
+)
+def _bptt_steps():
+    return float(np.ceil(np.log(BPTT_TARGET) / np.log(BPTT_NORM)))
+
+
+@answer(
+    "rnn-coherent-horizon",
+    rtol=1e-3,
+    hint="Solve e(t) = eps/(lambda dt) (exp(lambda t) - 1) = Delta for lambda t (Lyapunov times).",
+)
+def _coherent_horizon():
+    lam = LYAPUNOV_REFERENCE
+    return float(np.log(1 + STEP_DELTA * lam * STEP_DT / STEP_EPS))
+
+
+@answer(
+    "rnn-dmd-modulus",
+    rtol=1e-6,
+    hint="The eigenvalues of the sampled flow are exp(mu dt); their modulus is exp(Re(mu) dt).",
+)
+def _dmd_modulus():
+    return float(np.exp(-DMD_GAMMA * DMD_DT))
+
+
+def project_reservoir_median() -> float:
+    """The milestone of the project: median valid steps of an echo-state network of
+    PROJECT_RESERVOIR units (seed PROJECT_SEED, the other settings the chapter's) on the
+    chapter's Lorenz data (``study.LorenzRun()``)."""
+    from threadpoolctl import threadpool_limits
+
+    from ..studies import rnn as study
+
+    cfg = study.LorenzRun()
+    data = study.forecast_data(cfg)
+    with threadpool_limits(limits=1):
+        esn = rnn.EchoStateNetwork(PROJECT_RESERVOIR, seed=PROJECT_SEED).fit(
+            (data["train"] - data["mean"]) / data["std"]
+        )
+        pred = esn.forecast(data["lead_history"], cfg.horizon)
+    return float(np.median(rnn.valid_time(pred, data["truth"], cfg.threshold)))
+
+
+@answer(
+    "rnn-project-esn-median",
+    rtol=0.0,
+    atol=0.6,
+    hint="Standardise with the training mean and std, fit on the training trajectories, forecast from "
+    "data['lead_history'] and take the median of rnn.valid_time (in steps).",
+)
+def _project_median():
+    return project_reservoir_median()
