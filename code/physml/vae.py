@@ -2,8 +2,12 @@ r"""Variational autoencoders, used by the chapter "Variational autoencoders" (``
 
 * :func:`gaussian_kl` is the closed-form KL divergence of a diagonal Gaussian from the
   standard normal prior, :func:`reparametrise` the reparametrisation trick;
-* :class:`VAE` is an encoder/decoder pair of small MLPs with a Bernoulli or Gaussian
-  decoder, :func:`elbo` its evidence lower bound and :func:`train_vae` the training loop;
+* :class:`VAE` is an encoder/decoder pair of small MLPs with a Bernoulli, Gaussian or
+  categorical (grey levels) decoder, :func:`elbo` its evidence lower bound and
+  :func:`train_vae` the training loop (with a weight β on the KL term and a KL warm-up);
+* :func:`kl_per_dimension` and :func:`active_units` measure posterior collapse;
+  :func:`log_importance_weights` and :func:`iwae_bound` give the importance-weighted bound
+  of Burda et al. (2016) on :math:`\ln p(\boldsymbol x)`;
 * :class:`LinearVAE` is the linear-Gaussian VAE, whose ELBO (:meth:`LinearVAE.elbo`) and
   exact marginal log-likelihood (:func:`gaussian_log_likelihood`) are known in closed
   form, and :func:`ppca_fit` / :func:`ppca_log_likelihood` the maximum-likelihood
@@ -22,10 +26,12 @@ from torch import nn
 
 from ._validate import (
     as_float_array,
+    check_bool,
     check_choice,
     check_finite_loss,
     check_int,
     check_learning_rate,
+    check_scalar,
     check_tensor,
     check_type,
     param_dtype,
@@ -34,18 +40,22 @@ from .nn.torch_twin import torch_threads
 from .progress import progress
 from .torchtools import as_device, make_generator, mlp
 
-LIKELIHOODS = ("bernoulli", "gaussian")
+LIKELIHOODS = ("bernoulli", "gaussian", "categorical")
 LOG_2PI = math.log(2 * math.pi)
 
 
-def _as_data(X, name: str = "X", binary_range: bool = False) -> np.ndarray:
+def _as_data(X, name: str = "X", binary_range: bool = False, levels: int | None = None) -> np.ndarray:
     if not isinstance(X, (str, bytes)) and X is not None and np.iscomplexobj(np.asarray(X)):
         raise TypeError(f"{name} must be real, got complex values")
     arr = as_float_array(X, name, ndim=2)
     if arr.shape[0] < 2 or arr.shape[1] < 1:
         raise ValueError(f"{name} must hold at least 2 samples of at least 1 feature, got shape {arr.shape}")
     if binary_range and (arr.min() < 0 or arr.max() > 1):
-        raise ValueError(f"{name} must lie in [0, 1] for a Bernoulli decoder, got [{arr.min()}, {arr.max()}]")
+        raise ValueError(f"{name} must lie in [0, 1] for this decoder, got [{arr.min()}, {arr.max()}]")
+    if levels is not None and not np.allclose(arr * (levels - 1), np.round(arr * (levels - 1)), atol=1e-6):
+        raise ValueError(
+            f"{name} must be grey levels k / {levels - 1} (k = 0..{levels - 1}) for a categorical decoder"
+        )
     return arr
 
 
@@ -157,11 +167,16 @@ class VAE(nn.Module):
     The encoder maps :math:`\boldsymbol x` to the mean and log-variance of a diagonal
     Gaussian over ``n_latent`` latent variables; the decoder maps :math:`\boldsymbol z` to
     the logits of independent Bernoulli pixels (``likelihood="bernoulli"``, data in
-    [0, 1]) or to the means of Gaussian pixels with one learnt variance per pixel
-    (``"gaussian"``). The prior is :math:`p(\boldsymbol z) = \mathcal N(\boldsymbol 0, \boldsymbol I)`.
+    [0, 1]), to the means of Gaussian pixels with one learnt variance per pixel
+    (``"gaussian"``), or to ``levels`` logits per pixel of a categorical distribution over
+    the grey levels :math:`k/(\text{levels}-1)`, :math:`k = 0, \dots, \text{levels}-1`
+    (``"categorical"``: a normalised likelihood of integer pixel values, 17 levels for the
+    8x8 digits). The prior is :math:`p(\boldsymbol z) = \mathcal N(\boldsymbol 0, \boldsymbol I)`.
     """
 
-    def __init__(self, n_in: int, n_latent: int = 2, hidden=(128,), likelihood: str = "bernoulli"):
+    def __init__(
+        self, n_in: int, n_latent: int = 2, hidden=(128,), likelihood: str = "bernoulli", levels: int = 17
+    ):
         super().__init__()
         self.n_in = check_int(n_in, "n_in", minimum=1)
         self.n_latent = check_int(n_latent, "n_latent", minimum=1)
@@ -170,8 +185,10 @@ class VAE(nn.Module):
         hidden = [check_int(h, "hidden", minimum=1) for h in hidden]
         check_choice(likelihood, "likelihood", LIKELIHOODS)
         self.likelihood = likelihood
+        self.levels = check_int(levels, "levels", minimum=2)
+        n_out = n_in * self.levels if likelihood == "categorical" else n_in
         self.encoder = mlp([n_in, *hidden, 2 * n_latent], activation="relu")
-        self.decoder = mlp([n_latent, *hidden[::-1], n_in], activation="relu")
+        self.decoder = mlp([n_latent, *hidden[::-1], n_out], activation="relu")
         if likelihood == "gaussian":
             self.log_noise = nn.Parameter(torch.zeros(n_in))
 
@@ -189,7 +206,9 @@ class VAE(nn.Module):
 
         Bernoulli: :math:`\sum_j x_j\ln\pi_j + (1-x_j)\ln(1-\pi_j)` with
         :math:`\pi_j = \sigma(\text{logit}_j)`; Gaussian:
-        :math:`-\frac12\sum_j[(x_j-m_j)^2/\sigma_j^2 + \ln(2\pi\sigma_j^2)]`.
+        :math:`-\frac12\sum_j[(x_j-m_j)^2/\sigma_j^2 + \ln(2\pi\sigma_j^2)]`;
+        categorical: :math:`\sum_j \ln\operatorname{softmax}(\text{logits}_j)_{k_j}` with
+        :math:`k_j = x_j(\text{levels}-1)` the grey level of pixel :math:`j`.
         A loss term: ``x`` and ``z`` must be finite, with the dtype of the weights.
         """
         dtype = param_dtype(self)
@@ -201,6 +220,10 @@ class VAE(nn.Module):
         out = self.decoder(z)
         if self.likelihood == "bernoulli":
             return -nn.functional.binary_cross_entropy_with_logits(out, x, reduction="none").sum(-1)
+        if self.likelihood == "categorical":
+            logp = torch.log_softmax(out.unflatten(-1, (self.n_in, self.levels)), dim=-1)
+            level = torch.round(x * (self.levels - 1)).long().clamp(0, self.levels - 1)
+            return logp.gather(-1, level.unsqueeze(-1)).squeeze(-1).sum(-1)
         return -0.5 * torch.sum(
             (x - out) ** 2 * torch.exp(-self.log_noise) + self.log_noise + LOG_2PI, dim=-1
         )
@@ -212,7 +235,30 @@ class VAE(nn.Module):
         """
         _tensor(z, "z", self.n_latent, dtype=param_dtype(self))
         out = self.decoder(z)
+        if self.likelihood == "categorical":
+            prob = torch.softmax(out.unflatten(-1, (self.n_in, self.levels)), dim=-1)
+            grey = torch.arange(self.levels, dtype=out.dtype, device=out.device) / (self.levels - 1)
+            return prob @ grey
         return torch.sigmoid(out) if self.likelihood == "bernoulli" else out
+
+    def decode_sample(self, z: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        r"""A draw :math:`\boldsymbol x\sim p(\boldsymbol x|\boldsymbol z)`: every pixel independently.
+
+        Bernoulli: 0 or 1; Gaussian: mean plus its noise; categorical: a grey level
+        :math:`k/(\text{levels}-1)`. ``z`` has the dtype of the weights.
+        """
+        _tensor(z, "z", self.n_latent, dtype=param_dtype(self))
+        _generator(generator)
+        out = self.decoder(z)
+        if self.likelihood == "bernoulli":
+            u = torch.rand(out.shape, generator=generator, dtype=out.dtype, device=out.device)
+            return (u < torch.sigmoid(out)).to(out.dtype)
+        if self.likelihood == "gaussian":
+            eps = torch.randn(out.shape, generator=generator, dtype=out.dtype, device=out.device)
+            return out + torch.exp(0.5 * self.log_noise) * eps
+        prob = torch.softmax(out.unflatten(-1, (self.n_in, self.levels)), dim=-1)
+        level = torch.multinomial(prob.reshape(-1, self.levels), 1, generator=generator)
+        return level.reshape(prob.shape[:-1]).to(out.dtype) / (self.levels - 1)
 
 
 def elbo(model: VAE, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -244,6 +290,17 @@ def _elbo(model: VAE, x: torch.Tensor, generator) -> torch.Tensor:
     return model._log_likelihood(x, z) - _gaussian_kl(mu, logvar)
 
 
+def _beta_loss(model: VAE, x: torch.Tensor, generator, beta: float) -> torch.Tensor:
+    r"""The β-VAE loss of a batch, :math:`-\frac1m\sum_i\left[\mathbb E_q\ln p(\boldsymbol x_i|\boldsymbol z)
+    - \beta\,D_{KL}(q(\boldsymbol z|\boldsymbol x_i)\,\|\,p(\boldsymbol z))\right]`.
+
+    :math:`\beta = 1` is the negative ELBO; :math:`\beta < 1` during a KL warm-up.
+    """
+    mu, logvar = model.encode(x)
+    z = _reparametrise(mu, logvar, generator)
+    return -(model._log_likelihood(x, z) - beta * _gaussian_kl(mu, logvar)).mean()
+
+
 def train_vae(
     model: nn.Module,
     X,
@@ -254,11 +311,19 @@ def train_vae(
     seed: int = 0,
     device="cpu",
     num_threads: int | None = 1,
+    beta: float = 1.0,
+    warmup: int = 0,
+    schedule: str = "constant",
 ) -> dict:
     r"""Maximise the mean ELBO of ``X`` with Adam on mini-batches; return the history.
 
     The loss of a batch is :math:`-\frac1m\sum_{i\in B}\mathcal L(\boldsymbol x_i)`
-    (:func:`elbo` for a :class:`VAE`, the model's own ``elbo`` method otherwise). After
+    (:func:`elbo` for a :class:`VAE`, the model's own ``elbo`` method otherwise). A
+    :class:`VAE` can weight the KL term by ``beta`` (the β-VAE, :func:`_beta_loss`) and
+    raise that weight linearly from 0 to ``beta`` over the first ``warmup`` epochs (KL
+    warm-up); the recorded history is always the ELBO (β = 1). ``schedule="cosine"`` lowers
+    the learning rate after every epoch as :math:`\eta_t = \frac\eta2(1 + \cos\pi t/T)`
+    to zero at the last epoch, so that the noisy one-sample gradient settles. After
     every epoch the mean ELBO of ``X`` and of ``X_val`` (if given) are recorded, in nats
     per sample, estimated with a fixed-seed noise so that epochs are comparable. A NaN
     or infinite loss stops training with an error.
@@ -271,14 +336,20 @@ def train_vae(
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     lr = check_learning_rate(lr)
+    beta = float(check_scalar(beta, "beta", minimum=0))
+    warmup = check_int(warmup, "warmup", minimum=0)
+    check_choice(schedule, "schedule", ("constant", "cosine"))
+    if not isinstance(model, VAE) and (beta != 1.0 or warmup):
+        raise ValueError("beta and warmup apply to a VAE only; leave beta=1 and warmup=0 for other models")
     device = as_device(device)
-    binary = getattr(model, "likelihood", None) == "bernoulli"
+    binary = getattr(model, "likelihood", None) in ("bernoulli", "categorical")
+    levels = model.levels if getattr(model, "likelihood", None) == "categorical" else None
     dtype = next(model.parameters()).dtype
-    X_arr = _as_data(X, "X", binary)
+    X_arr = _as_data(X, "X", binary, levels)
     if getattr(model, "n_in", X_arr.shape[1]) != X_arr.shape[1]:
         raise ValueError(f"X has {X_arr.shape[1]} features but model takes {model.n_in} (n_in)")
     X_t = torch.as_tensor(X_arr, dtype=dtype, device=device)
-    X_v = None if X_val is None else torch.as_tensor(_as_data(X_val, "X_val", binary), dtype=dtype)
+    X_v = None if X_val is None else torch.as_tensor(_as_data(X_val, "X_val", binary, levels), dtype=dtype)
     if X_v is not None and X_v.shape[1] != X_t.shape[1]:
         raise ValueError(f"X_val must have {X_t.shape[1]} features like X, got {X_v.shape[1]}")
     X_v = None if X_v is None else X_v.to(device)
@@ -291,23 +362,33 @@ def train_vae(
     torch.manual_seed(seed)
     model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    annealing = (
+        torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs) if schedule == "cosine" else None
+    )
     shuffle = make_generator(seed)
     noise = torch.Generator(device=device).manual_seed(seed + 1)
     history: dict = {"train_elbo": [], "val_elbo": []}
     step = 0
+    n_batches = -(-len(X_t) // batch_size)
     with threads:
         for _ in progress(range(epochs), desc="epochs"):
             model.train()
             order = torch.randperm(len(X_t), generator=shuffle).to(device)
             for start in range(0, len(X_t), batch_size):
                 xb = X_t[order[start : start + batch_size]]
-                loss = -batch_elbo(xb, noise).mean()
+                if isinstance(model, VAE):
+                    ramp = min(1.0, (step + 1) / (warmup * n_batches)) if warmup else 1.0
+                    loss = _beta_loss(model, xb, noise, beta * ramp)
+                else:
+                    loss = -batch_elbo(xb, noise).mean()
                 value = loss.item()
                 check_finite_loss(value, step)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
                 step += 1
+            if annealing is not None:
+                annealing.step()
             model.eval()
             with torch.no_grad():
                 fixed = torch.Generator(device=device).manual_seed(seed + 2)
@@ -317,15 +398,21 @@ def train_vae(
     return history
 
 
-def sample(model: VAE, n: int, seed: int = 0, device="cpu") -> np.ndarray:
-    r"""``n`` samples: :math:`\boldsymbol z\sim\mathcal N(0, I)`, then the decoder mean."""
+def sample(model: VAE, n: int, seed: int = 0, device="cpu", draw: bool = False) -> np.ndarray:
+    r"""``n`` samples: :math:`\boldsymbol z\sim\mathcal N(0, I)`, then the decoder mean
+    :math:`\mathbb E[\boldsymbol x|\boldsymbol z]` (``draw=False``) or a draw
+    :math:`\boldsymbol x\sim p(\boldsymbol x|\boldsymbol z)` (``draw=True``, :meth:`VAE.decode_sample`):
+    only the draws are samples of the model's distribution :math:`p(\boldsymbol x)`."""
     _check_model(model)
     n = check_int(n, "n", minimum=1)
+    draw = check_bool(draw, "draw")
     device = as_device(device)
     gen = torch.Generator(device=device).manual_seed(check_int(seed, "seed", minimum=0))
+    model.to(device)
     with torch.no_grad():
-        z = torch.randn(n, model.n_latent, generator=gen, device=device)
-        return model.decode_mean(z).cpu().numpy().astype(float)
+        z = torch.randn(n, model.n_latent, generator=gen, device=device, dtype=param_dtype(model))
+        x = model.decode_sample(z, gen) if draw else model.decode_mean(z)
+        return x.cpu().numpy().astype(float)
 
 
 def reconstruct(model: VAE, X, device="cpu") -> np.ndarray:
@@ -349,6 +436,112 @@ def encode_mean(model: VAE, X, device="cpu") -> np.ndarray:
     x = torch.as_tensor(X, dtype=param_dtype(model), device=as_device(device))
     with torch.no_grad():
         return model.encode(x)[0].cpu().numpy().astype(float)
+
+
+# --------------------------------------------------------------------------- collapse and the IWAE bound
+
+
+def _encoded(model: VAE, X, device) -> tuple[torch.Tensor, torch.Tensor]:
+    _check_model(model)
+    X = _as_data(X)
+    _check_model(model, X)
+    x = torch.as_tensor(X, dtype=param_dtype(model), device=as_device(device))
+    model.to(x.device)
+    with torch.no_grad():
+        return model.encode(x)
+
+
+def kl_per_dimension(model: VAE, X, device="cpu") -> np.ndarray:
+    r"""The KL term split by latent dimension, averaged over the rows of ``X`` (nats, shape ``(n_latent,)``):
+
+    .. math::
+
+        \overline{D}_j = \frac1n\sum_i \frac12\left(\mu_j(\boldsymbol x_i)^2 + s_j^2(\boldsymbol x_i)
+        - \ln s_j^2(\boldsymbol x_i) - 1\right).
+
+    A dimension with :math:`\overline D_j\approx 0` has :math:`q(z_j|\boldsymbol x) = p(z_j)` for
+    every image: it has collapsed onto the prior and carries no information about
+    :math:`\boldsymbol x` (chapter "Variational autoencoders", β-VAE section).
+    """
+    mu, logvar = _encoded(model, X, device)
+    per = 0.5 * (mu**2 + torch.exp(logvar) - logvar - 1.0)
+    return per.mean(0).double().cpu().numpy()
+
+
+def active_units(model: VAE, X, threshold: float = 0.01, device="cpu") -> int:
+    r"""Number of active latent dimensions (Burda et al. 2016, section 5.2):
+
+    .. math::
+
+        A = \#\left\{j : \operatorname{Var}_{\boldsymbol x}\,\mathbb E_{q}[z_j|\boldsymbol x]
+        > \text{threshold}\right\},
+
+    the variance over the rows of ``X`` of the encoder mean; 0.01 is their threshold.
+    """
+    threshold = float(check_scalar(threshold, "threshold", minimum=0))
+    mu, _ = _encoded(model, X, device)
+    return int((mu.double().var(0) > threshold).sum().item())
+
+
+def log_importance_weights(model: VAE, X, k: int, seed: int = 0, device="cpu", chunk: int = 64) -> np.ndarray:
+    r"""Log importance weights of ``k`` draws per row of ``X``, float64, shape ``(n, k)``,
+
+    with :math:`\boldsymbol z_l\sim q(\boldsymbol z|\boldsymbol x_i)`,
+
+    .. math::
+
+        \ln w_{il} = \ln p(\boldsymbol x_i|\boldsymbol z_l) + \ln p(\boldsymbol z_l)
+        - \ln q(\boldsymbol z_l|\boldsymbol x_i),
+
+    whose mean over :math:`l` is unbiased for :math:`p(\boldsymbol x_i)`. ``chunk`` rows are
+    processed at a time (memory :math:`\propto` ``chunk * k``). :func:`iwae_bound` turns them
+    into the bounds :math:`\mathcal L_k`.
+    """
+    _check_model(model)
+    X = _as_data(X)
+    _check_model(model, X)
+    k = check_int(k, "k", minimum=1)
+    chunk = check_int(chunk, "chunk", minimum=1)
+    device = as_device(device)
+    gen = torch.Generator(device=device).manual_seed(check_int(seed, "seed", minimum=0))
+    dtype = param_dtype(model)
+    model.to(device)
+    out = []
+    with torch.no_grad():
+        for start in range(0, len(X), chunk):
+            x = torch.as_tensor(X[start : start + chunk], dtype=dtype, device=device)
+            mu, logvar = model.encode(x)
+            eps = torch.randn((k, *mu.shape), generator=gen, dtype=dtype, device=device)
+            z = mu + torch.exp(0.5 * logvar) * eps  # (k, m, d_z)
+            log_q = -0.5 * torch.sum(eps**2 + logvar + LOG_2PI, dim=-1)
+            log_prior = -0.5 * torch.sum(z**2 + LOG_2PI, dim=-1)
+            log_px = model._log_likelihood(x.expand(k, *x.shape), z)
+            out.append((log_px + log_prior - log_q).double().T.cpu().numpy())
+    return np.concatenate(out)
+
+
+def iwae_bound(log_w, k: int) -> np.ndarray:
+    r"""The importance-weighted bound :math:`\mathcal L_k` of every row, from log weights (n, K):
+
+    .. math::
+
+        \mathcal L_k(\boldsymbol x) = \mathbb E\left[\ln\frac1k\sum_{l=1}^{k} w_l\right]
+        \le \mathcal L_{k+1}(\boldsymbol x) \le \ln p(\boldsymbol x),
+        \qquad \mathcal L_1 = \text{ELBO}
+
+    (Burda et al. 2016). The K columns are cut into :math:`\lfloor K/k\rfloor` groups of
+    ``k``; each group gives one unbiased estimate of :math:`\mathcal L_k`, and their mean is
+    returned (shape ``(n,)``).
+    """
+    w = as_float_array(log_w, "log_w", ndim=2)
+    if w.shape[0] < 1 or w.shape[1] < 1:
+        raise ValueError(f"log_w must hold at least one row of at least one weight, got shape {w.shape}")
+    k = check_int(k, "k", minimum=1, maximum=w.shape[1])
+    g = w.shape[1] // k
+    groups = w[:, : g * k].reshape(len(w), g, k)
+    top = groups.max(axis=2, keepdims=True)
+    lme = top[..., 0] + np.log(np.mean(np.exp(groups - top), axis=2))
+    return lme.mean(axis=1)
 
 
 # --------------------------------------------------------------------------- linear-Gaussian VAE

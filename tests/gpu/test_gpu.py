@@ -259,9 +259,21 @@ SPECS: dict[str, list[Q]] = {
         Q("MMD² of samples", at("mmd2"), spread()),
         Q("modes covered", at("coverage", "n_covered"), spread(1.0)),
     ],
-    "gan.digit_run": [
+    "gan.critic_run": [  # both critics train on the device
+        Q("W1 by quadrature", at("w1"), SAME),
+        Q("optimum of the penalised critic", at("gp_reference"), SAME),
+        Q("gradient-penalty critic's estimate", at("gp", "estimate"), spread()),
+        Q("clipped critic's estimate", at("clip", "estimate"), spread()),
+    ],
+    "gan.wgan_ring_run": [  # latent draws and batches are drawn on the device
         Q("MMD² baseline", at("baseline"), SAME),
         Q("MMD² of samples", at("mmd2"), spread()),
+        Q("modes covered", at("coverage", "n_covered"), spread(1.0)),
+        Q("high-quality fraction", at("coverage", "high_quality"), spread(0.05)),
+    ],
+    "gan.digit_run": [  # conditional GAN, three seeds; the baselines are NumPy
+        Q("MMD² of the Gaussian baseline, first seed", at("baselines", "gaussian", 0), SAME),
+        Q("MMD² of samples, first seed", at("mmd2", 0), spread()),
         Q("judge coverage", at("judge", "coverage"), spread(0.1)),
     ],
     "generative_benchmark.benchmark_run": [  # torch models train on the device; the RBM is NumPy
@@ -479,12 +491,22 @@ SPECS: dict[str, list[Q]] = {
         Q("transformer test MSE (seeds)", at("mse", "transformer"), spread()),
         Q("MLP test MSE (seeds)", at("mse", "MLP"), spread()),
     ],
-    "vae.digit_run": [  # the reparameterisation noise is drawn on the device
-        Q("MMD² of the Gaussian baseline", at("mmd2_gaussian"), SAME),
+    "vae.digit_run": [  # the reparameterisation noise and the decoder's draws are on the device
+        Q("MMD² of the Gaussian baseline, first seed", at("baselines", "gaussian", 0), SAME),
         Q("final validation ELBO (big)", last("big_history", "val_elbo"), spread()),
         Q("final validation ELBO (small)", last("small_history", "val_elbo"), spread()),
-        Q("MMD² of samples", at("mmd2"), spread()),
+        Q("MMD² of samples, first seed", at("scores", 0), spread()),
         Q("judge accuracy of reconstructions", at("judge_recon", "accuracy"), spread(0.03)),
+    ],
+    "vae.binary_run": [  # beta-VAEs, IWAE weights and the MADE train on the device
+        Q("NLL of the Bernoulli mixture", at("mixture_nll", 0), SAME),
+        Q("rate at the first beta", at("rate", 0), spread()),
+        Q("IWAE gain over the ELBO", at("iwae_minus_elbo"), spread()),
+        Q("MADE held-out NLL", at("made_nll"), spread()),
+    ],
+    "vae.ising_run": [  # Monte Carlo data on the CPU, the VAE on the device
+        Q("|corr(code, M)| of the first PCA score", at("abs_corr_pca"), SAME),
+        Q("|corr(code, M)|", at("abs_corr"), spread()),
     ],
 }
 

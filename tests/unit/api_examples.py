@@ -2974,11 +2974,13 @@ example(
     n_latent=Size(2),
     hidden=Each([Size(5)], empty_ok=True),
     likelihood=Choice("gaussian"),
+    levels=Int(17, minimum=2),
 )
 instance("physml.vae.VAE", _vae)
 example("physml.vae.VAE.encode", x=_vx_t)
 example("physml.vae.VAE.log_likelihood", same_rows=[("x", "z")], x=_vx_loss, z=_vz_loss)
 example("physml.vae.VAE.decode_mean", z=_vz_t)
+example("physml.vae.VAE.decode_sample", z=_vz_t, generator=_gen_kind)
 example("physml.vae.elbo", model=_vae_kind, x=_vx_loss, generator=_gen_kind)
 example(
     "physml.vae.train_vae",
@@ -2991,8 +2993,34 @@ example(
     seed=Int(0, minimum=0),
     device=Device("cpu"),
     num_threads=Size(1, optional=True),
+    beta=NonNeg(1.0),
+    warmup=Int(0, minimum=0),
+    schedule=Choice("constant"),
 )
-example("physml.vae.sample", model=_vae_kind, n=Size(3), seed=Int(0, minimum=0), device=Device("cpu"))
+example(
+    "physml.vae.sample",
+    model=_vae_kind,
+    n=Size(3),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+    draw=Flag(False),
+)
+example("physml.vae.kl_per_dimension", model=_vae_kind, X=_vX, device=Device("cpu"))
+example("physml.vae.active_units", model=_vae_kind, X=_vX, threshold=NonNeg(0.01), device=Device("cpu"))
+example(
+    "physml.vae.log_importance_weights",
+    model=_vae_kind,
+    X=_vX,
+    k=Size(3),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+    chunk=Size(4),
+)
+example(
+    "physml.vae.iwae_bound",
+    log_w=M(-np.arange(12.0).reshape(3, 4), extra=[huge(-np.arange(12.0).reshape(3, 4))]),
+    k=Size(2, extra=[Bad("more than the weights", 5)]),
+)
 for _name in ("reconstruct", "encode_mean"):
     example(f"physml.vae.{_name}", model=_vae_kind, X=_vX, device=Device("cpu"))
 example("physml.vae.LinearVAE", n_in=Size(4), n_latent=Size(2))
@@ -4464,6 +4492,9 @@ example(
     g_steps=Size(1),
     loss=Choice("minimax"),
     record_every=Size(1),
+    gp_weight=NonNeg(10.0),
+    ema=Real(0.9, minimum=0.0, maximum=1.0, include_max=False),
+    fused=Flag(False),
 )
 _gan_cfg = Obj(Lazy(lambda: _gan().GANConfig(steps=2, batch_size=4, record_every=1)), wrong=[{"steps": 2}])
 example(
@@ -4490,6 +4521,9 @@ example(
     seed=Int(0, minimum=0),
     device=Device("cpu"),
     num_threads=Size(1, optional=True),
+    # the classes of a conditional GAN: a valid value needs conditional networks, so their checks
+    # (length, integers, networks that take the one-hot classes) are in tests/unit/test_gan.py
+    labels=Any(None),
 )
 example(
     "physml.gan.sample",
@@ -4500,6 +4534,8 @@ example(
     n_latent=Size(2, extra=[Bad("other than the generator's", 3)]),
     seed=Int(0, minimum=0),
     device=Device("cpu"),
+    labels=Any(None),  # as in train_gan: checked in tests/unit/test_gan.py with a conditional generator
+    n_classes=Int(10, minimum=2),
 )
 example("physml.gan.ring_centres", n_modes=Size(8), radius=Rate(2.0))
 example(
@@ -4549,6 +4585,80 @@ example(
     mu1=Real(1.0),
     s1=Rate(0.5),
     n_points=Int(201, minimum=101),
+)
+_f_batch = T(
+    Lazy(lambda: _t(np.zeros((4, 1)))),
+    wrong=[np.zeros((4, 1))],
+    finite=True,
+    extra=[Bad("empty batch", Lazy(lambda: _t(np.zeros((0, 1)))))],
+)
+example("physml.gan.critic_loss", f_real=_f_batch, f_fake=_f_batch)
+_gp_batch = T(
+    Lazy(lambda: _t(_GANX[:4])),
+    wrong=[_GANX[:4]],
+    finite=True,
+    width=True,
+    extra=[Bad("empty batch", Lazy(lambda: _t(np.zeros((0, 2)))))],
+)
+example(
+    "physml.gan.gradient_penalty",
+    critic=Obj(
+        Lazy(_disc_net), wrong=[Lazy(_linear_model), Lazy(lambda: _gan().discriminator_net(3, hidden=(4,)))]
+    ),
+    real=_gp_batch,
+    fake=_gp_batch,
+    seed=Int(0, minimum=0),
+)
+_X1 = np.random.default_rng(15).normal(size=(8, 1))
+_critic1 = Obj(
+    Lazy(lambda: _gan().discriminator_net(1, hidden=(4,))),
+    wrong=[Lazy(_linear_model), Lazy(lambda: _gan().discriminator_net(2, hidden=(4,)))],
+)
+example(
+    "physml.gan.train_critic",
+    critic=_critic1,
+    X_real=M(_X1, extra=[Bad("one sample", _X1[:1])]),
+    X_fake=M(_X1 + 1, extra=[Bad("other width", _GANX)]),
+    steps=Size(2),
+    batch_size=Size(4),
+    lr=Rate(1e-3),
+    gp_weight=NonNeg(10.0),
+    clip=Rate(0.1, optional=True),
+    seed=Int(0, minimum=0),
+    device=Device("cpu"),
+    num_threads=Size(1, optional=True),
+)
+example(
+    "physml.gan.critic_w1",
+    critic=_critic1,
+    X_real=M(_X1, extra=[Bad("one sample", _X1[:1])]),
+    X_fake=M(_X1 + 1, extra=[Bad("other width", _GANX)]),
+    device=Device("cpu"),
+)
+example(
+    "physml.gan.wasserstein1_gaussians",
+    mu0=Real(0.0),
+    s0=Rate(1.0),
+    mu1=Real(1.0),
+    s1=Rate(0.5),
+    n_points=Int(201, minimum=101),
+)
+example(
+    "physml.gan.interpolate_density",
+    x=Arr(_pd),
+    mu0=Real(0.0),
+    s0=Rate(1.0),
+    mu1=Real(1.0),
+    s1=Rate(0.5),
+    n_t=Int(20, minimum=2),
+)
+example(
+    "physml.gan.gp_critic_estimate",
+    mu0=Real(0.0),
+    s0=Rate(1.0),
+    mu1=Real(1.0),
+    s1=Rate(0.5),
+    gp_weight=Rate(10.0),
 )
 example(
     "physml.gan.game_value",

@@ -166,3 +166,98 @@ def test_losses_refuse_empty_complex_bool_and_nan_batches():
             gan.discriminator_loss(ok, bad)
         with pytest.raises(error, match=f"logit_fake .*{match}"):
             gan.generator_loss(bad)
+
+
+# --------------------------------------------------------------------------- Wasserstein GAN, conditional GAN
+
+
+def test_w1_of_gaussians_and_scipy():
+    from scipy.stats import wasserstein_distance
+
+    assert gan.wasserstein1_gaussians(0.0, 1.0, 1.5, 1.0) == pytest.approx(1.5, rel=1e-9)
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(0.0, 1.0, 200_000), rng.normal(1.0, 0.5, 200_000)
+    assert gan.wasserstein1_gaussians(0.0, 1.0, 1.0, 0.5) == pytest.approx(
+        wasserstein_distance(a, b), abs=0.01
+    )
+
+
+def test_interpolate_density_is_normalised_and_sampled():
+    x, dx = gan.gaussian_grid(0.0, 1.0, 2.0, 0.5)
+    r = gan.interpolate_density(x, 0.0, 1.0, 2.0, 0.5)
+    assert np.trapezoid(r, dx=dx) == pytest.approx(1.0, abs=1e-6)
+    rng = np.random.default_rng(1)
+    eps = rng.uniform(size=400_000)
+    pts = eps * rng.normal(0.0, 1.0, eps.size) + (1 - eps) * rng.normal(2.0, 0.5, eps.size)
+    hist, edges = np.histogram(pts, bins=40, range=(-1.0, 3.0), density=True)
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    np.testing.assert_allclose(hist, gan.interpolate_density(centres, 0.0, 1.0, 2.0, 0.5), atol=0.02)
+
+
+def test_gp_critic_estimate_limits():
+    w1 = gan.wasserstein1_gaussians(0.0, 1.0, 1.0, 1.0)
+    big = gan.gp_critic_estimate(0.0, 1.0, 1.0, 1.0, gp_weight=1e6)
+    assert big == pytest.approx(w1, rel=1e-5)  # a hard constraint: the estimate is W1
+    assert gan.gp_critic_estimate(0.0, 1.0, 1.0, 1.0, gp_weight=10.0) > w1
+    # the bias falls like 1/lambda
+    b1 = gan.gp_critic_estimate(0.0, 1.0, 1.0, 1.0, 10.0) - w1
+    b2 = gan.gp_critic_estimate(0.0, 1.0, 1.0, 1.0, 20.0) - w1
+    assert b1 == pytest.approx(2 * b2, rel=1e-9)
+
+
+def test_gradient_penalty_of_a_linear_critic():
+    critic = torch.nn.Linear(2, 1, bias=False)
+    with torch.no_grad():
+        critic.weight.copy_(torch.tensor([[3.0, 4.0]]))  # |grad f| = 5 everywhere
+    real, fake = torch.randn(16, 2), torch.randn(16, 2)
+    assert gan.gradient_penalty(critic, real, fake, seed=0).item() == pytest.approx(16.0)
+    pen = gan.gradient_penalty(critic, real, fake)
+    pen.backward()  # differentiable with respect to the weights: d/dw (|w| - 1)^2 = 2 (|w| - 1) w / |w|
+    np.testing.assert_allclose(critic.weight.grad.numpy(), [[2 * 4 * 3 / 5, 2 * 4 * 4 / 5]], rtol=1e-6)
+    with pytest.raises(ValueError, match="same shape"):
+        gan.gradient_penalty(critic, real, fake[:3])
+    assert gan.critic_loss(torch.tensor([2.0]), torch.tensor([0.5])).item() == pytest.approx(-1.5)
+
+
+def test_gp_critic_learns_the_shift():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(0.0, 1.0, (4000, 1)), rng.normal(2.0, 1.0, (4000, 1))
+    torch.manual_seed(0)
+    f = gan.discriminator_net(1, (32, 32))
+    gan.train_critic(f, a, b, steps=300, batch_size=128, lr=2e-3, seed=0)
+    w, err = gan.critic_w1(f, rng.normal(0.0, 1.0, (4000, 1)), rng.normal(2.0, 1.0, (4000, 1)))
+    assert err > 0
+    assert w == pytest.approx(gan.gp_critic_estimate(0.0, 1.0, 2.0, 1.0), abs=0.25)
+
+
+def test_wgan_gp_and_ema_training_is_reproducible():
+    X = gan.ring_of_gaussians(500, seed=0)
+    cfg = gan.GANConfig(steps=20, batch_size=16, loss="wgan-gp", d_steps=2, ema=0.9, record_every=10)
+
+    def run():
+        torch.manual_seed(0)
+        G, D = gan.generator_net(2, 2, (8,)), gan.discriminator_net(2, (8,))
+        hist = gan.train_gan(G, D, X, 2, cfg, seed=1)
+        return hist, gan.sample(G, 50, 2, seed=2)
+
+    (h1, s1), (h2, s2) = run(), run()
+    assert h1 == h2
+    np.testing.assert_array_equal(s1, s2)
+    assert np.all(np.isfinite(s1))
+
+
+def test_conditional_gan_takes_labels():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(-2, 0.1, (50, 2)), rng.normal(2, 0.1, (50, 2))])
+    y = np.repeat([0, 1], 50)
+    torch.manual_seed(0)
+    G, D = gan.generator_net(2 + 2, 2, (8,)), gan.discriminator_net(2 + 2, (8,))
+    gan.train_gan(G, D, X, 2, gan.GANConfig(steps=5, batch_size=8), seed=0, labels=y)
+    s = gan.sample(G, 6, 2, labels=[0, 1, 0, 1, 0, 1], n_classes=2)
+    assert s.shape == (6, 2)
+    with pytest.raises(ValueError, match="generator"):  # an unconditional generator cannot take the classes
+        gan.train_gan(gan.generator_net(2, 2, (8,)), D, X, 2, gan.GANConfig(steps=1), labels=y)
+    with pytest.raises(ValueError, match="labels"):
+        gan.train_gan(G, D, X, 2, gan.GANConfig(steps=1), labels=y[:10])
+    with pytest.raises(ValueError, match="labels"):
+        gan.sample(G, 2, 2, labels=[0, 5], n_classes=2)

@@ -210,3 +210,111 @@ def test_ppca_refuses_data_whose_covariance_overflows():
     # a large but representable scale: ln p shifts by -n d ln(c)
     expected = vae.ppca_log_likelihood(X, 1) - X.size * math.log(1e150)
     assert vae.ppca_log_likelihood(X * 1e150, 1) == pytest.approx(expected, rel=1e-9)
+
+
+# --------------------------------------------------------------------------- categorical decoder, beta, IWAE
+
+
+def test_categorical_decoder_likelihood_mean_and_draws():
+    torch.manual_seed(0)
+    model = vae.VAE(3, n_latent=1, hidden=(4,), likelihood="categorical", levels=5)
+    z = torch.zeros(1, 1)
+    x = torch.tensor([[0.0, 0.5, 1.0]])
+    with torch.no_grad():
+        logits = model.decoder(z).reshape(1, 3, 5)
+        logp = torch.log_softmax(logits, -1)
+        expected = logp[0, 0, 0] + logp[0, 1, 2] + logp[0, 2, 4]
+        assert torch.allclose(model.log_likelihood(x, z), expected.reshape(1))
+        mean = model.decode_mean(z)
+        assert torch.allclose(mean, (torch.softmax(logits, -1) * torch.arange(5) / 4).sum(-1))
+        draws = model.decode_sample(z.expand(20_000, 1), torch.Generator().manual_seed(1))
+    assert set(np.unique(draws.numpy() * 4)) <= {0.0, 1.0, 2.0, 3.0, 4.0}
+    assert torch.allclose(draws.mean(0), mean[0], atol=0.02)
+
+
+def test_categorical_training_needs_grey_levels():
+    model = vae.VAE(4, n_latent=1, hidden=(4,), likelihood="categorical", levels=17)
+    X = np.random.default_rng(0).integers(0, 17, (20, 4)) / 16
+    vae.train_vae(model, X, epochs=1)
+    with pytest.raises(ValueError, match="grey levels"):
+        vae.train_vae(model, X * 0.99, epochs=1)
+
+
+def test_bernoulli_draws_are_bits_and_sample_draw_flag():
+    torch.manual_seed(0)
+    model = vae.VAE(6, n_latent=2, hidden=(5,))
+    means = vae.sample(model, 5, seed=3)
+    draws = vae.sample(model, 5, seed=3, draw=True)
+    assert np.all((draws == 0) | (draws == 1)) and not np.all((means == 0) | (means == 1))
+
+
+def test_kl_per_dimension_sums_to_the_kl_term_and_active_units():
+    torch.manual_seed(0)
+    model = vae.VAE(6, n_latent=3, hidden=(5,))
+    X = np.random.default_rng(0).random((30, 6))
+    per = vae.kl_per_dimension(model, X)
+    with torch.no_grad():
+        mu, logvar = model.encode(torch.as_tensor(X, dtype=torch.float32))
+        total = vae.gaussian_kl(mu, logvar).mean().item()
+    assert per.shape == (3,) and per.sum() == pytest.approx(total, rel=1e-5)
+    assert vae.active_units(model, X, threshold=0.0) == 3
+    assert vae.active_units(model, X, threshold=1e6) == 0
+
+
+def test_beta_and_warmup_only_for_a_vae_and_large_beta_collapses():
+    with pytest.raises(ValueError, match="beta and warmup"):
+        vae.train_vae(vae.LinearVAE(2, 1), np.random.default_rng(0).random((5, 2)), epochs=1, beta=2.0)
+    X = (np.random.default_rng(1).random((200, 8)) < np.linspace(0.1, 0.9, 8)).astype(float)
+    X[:100, :4] = 1.0  # two clusters: information for z to carry
+    rates = []
+    for beta in (1.0, 50.0):
+        torch.manual_seed(0)
+        model = vae.VAE(8, n_latent=2, hidden=(16,))
+        vae.train_vae(model, X, epochs=30, batch_size=50, lr=1e-2, beta=beta, warmup=2)
+        rates.append(vae.kl_per_dimension(model, X).sum())
+    assert rates[1] < 0.1 * rates[0]
+
+
+def test_cosine_schedule_runs_and_is_reproducible():
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    runs = []
+    for _ in range(2):
+        model = vae.LinearVAE(3, 1)
+        runs.append(vae.train_vae(model, X, epochs=3, schedule="cosine", seed=2))
+    assert runs[0] == runs[1]
+    with pytest.raises(ValueError, match="schedule"):
+        vae.train_vae(vae.LinearVAE(3, 1), X, epochs=1, schedule="linear")
+
+
+def test_iwae_bound_limits():
+    rng = np.random.default_rng(0)
+    log_w = rng.normal(size=(4, 12))
+    assert np.allclose(vae.iwae_bound(log_w, 1), log_w.mean(1))
+    full = np.log(np.mean(np.exp(log_w), axis=1))
+    assert np.allclose(vae.iwae_bound(log_w, 12), full)
+    const = np.full((2, 6), -3.0)  # q equal to the posterior: every weight is p(x)
+    for k in (1, 2, 3, 6):
+        assert np.allclose(vae.iwae_bound(const, k), -3.0)
+    with pytest.raises(ValueError, match="k"):
+        vae.iwae_bound(log_w, 13)
+
+
+def test_importance_weights_estimate_p_x_by_quadrature():
+    """A VAE with one latent variable: p(x) = int p(x|z) N(z) dz by quadrature vs the IWAE estimate."""
+    torch.manual_seed(3)
+    model = vae.VAE(3, n_latent=1, hidden=(6,))
+    X = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 0.0]])
+    z = torch.linspace(-8, 8, 4001).reshape(-1, 1)
+    with torch.no_grad():
+        exact = []
+        for x in X:
+            ll = model.log_likelihood(torch.as_tensor(x, dtype=torch.float32).expand(len(z), 3), z).double()
+            integrand = torch.exp(ll) * torch.exp(-0.5 * z[:, 0].double() ** 2) / math.sqrt(2 * math.pi)
+            exact.append(math.log(torch.trapezoid(integrand, z[:, 0].double()).item()))
+    log_w = vae.log_importance_weights(model, X, 20_000, seed=0)
+    w = np.exp(log_w)
+    estimate = np.log(w.mean(axis=1))
+    rel_error = w.std(axis=1) / w.mean(axis=1) / np.sqrt(w.shape[1])  # standard error of ln(mean w)
+    assert np.all(np.abs(estimate - exact) < 4 * rel_error + 1e-4)
+    bounds = [vae.iwae_bound(log_w, k) for k in (1, 10, 100, 1000)]
+    assert np.all(np.diff(bounds, axis=0) > -1e-3) and np.all(bounds[-1] <= np.array(exact) + 0.01)

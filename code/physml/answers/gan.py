@@ -54,3 +54,56 @@ def _value_discrete():
 )
 def _value_optimum():
     return -math.log(4.0)
+
+
+# --------------------------------------------------------------------------- Wasserstein and conditional GANs
+
+W1_WIDTHS = ((0.0, 1.0), (0.0, 2.0))  # N(0, 1) and N(0, 2^2): W1 by the quantile formula
+GP_PAIR = ((0.0, 1.0), (1.0, 1.0))  # the chapter's two Gaussians for the penalised critic
+GP_WEIGHT = 10.0
+CGAN_P_Y = (0.5, 0.5)  # class probabilities of the conditional game
+CGAN_DATA = ((0.5, 0.5, 0.0), (0.0, 0.0, 1.0))  # p_data(x | y) on three states, y = 0, 1
+CGAN_G = ((0.0, 0.5, 0.5), (0.0, 0.0, 1.0))  # p_g(x | y)
+
+
+@answer(
+    "gan-w1-widths",
+    rtol=1e-6,
+    hint="The quantiles of N(0, s^2) are s times those of N(0, 1): W1 = |s0 - s1| E|z|, z standard normal.",
+)
+def _w1_widths():
+    (m0, s0), (m1, s1) = W1_WIDTHS
+    return gan.wasserstein1_gaussians(m0, s0, m1, s1)
+
+
+@answer(
+    "gan-gp-bias",
+    rtol=1e-3,
+    hint="Integrate g(x)^2 / r(x) over x, with g = F_g - F_data and r the density of the interpolates, "
+    "and divide by 2 lambda.",
+)
+def _gp_bias():
+    (m0, s0), (m1, s1) = GP_PAIR
+    return gan.gp_critic_estimate(m0, s0, m1, s1, GP_WEIGHT) - gan.wasserstein1_gaussians(m0, s0, m1, s1)
+
+
+@answer(
+    "gan-cgan-value",
+    rtol=1e-6,
+    hint="For each class the game is the unconditional one: "
+    "C = -ln 4 + 2 sum_y p(y) JSD(p_data(.|y) || p_g(.|y)).",
+)
+def _cgan_value():
+    jsd = sum(py * gan.js_divergence(p, q) for py, p, q in zip(CGAN_P_Y, CGAN_DATA, CGAN_G, strict=True))
+    return -math.log(4.0) + 2 * jsd
+
+
+@answer(
+    "gan-gp-target",
+    rtol=1e-3,
+    hint="W1 = |mu0 - mu1| = 1 plus the penalty's bias (1 / 2 lambda) int g^2 / r dx; gan.gp_critic_estimate "
+    "computes the same by quadrature.",
+)
+def _gp_target():
+    (m0, s0), (m1, s1) = GP_PAIR
+    return gan.gp_critic_estimate(m0, s0, m1, s1, GP_WEIGHT)
