@@ -168,7 +168,7 @@ def _ising_beats_raw(short: bool):
     why="a network that has learnt the phases should at least match the order parameter it could compute",
     known_failure="the MLP finds magnetisation units but overfits its training set (training accuracy 1) "
     "and misclassifies more of the T = 2.5 configurations than the |m| threshold does",
-    glued=("nn-ising-m-crit",),
+    glued=("nn-ising-mlp-crit",),
 )
 def _ising_vs_m(short: bool):
     run = _ising(short)
